@@ -1,0 +1,115 @@
+# doks_exporter - one non-recursive Makefile; objects under $(BUILD).
+#
+#   make          build $(BUILD)/doks_exporter
+#   make demo     build, then run against the built-in fake API (no token)
+#   make test     unit tests (cmocka) and integration tests (real binary, fake API)
+#   make check    the tests under ASan+UBSan, the unit tests under valgrind
+#   make lint     cppcheck and clang-tidy
+# demo, test and check first install missing Debian packages when run as root.
+
+VERSION  := 0.1.0
+REVISION := $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
+
+BUILD    ?= build
+CC       ?= cc
+CFLAGS   ?= -O2 -g
+SANFLAGS ?=
+PKGS     := libmicrohttpd libcurl libcjson libconfig
+
+# Recursively expanded, so that a sub-make run after `make deps` sees the
+# freshly installed packages.
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+XCFLAGS  = -std=c17 -D_POSIX_C_SOURCE=200809L -Wall -Wextra -Wshadow \
+           -Wstrict-prototypes -Wmissing-prototypes -Werror -pthread -MMD -MP -Isrc \
+           -DDOKS_VERSION='"$(VERSION)"' -DDOKS_REVISION='"$(REVISION)"' $(PKG_CFLAGS) $(SANFLAGS)
+XLDFLAGS = -pthread $(SANFLAGS)
+LDLIBS_X = $(PKG_LIBS) -lm
+
+SRC      := $(wildcard src/*.c)
+OBJ      := $(SRC:%.c=$(BUILD)/%.o)
+LIB      := $(BUILD)/libdoks.a
+UNIT_SRC := $(wildcard tests/unit/test_*.c)
+UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+FAKE_SRC := $(wildcard tests/fakeapi/*.c)
+FAKE_OBJ := $(FAKE_SRC:%.c=$(BUILD)/%.o)
+
+DEB_BUILD := make gcc pkg-config libmicrohttpd-dev libcurl4-openssl-dev libcjson-dev libconfig-dev
+DEB_TEST  := libcmocka-dev prometheus curl valgrind clang
+
+.PHONY: all deps deps-test demo test test-run unit integration check check-run lint clean
+
+all: $(BUILD)/doks_exporter
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(XCFLAGS) $(CFLAGS) -c $< -o $@
+
+$(LIB): $(OBJ)
+	@mkdir -p $(@D)
+	$(AR) rcs $@ $^
+
+$(BUILD)/doks_exporter: $(BUILD)/cmd/doks_exporter.o $(LIB)
+	$(CC) $(XLDFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS_X)
+
+$(BUILD)/fakeapi: $(FAKE_OBJ)
+	$(CC) $(XLDFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS_X)
+
+$(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(LIB)
+	@mkdir -p $(@D)
+	$(CC) $(XLDFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS_X) -lcmocka
+
+# Installs what is missing, as root; otherwise says what to install.
+define install_missing
+	@missing=$$(for p in $(1); do dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "installing:" $$missing; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	  else \
+	    echo "missing Debian packages:" $$missing; echo "run: sudo apt-get install" $$missing; exit 1; \
+	  fi; \
+	fi
+endef
+
+deps:
+	$(call install_missing,$(DEB_BUILD))
+
+deps-test: deps
+	$(call install_missing,$(DEB_TEST))
+
+demo: deps
+	@$(MAKE) --no-print-directory all $(BUILD)/fakeapi
+	@BUILD=$(BUILD) sh tests/demo.sh
+
+test: deps-test
+	@$(MAKE) --no-print-directory test-run
+
+test-run: all $(BUILD)/fakeapi $(UNIT_BIN)
+	@BUILD=$(BUILD) sh tests/unit/run.sh $(UNIT_BIN)
+	@BUILD=$(BUILD) bash tests/integration/run.sh
+
+unit: all $(UNIT_BIN)
+	@BUILD=$(BUILD) sh tests/unit/run.sh $(UNIT_BIN)
+
+integration: all $(BUILD)/fakeapi
+	@BUILD=$(BUILD) bash tests/integration/run.sh
+
+# Sanitizers use their own build tree so that objects never mix.
+check: deps-test
+	@$(MAKE) --no-print-directory BUILD=build/asan CC=clang CFLAGS="-O1 -g" \
+	  SANFLAGS="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" test-run
+	@$(MAKE) --no-print-directory BUILD=build/valgrind CFLAGS="-O0 -g" all $(BUILD:build=build/valgrind)/fakeapi \
+	  $(UNIT_SRC:tests/unit/%.c=build/valgrind/tests/%)
+	@VALGRIND=1 BUILD=build/valgrind sh tests/unit/run.sh $(UNIT_SRC:tests/unit/%.c=build/valgrind/tests/%)
+
+lint:
+	cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability \
+	  --inline-suppr -Isrc --std=c11 src cmd tests/fakeapi
+	clang-tidy --quiet $(SRC) cmd/doks_exporter.c -- -std=c17 -D_POSIX_C_SOURCE=200809L \
+	  -Isrc $(PKG_CFLAGS)
+
+clean:
+	rm -rf build
+
+-include $(OBJ:.o=.d) $(FAKE_OBJ:.o=.d) $(BUILD)/cmd/doks_exporter.d

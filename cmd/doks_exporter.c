@@ -1,0 +1,227 @@
+/* doks_exporter - Prometheus exporter for DigitalOcean Kubernetes.
+ *
+ * Flags, signals and wiring; no logic of its own. Exit status: 0 on a
+ * clean stop (or a fully successful --once), 1 when a --once cycle had a
+ * failed request, 2 on a bad command line or configuration.
+ */
+#include <curl/curl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "poller.h"
+#include "server.h"
+#include "settings.h"
+#include "snapshot.h"
+
+#ifndef DOKS_VERSION
+#define DOKS_VERSION "0.0.0"
+#endif
+#ifndef DOKS_REVISION
+#define DOKS_REVISION "unknown"
+#endif
+
+static const char usage[] =
+	"usage: doks_exporter [flags]\n"
+	"\n"
+	"Prometheus exporter and upgrade watcher for DigitalOcean Kubernetes (DOKS).\n"
+	"The API token comes from DIGITALOCEAN_TOKEN, DIGITALOCEAN_ACCESS_TOKEN or\n"
+	"api.token_file in the configuration file; never from a flag.\n"
+	"\n"
+	"  --config.file=PATH          configuration file (default " SETTINGS_DEFAULT_PATH ")\n"
+	"  --web.listen-address=ADDR   address to serve on (default :9925)\n"
+	"  --web.telemetry-path=PATH   path of the metrics (default /metrics)\n"
+	"  --log.level=LEVEL           debug, info, warn or error (default info)\n"
+	"  --once                      poll once, print the metrics, exit 0 if every\n"
+	"                              request succeeded and 1 otherwise\n"
+	"  --version                   print the version and exit\n"
+	"  --help                      print this help and exit\n";
+
+struct options {
+	struct settings_flags flags;
+	const char *log_level;
+	int once;
+	int version;
+	int help;
+};
+
+/* Accepts --name=value and --name value. Returns false (after a message)
+ * on an unknown flag or a missing value. */
+static int parse_args(int argc, char **argv, struct options *o)
+{
+	static const struct {
+		const char *name;
+		size_t offset;
+	} valued[] = {
+		{ "config.file", offsetof(struct options, flags.config_file) },
+		{ "web.listen-address", offsetof(struct options, flags.listen_address) },
+		{ "web.telemetry-path", offsetof(struct options, flags.telemetry_path) },
+		{ "log.level", offsetof(struct options, log_level) },
+	};
+	static const struct {
+		const char *name;
+		size_t offset;
+	} bools[] = {
+		{ "once", offsetof(struct options, once) },
+		{ "version", offsetof(struct options, version) },
+		{ "help", offsetof(struct options, help) },
+	};
+	for (int i = 1; i < argc; i++) {
+		const char *arg = argv[i];
+		if (strncmp(arg, "--", 2) != 0) {
+			fprintf(stderr, "doks_exporter: unexpected argument '%s'\n%s", arg, usage);
+			return 0;
+		}
+		arg += 2;
+		const char *eq = strchr(arg, '=');
+		size_t nlen = eq ? (size_t)(eq - arg) : strlen(arg);
+		int found = 0;
+		for (size_t k = 0; k < sizeof valued / sizeof valued[0] && !found; k++) {
+			if (strlen(valued[k].name) != nlen || strncmp(arg, valued[k].name, nlen) != 0)
+				continue;
+			const char *value = eq ? eq + 1 : (i + 1 < argc ? argv[++i] : NULL);
+			if (!value) {
+				fprintf(stderr, "doks_exporter: flag --%s needs a value\n", valued[k].name);
+				return 0;
+			}
+			*(const char **)((char *)o + valued[k].offset) = value;
+			found = 1;
+		}
+		for (size_t k = 0; k < sizeof bools / sizeof bools[0] && !found; k++) {
+			if (strlen(bools[k].name) != nlen || strncmp(arg, bools[k].name, nlen) != 0)
+				continue;
+			if (eq) {
+				fprintf(stderr, "doks_exporter: flag --%s takes no value\n", bools[k].name);
+				return 0;
+			}
+			*(int *)((char *)o + bools[k].offset) = 1;
+			found = 1;
+		}
+		if (!found) {
+			fprintf(stderr, "doks_exporter: unknown flag '%s'\n%s", argv[i], usage);
+			return 0;
+		}
+	}
+	return 1;
+}
+
+static struct poller *once_poller;
+
+static void on_signal_once(int sig)
+{
+	(void)sig;
+	if (once_poller)
+		poller_request_stop(once_poller);
+}
+
+static int run_once(struct settings *s)
+{
+	struct poller *p;
+	if (poller_new(s, &p) != ERR_OK) {
+		log_error("cannot start the poller");
+		return 2;
+	}
+	once_poller = p;
+	struct sigaction sa = { .sa_handler = on_signal_once };
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	int ok = poller_cycle(p);
+	size_t len;
+	const char *text = poller_last_text(p, &len);
+	int status = ok ? 0 : 1;
+	if (text && fwrite(text, 1, len, stdout) != len)
+		status = 1;
+	if (fflush(stdout) != 0)
+		status = 1;
+	once_poller = NULL;
+	poller_free(p);
+	return status;
+}
+
+static int run_server(struct settings *s)
+{
+	/* every thread inherits this mask; the main thread alone takes the
+	 * signals, with sigwait, so no handler runs inside library code */
+	sigset_t set;
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+
+	struct poller *p = NULL;
+	struct server *srv = NULL;
+	int status = 2;
+	if (poller_new(s, &p) != ERR_OK) {
+		log_error("cannot start the poller");
+		goto out;
+	}
+	if (server_start(s, &srv) != ERR_OK)
+		goto out;
+	if (poller_start(p) != ERR_OK) {
+		log_error("cannot start the poller thread");
+		goto out;
+	}
+	for (;;) {
+		int sig = 0;
+		if (sigwait(&set, &sig) != 0)
+			continue;
+		if (sig == SIGHUP) {
+			log_info("SIGHUP received; reloading is not supported yet, nothing changed");
+			continue;
+		}
+		log_info("shutting down", "signal", sig == SIGINT ? "SIGINT" : "SIGTERM");
+		break;
+	}
+	status = 0;
+out:
+	poller_stop(p);
+	server_stop(srv);
+	poller_free(p);
+	snapshot_shutdown();
+	return status;
+}
+
+int main(int argc, char **argv)
+{
+	struct options o = { 0 };
+	if (!parse_args(argc, argv, &o))
+		return 2;
+	if (o.help) {
+		fputs(usage, stdout);
+		return 0;
+	}
+	if (o.version) {
+		printf("doks_exporter, version %s (revision: %s)\n  libcurl: %s\n", DOKS_VERSION,
+		       DOKS_REVISION, curl_version());
+		return 0;
+	}
+	if (o.log_level) {
+		enum log_level level;
+		if (!log_level_parse(o.log_level, &level)) {
+			fprintf(stderr, "doks_exporter: --log.level must be debug, info, warn or error\n");
+			return 2;
+		}
+		log_set_level(level);
+	}
+	signal(SIGPIPE, SIG_IGN);
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+		log_error("cannot initialise libcurl");
+		return 2;
+	}
+	struct settings *s;
+	if (settings_load(&o.flags, &s) != ERR_OK) {
+		curl_global_cleanup();
+		return 2;
+	}
+	log_info("starting doks_exporter", "version", DOKS_VERSION, "revision", DOKS_REVISION,
+		 "api_url", settings_api_url(s));
+	int status = o.once ? run_once(s) : run_server(s);
+	settings_free(s);
+	curl_global_cleanup();
+	return status;
+}

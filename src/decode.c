@@ -1,0 +1,396 @@
+/* decode.c - JSON answers of the DigitalOcean API into the model.
+ *
+ * Pure functions: called by the poller thread, and by the unit tests and
+ * fuzzers. The shapes follow the official spec and godo's fixtures (see
+ * the project README): required keys are checked, optional ones may be
+ * absent or null, and a present value of the wrong type is ERR_SCHEMA.
+ */
+#include "decode.h"
+
+#include <cjson/cJSON.h>
+#include <ctype.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "secret.h"
+
+/* A pool larger than this is not a real answer. */
+#define POOL_COUNT_MAX 1000000.0
+
+static cJSON *parse(const char *body, size_t len)
+{
+	if (!body || len == 0)
+		return NULL;
+	return cJSON_ParseWithLength(body, len);
+}
+
+static bool is_absent(const cJSON *v)
+{
+	return !v || cJSON_IsNull(v);
+}
+
+/* Optional bool: absent or null is false; anything else but a bool fails. */
+static bool opt_bool(const cJSON *obj, const char *key, bool *out)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+	if (is_absent(v)) {
+		*out = false;
+		return true;
+	}
+	if (!cJSON_IsBool(v))
+		return false;
+	*out = cJSON_IsTrue(v);
+	return true;
+}
+
+static const char *req_string(const cJSON *obj, const char *key)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+	return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+bool decode_id_is_valid(const char *id)
+{
+	size_t n = 0;
+	for (const char *p = id; *p; p++, n++)
+		if (!isalnum((unsigned char)*p) && *p != '-')
+			return false;
+	return n >= 1 && n <= 64;
+}
+
+static enum err cluster_from_json(const cJSON *obj, struct cluster *out)
+{
+	if (!cJSON_IsObject(obj))
+		return ERR_SCHEMA;
+	const char *id = req_string(obj, "id");
+	const char *name = req_string(obj, "name");
+	const char *region = req_string(obj, "region");
+	const char *version = req_string(obj, "version");
+	if (!id || !name || !region || !version || !decode_id_is_valid(id))
+		return ERR_SCHEMA;
+
+	struct cluster c = { 0 };
+	c.state = CLUSTER_STATE_UNKNOWN;
+	const cJSON *status = cJSON_GetObjectItemCaseSensitive(obj, "status");
+	if (!is_absent(status)) {
+		if (!cJSON_IsObject(status))
+			return ERR_SCHEMA;
+		const cJSON *state = cJSON_GetObjectItemCaseSensitive(status, "state");
+		if (!is_absent(state) && !cJSON_IsString(state))
+			return ERR_SCHEMA;
+		if (cJSON_IsString(state))
+			c.state = cluster_state_parse(state->valuestring);
+	}
+	if (!opt_bool(obj, "auto_upgrade", &c.auto_upgrade) ||
+	    !opt_bool(obj, "surge_upgrade", &c.surge_upgrade) ||
+	    !opt_bool(obj, "ha", &c.ha))
+		return ERR_SCHEMA;
+
+	const cJSON *pools = cJSON_GetObjectItemCaseSensitive(obj, "node_pools");
+	if (!cJSON_IsArray(pools))
+		return ERR_SCHEMA;
+	const cJSON *pool;
+	cJSON_ArrayForEach(pool, pools) {
+		if (!cJSON_IsObject(pool))
+			return ERR_SCHEMA;
+		const cJSON *count = cJSON_GetObjectItemCaseSensitive(pool, "count");
+		if (!cJSON_IsNumber(count) || !(count->valuedouble >= 0) ||
+		    count->valuedouble > POOL_COUNT_MAX ||
+		    count->valuedouble != floor(count->valuedouble))
+			return ERR_SCHEMA;
+		c.node_pools++;
+		c.nodes += (long)count->valuedouble;
+	}
+
+	c.id = strdup(id);
+	c.name = strdup(name);
+	c.region = strdup(region);
+	c.version = strdup(version);
+	if (!c.id || !c.name || !c.region || !c.version) {
+		cluster_cleanup(&c);
+		return ERR_NOMEM;
+	}
+	*out = c;
+	return ERR_OK;
+}
+
+enum err decode_cluster_list(const char *body, size_t len, struct cluster **out,
+			     size_t *count, char **next)
+{
+	cJSON *root = parse(body, len);
+	if (!root)
+		return ERR_PARSE;
+	enum err rc = ERR_SCHEMA;
+	struct cluster *list = NULL;
+	size_t n = 0;
+	char *next_copy = NULL;
+
+	if (!cJSON_IsObject(root))
+		goto out;
+	const cJSON *items = cJSON_GetObjectItemCaseSensitive(root, "kubernetes_clusters");
+	/* an account with no cluster may answer null */
+	if (!is_absent(items) && !cJSON_IsArray(items))
+		goto out;
+
+	const cJSON *links = cJSON_GetObjectItemCaseSensitive(root, "links");
+	if (!is_absent(links)) {
+		if (!cJSON_IsObject(links))
+			goto out;
+		const cJSON *pages = cJSON_GetObjectItemCaseSensitive(links, "pages");
+		if (!is_absent(pages)) {
+			if (!cJSON_IsObject(pages))
+				goto out;
+			const cJSON *nx = cJSON_GetObjectItemCaseSensitive(pages, "next");
+			if (!is_absent(nx)) {
+				if (!cJSON_IsString(nx) || nx->valuestring[0] == '\0')
+					goto out;
+				next_copy = strdup(nx->valuestring);
+				if (!next_copy) {
+					rc = ERR_NOMEM;
+					goto out;
+				}
+			}
+		}
+	}
+
+	size_t total = items ? (size_t)cJSON_GetArraySize(items) : 0;
+	if (total > 0) {
+		list = calloc(total, sizeof *list);
+		if (!list) {
+			rc = ERR_NOMEM;
+			goto out;
+		}
+		const cJSON *item;
+		cJSON_ArrayForEach(item, items) {
+			rc = cluster_from_json(item, &list[n]);
+			if (rc != ERR_OK)
+				goto out;
+			n++;
+		}
+	}
+	*out = list;
+	*count = n;
+	*next = next_copy;
+	list = NULL;
+	next_copy = NULL;
+	n = 0;
+	rc = ERR_OK;
+out:
+	for (size_t i = 0; i < n; i++)
+		cluster_cleanup(&list[i]);
+	free(list);
+	free(next_copy);
+	cJSON_Delete(root);
+	return rc;
+}
+
+enum err decode_cluster(const char *body, size_t len, struct cluster *out)
+{
+	cJSON *root = parse(body, len);
+	if (!root)
+		return ERR_PARSE;
+	enum err rc = ERR_SCHEMA;
+	if (cJSON_IsObject(root))
+		rc = cluster_from_json(
+			cJSON_GetObjectItemCaseSensitive(root, "kubernetes_cluster"), out);
+	cJSON_Delete(root);
+	return rc;
+}
+
+enum err decode_upgrades(const char *body, size_t len, struct upgrades *out)
+{
+	cJSON *root = parse(body, len);
+	if (!root)
+		return ERR_PARSE;
+	enum err rc = ERR_SCHEMA;
+	struct upgrades u = { 0 };
+	if (!cJSON_IsObject(root))
+		goto out;
+	const cJSON *arr = cJSON_GetObjectItemCaseSensitive(root, "available_upgrade_versions");
+	if (!is_absent(arr) && !cJSON_IsArray(arr))
+		goto out;
+	size_t total = arr ? (size_t)cJSON_GetArraySize(arr) : 0;
+	if (total > 0) {
+		u.versions = calloc(total, sizeof *u.versions);
+		if (!u.versions) {
+			rc = ERR_NOMEM;
+			goto out;
+		}
+	}
+	const cJSON *item;
+	cJSON_ArrayForEach(item, arr) {
+		if (!cJSON_IsObject(item))
+			goto out;
+		const char *slug = req_string(item, "slug");
+		const cJSON *kv = cJSON_GetObjectItemCaseSensitive(item, "kubernetes_version");
+		if (!slug || slug[0] == '\0' || (!is_absent(kv) && !cJSON_IsString(kv)))
+			goto out;
+		struct upgrade_version *v = &u.versions[u.count];
+		v->slug = strdup(slug);
+		v->kubernetes_version = strdup(cJSON_IsString(kv) ? kv->valuestring : "");
+		u.count++;
+		if (!v->slug || !v->kubernetes_version) {
+			rc = ERR_NOMEM;
+			goto out;
+		}
+	}
+	*out = u;
+	u.versions = NULL;
+	u.count = 0;
+	rc = ERR_OK;
+out:
+	upgrades_cleanup(&u);
+	cJSON_Delete(root);
+	return rc;
+}
+
+/* Zero every string of the tree: cJSON copied the secrets out of the body. */
+static void wipe_tree(cJSON *node)
+{
+	for (; node; node = node->next) {
+		if (cJSON_IsString(node) && node->valuestring)
+			secret_wipe(node->valuestring, strlen(node->valuestring));
+		wipe_tree(node->child);
+	}
+}
+
+enum err decode_credentials(const char *body, size_t len, struct credentials *out)
+{
+	cJSON *root = parse(body, len);
+	if (!root)
+		return ERR_PARSE;
+	enum err rc = ERR_SCHEMA;
+	struct credentials c = { .kind = CREDENTIALS_NONE };
+	if (!cJSON_IsObject(root))
+		goto out;
+	const cJSON *token = cJSON_GetObjectItemCaseSensitive(root, "token");
+	const cJSON *cert = cJSON_GetObjectItemCaseSensitive(root, "client_certificate_data");
+	const cJSON *exp = cJSON_GetObjectItemCaseSensitive(root, "expires_at");
+	if ((!is_absent(token) && !cJSON_IsString(token)) ||
+	    (!is_absent(cert) && !cJSON_IsString(cert)) ||
+	    (!is_absent(exp) && !cJSON_IsString(exp)))
+		goto out;
+	if (cJSON_IsString(token) && token->valuestring[0] != '\0')
+		c.kind = CREDENTIALS_TOKEN;
+	else if (cJSON_IsString(cert) && cert->valuestring[0] != '\0')
+		c.kind = CREDENTIALS_CERTIFICATE;
+	if (cJSON_IsString(exp)) {
+		if (!decode_rfc3339(exp->valuestring, &c.expires_at))
+			goto out;
+		c.has_expiry = true;
+	}
+	*out = c;
+	rc = ERR_OK;
+out:
+	wipe_tree(root);
+	cJSON_Delete(root);
+	return rc;
+}
+
+bool decode_error_id(const char *body, size_t len, char *buf, size_t size)
+{
+	if (size == 0)
+		return false;
+	cJSON *root = parse(body, len);
+	const char *id = cJSON_IsObject(root) ? req_string(root, "id") : NULL;
+	bool ok = false;
+	if (id && *id) {
+		size_t n = 0;
+		for (; id[n] && n + 1 < size; n++)
+			buf[n] = (id[n] >= 0x21 && id[n] < 0x7f) ? id[n] : '?';
+		buf[n] = '\0';
+		ok = true;
+	}
+	cJSON_Delete(root);
+	return ok;
+}
+
+/* Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's
+ * days_from_civil), so no time zone or timegm() is involved. */
+static int64_t days_from_civil(int64_t y, int64_t m, int64_t d)
+{
+	y -= m <= 2;
+	int64_t era = (y >= 0 ? y : y - 399) / 400;
+	int64_t yoe = y - era * 400;
+	int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + doe - 719468;
+}
+
+static bool digits(const char **p, int n, int *out)
+{
+	int v = 0;
+	for (int i = 0; i < n; i++) {
+		if (!isdigit((unsigned char)(*p)[i]))
+			return false;
+		v = v * 10 + ((*p)[i] - '0');
+	}
+	*p += n;
+	*out = v;
+	return true;
+}
+
+static bool expect(const char **p, char c)
+{
+	if (**p != c)
+		return false;
+	(*p)++;
+	return true;
+}
+
+bool decode_rfc3339(const char *s, double *out)
+{
+	static const int mdays[] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+	const char *p = s;
+	int y, mo, d, h, mi, sec;
+	if (!digits(&p, 4, &y) || !expect(&p, '-') || !digits(&p, 2, &mo) ||
+	    !expect(&p, '-') || !digits(&p, 2, &d))
+		return false;
+	if (*p != 'T' && *p != 't')
+		return false;
+	p++;
+	if (!digits(&p, 2, &h) || !expect(&p, ':') || !digits(&p, 2, &mi) ||
+	    !expect(&p, ':') || !digits(&p, 2, &sec))
+		return false;
+	if (mo < 1 || mo > 12 || d < 1 || d > mdays[mo - 1] || h > 23 || mi > 59 || sec > 60)
+		return false;
+	bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+	if (mo == 2 && d == 29 && !leap)
+		return false;
+	double frac = 0;
+	if (*p == '.') {
+		p++;
+		double scale = 0.1;
+		int n = 0;
+		while (isdigit((unsigned char)*p)) {
+			if (++n > 9)
+				return false;
+			frac += (*p - '0') * scale;
+			scale /= 10;
+			p++;
+		}
+		if (n == 0)
+			return false;
+	}
+	int offset = 0;
+	if (*p == 'Z' || *p == 'z') {
+		p++;
+	} else if (*p == '+' || *p == '-') {
+		int sign = *p == '-' ? -1 : 1;
+		int oh, om;
+		p++;
+		if (!digits(&p, 2, &oh) || !expect(&p, ':') || !digits(&p, 2, &om) ||
+		    oh > 23 || om > 59)
+			return false;
+		offset = sign * (oh * 3600 + om * 60);
+	} else {
+		return false;
+	}
+	if (*p != '\0')
+		return false;
+	int64_t t = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec - offset;
+	*out = (double)t + frac;
+	return true;
+}

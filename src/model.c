@@ -1,0 +1,76 @@
+/* model.c - lifecycle of the plain data in model.h. */
+#include "model.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const state_names[] = {
+#define STATE_NAME(name, str) str,
+	CLUSTER_STATE_LIST(STATE_NAME)
+#undef STATE_NAME
+};
+
+const char *cluster_state_name(enum cluster_state s)
+{
+	if ((unsigned)s >= CLUSTER_STATE_COUNT)
+		s = CLUSTER_STATE_UNKNOWN;
+	return state_names[s];
+}
+
+enum cluster_state cluster_state_parse(const char *s)
+{
+	if (!s)
+		return CLUSTER_STATE_UNKNOWN;
+	for (int i = 0; i < CLUSTER_STATE_COUNT; i++)
+		if (strcmp(s, state_names[i]) == 0)
+			return (enum cluster_state)i;
+	return CLUSTER_STATE_UNKNOWN;
+}
+
+void cluster_cleanup(struct cluster *c)
+{
+	if (!c)
+		return;
+	free(c->id);
+	free(c->name);
+	free(c->region);
+	free(c->version);
+	memset(c, 0, sizeof *c);
+}
+
+bool cluster_copy(struct cluster *dst, const struct cluster *src)
+{
+	struct cluster c = *src;
+	c.id = strdup(src->id);
+	c.name = strdup(src->name);
+	c.region = strdup(src->region);
+	c.version = strdup(src->version);
+	if (!c.id || !c.name || !c.region || !c.version) {
+		cluster_cleanup(&c);
+		return false;
+	}
+	*dst = c;
+	return true;
+}
+
+void upgrades_cleanup(struct upgrades *u)
+{
+	if (!u)
+		return;
+	for (size_t i = 0; i < u->count; i++) {
+		free(u->versions[i].slug);
+		free(u->versions[i].kubernetes_version);
+	}
+	free(u->versions);
+	u->versions = NULL;
+	u->count = 0;
+}
+
+void cluster_record_cleanup(struct cluster_record *r)
+{
+	if (!r)
+		return;
+	cluster_cleanup(&r->cluster);
+	upgrades_cleanup(&r->upgrades);
+	memset(r, 0, sizeof *r);
+}

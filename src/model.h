@@ -1,0 +1,93 @@
+/* model.h - plain data decoded from one API answer.
+ *
+ * The decoders (decode.c) fill these; the poller keeps them per cluster
+ * and metrics.c reads them. Strings are owned by the struct and freed by
+ * its _cleanup function. Nothing here ever holds a secret: credentials
+ * are reduced to their kind and expiry while they are decoded.
+ */
+#ifndef DOKS_MODEL_H
+#define DOKS_MODEL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* The cluster states the API documents, plus UNKNOWN for anything else
+ * (godo sends "" for example). Order is the export order. */
+#define CLUSTER_STATE_LIST(X)                                               \
+	X(RUNNING, "running") X(PROVISIONING, "provisioning")               \
+	X(DEGRADED, "degraded") X(ERROR, "error") X(DELETED, "deleted")     \
+	X(UPGRADING, "upgrading") X(DELETING, "deleting") X(UNKNOWN, "unknown")
+
+enum cluster_state {
+#define STATE_ENUM(name, str) CLUSTER_STATE_##name,
+	CLUSTER_STATE_LIST(STATE_ENUM)
+#undef STATE_ENUM
+	CLUSTER_STATE_COUNT
+};
+
+const char *cluster_state_name(enum cluster_state s);
+enum cluster_state cluster_state_parse(const char *s);
+
+struct cluster {
+	char *id;
+	char *name;
+	char *region;
+	char *version; /* the version slug, e.g. 1.29.1-do.0 */
+	enum cluster_state state;
+	bool auto_upgrade;
+	bool surge_upgrade;
+	bool ha;
+	long node_pools;
+	long nodes; /* sum of the pools' count */
+};
+
+void cluster_cleanup(struct cluster *c);
+/* Deep copy; ERR-free: returns false on out of memory (dst untouched). */
+bool cluster_copy(struct cluster *dst, const struct cluster *src);
+
+struct upgrade_version {
+	char *slug;
+	char *kubernetes_version;
+};
+
+struct upgrades {
+	struct upgrade_version *versions;
+	size_t count;
+};
+
+void upgrades_cleanup(struct upgrades *u);
+
+enum credentials_kind { CREDENTIALS_NONE, CREDENTIALS_TOKEN, CREDENTIALS_CERTIFICATE };
+
+/* All that survives of a /credentials answer. */
+struct credentials {
+	enum credentials_kind kind;
+	bool has_expiry;
+	double expires_at; /* Unix seconds, with the fraction */
+};
+
+/* What the poller knows of one cluster between cycles: the last good
+ * answer of each endpoint, and how the latest attempt went. Written by the
+ * poller thread only; metrics.c reads it on that thread. */
+struct poll_status {
+	bool attempted;       /* a request was made in some cycle */
+	bool success;         /* the latest attempt succeeded */
+	double last_success;  /* Unix seconds; 0 when never */
+};
+
+enum poll_endpoint { POLL_CLUSTER, POLL_UPGRADES, POLL_CREDENTIALS, POLL_COUNT };
+
+struct cluster_record {
+	struct cluster cluster;   /* id always set; the rest once have_cluster */
+	bool have_cluster;
+	struct upgrades upgrades;
+	bool have_upgrades;
+	struct credentials credentials;
+	bool have_credentials;
+	double credentials_due;   /* Unix seconds when /credentials is next due */
+	struct poll_status poll[POLL_COUNT];
+};
+
+void cluster_record_cleanup(struct cluster_record *r);
+
+#endif

@@ -1,0 +1,41 @@
+/* poller.h - the thread that polls the API on a schedule and publishes
+ * each cycle's rendered metrics as a snapshot.
+ *
+ * The poller owns the cluster records and the API counters; nothing else
+ * touches them. Its only output is snapshot_publish.
+ */
+#ifndef DOKS_POLLER_H
+#define DOKS_POLLER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "err.h"
+
+struct settings;
+struct poller;
+
+/* settings is kept until poller_free. *out is owned (poller_free). */
+enum err poller_new(const struct settings *settings, struct poller **out);
+
+/* Runs one cycle on the calling thread and publishes its snapshot.
+ * Returns true when every request of the cycle succeeded. */
+bool poller_cycle(struct poller *p);
+
+/* The text of the latest published cycle, for --once: borrowed until the
+ * next cycle or poller_free. */
+const char *poller_last_text(const struct poller *p, size_t *len);
+
+/* Starts the thread: a cycle now, then one every poll.interval. */
+enum err poller_start(struct poller *p);
+
+/* Asks the thread to stop (async-signal-unsafe: call from a thread), waits
+ * for it; an API request in flight is abandoned within about 100 ms. */
+void poller_stop(struct poller *p);
+
+/* Only sets the stop flag: async-signal-safe, for --once's handler. */
+void poller_request_stop(struct poller *p);
+
+void poller_free(struct poller *p);
+
+#endif

@@ -1,0 +1,21 @@
+/* server.h - the HTTP server (libmicrohttpd): the telemetry path, a
+ * landing page at /, /-/healthy and /-/ready.
+ *
+ * Scrapes never wait on the network: they send the latest snapshot.
+ */
+#ifndef DOKS_SERVER_H
+#define DOKS_SERVER_H
+
+#include "err.h"
+
+struct settings;
+struct server;
+
+/* Binds web.listen_address and serves on libmicrohttpd's threads.
+ * settings is kept until server_stop. *out is owned (server_stop). */
+enum err server_start(const struct settings *settings, struct server **out);
+
+/* Stops serving, waits for in-flight requests, frees. Accepts NULL. */
+void server_stop(struct server *s);
+
+#endif

@@ -1,0 +1,503 @@
+/* settings.c - libconfig file + flags -> struct settings.
+ *
+ * Called once at start on the main thread. Every key is checked for its
+ * type and range, and a key this program does not know is an error, so a
+ * typo never passes silently. Errors name the file and line.
+ */
+#include "settings.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <libconfig.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "decode.h"
+#include "log.h"
+#include "secret.h"
+#include "url.h"
+
+#define TOKEN_MAX 4096
+
+struct settings {
+	char *config_path;
+	char *api_url;
+	char *token;
+	char *token_file;
+	double api_timeout;
+	long long max_response_bytes;
+	bool discover;
+	bool discover_set;
+	char **ids;
+	size_t id_count;
+	long poll_interval;
+	long credentials_interval;
+	long credentials_expiry_seconds;
+	char *listen_address;
+	char *telemetry_path;
+};
+
+enum kind { K_STRING, K_BOOL, K_INT, K_NUMBER, K_STRING_LIST };
+
+struct key {
+	const char *path;
+	enum kind kind;
+	double min, max; /* for K_INT and K_NUMBER */
+};
+
+/* Every key the file may hold. */
+static const struct key keys[] = {
+	{ "api.url", K_STRING, 0, 0 },
+	{ "api.token_file", K_STRING, 0, 0 },
+	{ "api.timeout", K_NUMBER, 0.1, 600 },
+	{ "api.max_response_bytes", K_INT, 4096, 1073741824.0 },
+	{ "clusters.discover", K_BOOL, 0, 0 },
+	{ "clusters.ids", K_STRING_LIST, 0, 0 },
+	{ "poll.interval", K_INT, 1, 86400 * 7 },
+	{ "poll.credentials_interval", K_INT, 0, 86400 * 7 },
+	{ "poll.credentials_expiry_seconds", K_INT, 60, 86400 * 7 },
+	{ "web.listen_address", K_STRING, 0, 0 },
+	{ "web.telemetry_path", K_STRING, 0, 0 },
+};
+
+static const char *const groups[] = { "api", "clusters", "poll", "web" };
+
+static const char *file_of(const config_setting_t *st, const char *fallback)
+{
+	const char *f = config_setting_source_file(st);
+	return f ? f : fallback;
+}
+
+static void bad_key(const config_setting_t *st, const char *path, const char *file,
+		    const char *why)
+{
+	char where[32];
+	snprintf(where, sizeof where, "%d", config_setting_source_line(st));
+	log_error("invalid configuration", "file", file_of(st, file), "line", where, "key", path,
+		  "err", why);
+}
+
+static const struct key *find_key(const char *path)
+{
+	for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
+		if (strcmp(keys[i].path, path) == 0)
+			return &keys[i];
+	return NULL;
+}
+
+/* Rejects unknown groups and keys, and anything at the top that is not a
+ * group. */
+static bool check_known(const config_t *cfg, const char *file)
+{
+	const config_setting_t *root = config_root_setting(cfg);
+	bool ok = true;
+	for (int i = 0; i < config_setting_length(root); i++) {
+		const config_setting_t *g = config_setting_get_elem(root, (unsigned)i);
+		const char *gname = config_setting_name(g);
+		bool known = false;
+		for (size_t k = 0; k < sizeof groups / sizeof groups[0]; k++)
+			known = known || strcmp(gname, groups[k]) == 0;
+		if (!known || !config_setting_is_group(g)) {
+			bad_key(g, gname, file,
+				known ? "must be a group { ... }" : "unknown key");
+			ok = false;
+			continue;
+		}
+		for (int j = 0; j < config_setting_length(g); j++) {
+			const config_setting_t *st = config_setting_get_elem(g, (unsigned)j);
+			char path[128];
+			snprintf(path, sizeof path, "%s.%s", gname, config_setting_name(st));
+			if (!find_key(path)) {
+				bad_key(st, path, file, "unknown key");
+				ok = false;
+			}
+		}
+	}
+	return ok;
+}
+
+static bool dup_into(char **dst, const char *src)
+{
+	char *c = strdup(src);
+	if (!c)
+		return false;
+	free(*dst);
+	*dst = c;
+	return true;
+}
+
+/* Reads one key if present, checking kind and range. */
+static bool read_key(const config_t *cfg, const char *file, const struct key *k,
+		     struct settings *s)
+{
+	const config_setting_t *st = config_lookup(cfg, k->path);
+	if (!st)
+		return true;
+	int type = config_setting_type(st);
+	double num = 0;
+	switch (k->kind) {
+	case K_STRING:
+		if (type != CONFIG_TYPE_STRING) {
+			bad_key(st, k->path, file, "must be a string");
+			return false;
+		}
+		break;
+	case K_BOOL:
+		if (type != CONFIG_TYPE_BOOL) {
+			bad_key(st, k->path, file, "must be true or false");
+			return false;
+		}
+		break;
+	case K_INT:
+		if (type != CONFIG_TYPE_INT && type != CONFIG_TYPE_INT64) {
+			bad_key(st, k->path, file, "must be a whole number");
+			return false;
+		}
+		num = (double)config_setting_get_int64(st);
+		break;
+	case K_NUMBER:
+		if (type == CONFIG_TYPE_FLOAT)
+			num = config_setting_get_float(st);
+		else if (type == CONFIG_TYPE_INT || type == CONFIG_TYPE_INT64)
+			num = (double)config_setting_get_int64(st);
+		else {
+			bad_key(st, k->path, file, "must be a number");
+			return false;
+		}
+		break;
+	case K_STRING_LIST:
+		if (type != CONFIG_TYPE_ARRAY && type != CONFIG_TYPE_LIST) {
+			bad_key(st, k->path, file, "must be a list of strings [ \"...\", ... ]");
+			return false;
+		}
+		break;
+	}
+	if ((k->kind == K_INT || k->kind == K_NUMBER) && (!(num >= k->min) || num > k->max)) {
+		char why[96];
+		snprintf(why, sizeof why, "must be between %g and %g", k->min, k->max);
+		bad_key(st, k->path, file, why);
+		return false;
+	}
+
+	bool ok = true;
+	if (strcmp(k->path, "api.url") == 0)
+		ok = dup_into(&s->api_url, config_setting_get_string(st));
+	else if (strcmp(k->path, "api.token_file") == 0)
+		ok = dup_into(&s->token_file, config_setting_get_string(st));
+	else if (strcmp(k->path, "api.timeout") == 0)
+		s->api_timeout = num;
+	else if (strcmp(k->path, "api.max_response_bytes") == 0)
+		s->max_response_bytes = (long long)num;
+	else if (strcmp(k->path, "clusters.discover") == 0)
+		s->discover = config_setting_get_bool(st), s->discover_set = true;
+	else if (strcmp(k->path, "poll.interval") == 0)
+		s->poll_interval = (long)num;
+	else if (strcmp(k->path, "poll.credentials_interval") == 0)
+		s->credentials_interval = (long)num;
+	else if (strcmp(k->path, "poll.credentials_expiry_seconds") == 0)
+		s->credentials_expiry_seconds = (long)num;
+	else if (strcmp(k->path, "web.listen_address") == 0)
+		ok = dup_into(&s->listen_address, config_setting_get_string(st));
+	else if (strcmp(k->path, "web.telemetry_path") == 0)
+		ok = dup_into(&s->telemetry_path, config_setting_get_string(st));
+	else if (strcmp(k->path, "clusters.ids") == 0) {
+		int n = config_setting_length(st);
+		char **ids = calloc((size_t)n + 1, sizeof *ids);
+		if (!ids)
+			return false;
+		size_t count = 0;
+		for (int i = 0; i < n; i++) {
+			const config_setting_t *el = config_setting_get_elem(st, (unsigned)i);
+			const char *id = config_setting_get_string(el);
+			if (!id || !decode_id_is_valid(id)) {
+				bad_key(el, k->path, file,
+					"each id must be a cluster UUID (letters, digits and '-')");
+				ok = false;
+				break;
+			}
+			bool seen = false;
+			for (size_t j = 0; j < count; j++)
+				seen = seen || strcmp(ids[j], id) == 0;
+			if (seen)
+				continue;
+			ids[count] = strdup(id);
+			if (!ids[count]) {
+				ok = false;
+				break;
+			}
+			count++;
+		}
+		for (size_t i = 0; i < s->id_count; i++)
+			free(s->ids[i]);
+		free(s->ids);
+		s->ids = ids;
+		s->id_count = count;
+	}
+	return ok;
+}
+
+bool settings_parse_listen_address(const char *addr, char *host, size_t host_size,
+				   unsigned *port)
+{
+	const char *colon;
+	const char *h = addr;
+	size_t hlen;
+	if (addr[0] == '[') {
+		const char *close = strchr(addr, ']');
+		if (!close || close[1] != ':')
+			return false;
+		h = addr + 1;
+		hlen = (size_t)(close - h);
+		colon = close + 1;
+	} else {
+		colon = strrchr(addr, ':');
+		if (!colon)
+			return false;
+		hlen = (size_t)(colon - addr);
+		if (memchr(addr, ':', hlen))
+			return false; /* a bare IPv6 address needs [] */
+	}
+	if (hlen >= host_size)
+		return false;
+	unsigned long p = 0;
+	const char *q = colon + 1;
+	if (*q == '\0')
+		return false;
+	for (; *q; q++) {
+		if (!isdigit((unsigned char)*q))
+			return false;
+		p = p * 10 + (unsigned long)(*q - '0');
+		if (p > 65535)
+			return false;
+	}
+	memcpy(host, h, hlen);
+	host[hlen] = '\0';
+	*port = (unsigned)p;
+	return true;
+}
+
+/* The token file: one line, at most TOKEN_MAX bytes. */
+static bool read_token_file(const char *path, char **out)
+{
+	FILE *f = fopen(path, "r");
+	if (!f) {
+		log_error("cannot read the token file", "file", path, "err", strerror(errno));
+		return false;
+	}
+	char *buf = calloc(1, TOKEN_MAX + 2);
+	if (!buf) {
+		fclose(f);
+		return false;
+	}
+	size_t n = fread(buf, 1, TOKEN_MAX + 1, f);
+	fclose(f);
+	if (n > TOKEN_MAX) {
+		log_error("the token file is too large to hold a token", "file", path);
+		secret_wipe(buf, TOKEN_MAX + 2);
+		free(buf);
+		return false;
+	}
+	while (n > 0 && isspace((unsigned char)buf[n - 1]))
+		buf[--n] = '\0';
+	*out = buf;
+	return true;
+}
+
+/* A token goes into an HTTP header: printable ASCII without spaces only. */
+static bool token_is_valid(const char *t)
+{
+	if (*t == '\0')
+		return false;
+	for (; *t; t++)
+		if (*t <= 0x20 || *t >= 0x7f)
+			return false;
+	return true;
+}
+
+static bool load_token(struct settings *s)
+{
+	const char *source = NULL;
+	if (s->token_file) {
+		if (!read_token_file(s->token_file, &s->token))
+			return false;
+		source = s->token_file;
+	} else {
+		static const char *const vars[] = { "DIGITALOCEAN_TOKEN", "DIGITALOCEAN_ACCESS_TOKEN" };
+		for (size_t i = 0; i < 2 && !s->token; i++) {
+			const char *v = getenv(vars[i]);
+			if (v && *v) {
+				if (!dup_into(&s->token, v))
+					return false;
+				source = vars[i];
+			}
+		}
+	}
+	if (!s->token) {
+		log_error("no API token: set DIGITALOCEAN_TOKEN (or DIGITALOCEAN_ACCESS_TOKEN), or api.token_file in the configuration");
+		return false;
+	}
+	if (!token_is_valid(s->token)) {
+		log_error("the API token is empty or holds spaces or control characters",
+			  "source", source);
+		return false;
+	}
+	return true;
+}
+
+static bool check_values(struct settings *s, const char *file)
+{
+	const char *where = file ? file : "(defaults)";
+	/* unset, discovery is on unless ids are listed */
+	if (!s->discover_set)
+		s->discover = s->id_count == 0;
+	size_t len = strlen(s->api_url);
+	while (len > 0 && s->api_url[len - 1] == '/')
+		s->api_url[--len] = '\0';
+	struct url_origin o;
+	if (!url_parse_origin(s->api_url, &o) || o.rest[0] != '\0') {
+		log_error("invalid configuration", "file", where, "key", "api.url",
+			  "err", "must be http(s)://host[:port] with no path");
+		return false;
+	}
+	if (!o.https && !url_host_is_loopback(o.host)) {
+		log_error("invalid configuration", "file", where, "key", "api.url",
+			  "err", "http:// is allowed only to a loopback host: the token must never cross a network in clear text");
+		return false;
+	}
+	if (!s->discover && s->id_count == 0) {
+		log_error("invalid configuration", "file", where, "key", "clusters",
+			  "err", "nothing to watch: set clusters.discover = true or list clusters.ids");
+		return false;
+	}
+	char host[256];
+	unsigned port;
+	if (!settings_parse_listen_address(s->listen_address, host, sizeof host, &port)) {
+		log_error("invalid listen address", "address", s->listen_address,
+			  "err", "must be host:port, :port or [v6]:port");
+		return false;
+	}
+	const char *tp = s->telemetry_path;
+	if (tp[0] != '/' || strcmp(tp, "/") == 0 || strncmp(tp, "/-/", 3) == 0 ||
+	    strspn(tp, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789/_.~-") !=
+		    strlen(tp)) {
+		log_error("invalid telemetry path", "path", tp,
+			  "err", "must start with '/', use only letters, digits and /_.~-, and be neither '/' nor under '/-/'");
+		return false;
+	}
+	if (s->poll_interval < 60 && !url_host_is_loopback(o.host)) {
+		char v[32];
+		snprintf(v, sizeof v, "%ld", s->poll_interval);
+		log_warn("poll.interval is below 60 s against the real API: every cycle spends the token's shared budget",
+			 "interval", v);
+	}
+	return true;
+}
+
+static void warn_if_readable(const char *path, const char *what)
+{
+	struct stat st;
+	if (path && stat(path, &st) == 0 && (st.st_mode & (S_IRWXG | S_IRWXO)))
+		log_warn("a file holding a secret can be read by group or others; chmod 600 it",
+			 "file", path, "what", what);
+}
+
+enum err settings_load(const struct settings_flags *flags, struct settings **out)
+{
+	struct settings *s = calloc(1, sizeof *s);
+	if (!s)
+		return ERR_NOMEM;
+	s->api_timeout = 10;
+	s->max_response_bytes = 8 * 1024 * 1024;
+	s->discover = true;
+	s->poll_interval = 300;
+	s->credentials_interval = 3600;
+	s->credentials_expiry_seconds = 600;
+	enum err rc = ERR_CONFIG;
+	config_t cfg;
+	config_init(&cfg);
+	if (!dup_into(&s->api_url, "https://api.digitalocean.com") ||
+	    !dup_into(&s->listen_address, ":9925") || !dup_into(&s->telemetry_path, "/metrics")) {
+		rc = ERR_NOMEM;
+		goto out;
+	}
+
+	const char *path = flags->config_file ? flags->config_file : SETTINGS_DEFAULT_PATH;
+	if (config_read_file(&cfg, path) == CONFIG_TRUE) {
+		if (!dup_into(&s->config_path, path)) {
+			rc = ERR_NOMEM;
+			goto out;
+		}
+		if (!check_known(&cfg, path))
+			goto out;
+		for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
+			if (!read_key(&cfg, path, &keys[i], s))
+				goto out;
+	} else if (config_error_type(&cfg) == CONFIG_ERR_FILE_IO) {
+		/* only the default path may be missing: then defaults apply */
+		if (flags->config_file) {
+			log_error("cannot read the configuration file", "file", path,
+				  "err", strerror(errno));
+			goto out;
+		}
+		log_info("no configuration file; using defaults", "file", path);
+	} else {
+		char line[32];
+		snprintf(line, sizeof line, "%d", config_error_line(&cfg));
+		log_error("configuration syntax error", "file",
+			  config_error_file(&cfg) ? config_error_file(&cfg) : path, "line", line,
+			  "err", config_error_text(&cfg));
+		goto out;
+	}
+
+	if ((flags->listen_address && !dup_into(&s->listen_address, flags->listen_address)) ||
+	    (flags->telemetry_path && !dup_into(&s->telemetry_path, flags->telemetry_path))) {
+		rc = ERR_NOMEM;
+		goto out;
+	}
+	if (!check_values(s, s->config_path) || !load_token(s))
+		goto out;
+	warn_if_readable(s->token_file, "api.token_file");
+	*out = s;
+	s = NULL;
+	rc = ERR_OK;
+out:
+	config_destroy(&cfg);
+	settings_free(s);
+	return rc;
+}
+
+void settings_free(struct settings *s)
+{
+	if (!s)
+		return;
+	if (s->token) {
+		secret_wipe(s->token, strlen(s->token));
+		free(s->token);
+	}
+	for (size_t i = 0; i < s->id_count; i++)
+		free(s->ids[i]);
+	free(s->ids);
+	free(s->config_path);
+	free(s->api_url);
+	free(s->token_file);
+	free(s->listen_address);
+	free(s->telemetry_path);
+	free(s);
+}
+
+const char *settings_config_path(const struct settings *s) { return s->config_path; }
+const char *settings_api_url(const struct settings *s) { return s->api_url; }
+const char *settings_token(const struct settings *s) { return s->token; }
+double settings_api_timeout(const struct settings *s) { return s->api_timeout; }
+size_t settings_max_response_bytes(const struct settings *s) { return (size_t)s->max_response_bytes; }
+bool settings_discover(const struct settings *s) { return s->discover; }
+size_t settings_cluster_id_count(const struct settings *s) { return s->id_count; }
+const char *settings_cluster_id(const struct settings *s, size_t i) { return s->ids[i]; }
+long settings_poll_interval(const struct settings *s) { return s->poll_interval; }
+long settings_credentials_interval(const struct settings *s) { return s->credentials_interval; }
+long settings_credentials_expiry_seconds(const struct settings *s) { return s->credentials_expiry_seconds; }
+const char *settings_listen_address(const struct settings *s) { return s->listen_address; }
+const char *settings_telemetry_path(const struct settings *s) { return s->telemetry_path; }

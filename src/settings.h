@@ -1,0 +1,51 @@
+/* settings.h - the configuration file and flags, checked once, read-only
+ * afterwards.
+ *
+ * settings_load logs what was wrong, naming the file and line, and returns
+ * ERR_CONFIG; the caller exits with status 2. The token is the one secret
+ * held here: settings_free wipes it.
+ */
+#ifndef DOKS_SETTINGS_H
+#define DOKS_SETTINGS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "err.h"
+
+#define SETTINGS_DEFAULT_PATH "/etc/doks_exporter/doks_exporter.conf"
+
+/* Values given on the command line; NULL when not given. They win over
+ * the file. */
+struct settings_flags {
+	const char *config_file;
+	const char *listen_address;
+	const char *telemetry_path;
+};
+
+struct settings;
+
+/* *out is owned (settings_free). */
+enum err settings_load(const struct settings_flags *flags, struct settings **out);
+void settings_free(struct settings *s);
+
+const char *settings_config_path(const struct settings *s); /* NULL: defaults only */
+const char *settings_api_url(const struct settings *s);     /* no trailing '/' */
+const char *settings_token(const struct settings *s);       /* secret: never log */
+double settings_api_timeout(const struct settings *s);      /* seconds */
+size_t settings_max_response_bytes(const struct settings *s);
+bool settings_discover(const struct settings *s);
+size_t settings_cluster_id_count(const struct settings *s);
+const char *settings_cluster_id(const struct settings *s, size_t i);
+long settings_poll_interval(const struct settings *s);            /* seconds, >= 1 */
+long settings_credentials_interval(const struct settings *s);     /* seconds; 0: off */
+long settings_credentials_expiry_seconds(const struct settings *s);
+const char *settings_listen_address(const struct settings *s);
+const char *settings_telemetry_path(const struct settings *s);
+
+/* Splits "host:port", ":port" or "[v6]:port". host gets "" for any
+ * address; false when malformed. */
+bool settings_parse_listen_address(const char *addr, char *host, size_t host_size,
+				   unsigned *port);
+
+#endif

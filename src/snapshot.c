@@ -1,0 +1,91 @@
+/* snapshot.c - reference-counted publication of the rendered text.
+ *
+ * All slow work (requests, decoding, rendering) happens before
+ * snapshot_publish; the lock guards only the current pointer and the
+ * reference counts, so a scrape waits at most for a pointer swap. A bare
+ * atomic pointer would not do: a reader could load it while the poller
+ * frees it.
+ */
+#include "snapshot.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+
+struct snapshot {
+	char *body;
+	size_t len;
+	unsigned long refs; /* guarded by lock */
+};
+
+/* guards current and every snapshot's refs */
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+static struct snapshot *current;
+
+static void destroy(struct snapshot *s)
+{
+	free(s->body);
+	free(s);
+}
+
+void snapshot_publish(char *body, size_t len)
+{
+	struct snapshot *s = malloc(sizeof *s);
+	if (!s) {
+		/* keep serving the previous snapshot */
+		free(body);
+		return;
+	}
+	s->body = body;
+	s->len = len;
+	s->refs = 1; /* the reference held as "current" */
+	pthread_mutex_lock(&lock);
+	struct snapshot *old = current;
+	current = s;
+	bool last = old && --old->refs == 0;
+	pthread_mutex_unlock(&lock);
+	if (last)
+		destroy(old);
+}
+
+struct snapshot *snapshot_acquire(void)
+{
+	pthread_mutex_lock(&lock);
+	struct snapshot *s = current;
+	if (s)
+		s->refs++;
+	pthread_mutex_unlock(&lock);
+	return s;
+}
+
+void snapshot_release(struct snapshot *s)
+{
+	if (!s)
+		return;
+	pthread_mutex_lock(&lock);
+	bool last = --s->refs == 0;
+	pthread_mutex_unlock(&lock);
+	if (last)
+		destroy(s);
+}
+
+const char *snapshot_body(const struct snapshot *s) { return s->body; }
+size_t snapshot_len(const struct snapshot *s) { return s->len; }
+
+bool snapshot_ready(void)
+{
+	pthread_mutex_lock(&lock);
+	bool ready = current != NULL;
+	pthread_mutex_unlock(&lock);
+	return ready;
+}
+
+void snapshot_shutdown(void)
+{
+	pthread_mutex_lock(&lock);
+	struct snapshot *old = current;
+	current = NULL;
+	bool last = old && --old->refs == 0;
+	pthread_mutex_unlock(&lock);
+	if (last)
+		destroy(old);
+}

@@ -1,0 +1,87 @@
+/* url.c - see url.h. Deliberately strict: a URL this cannot read is never
+ * given the token. */
+#include "url.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+bool url_parse_origin(const char *url, struct url_origin *out)
+{
+	struct url_origin o = { 0 };
+	const char *p;
+	if (strncmp(url, "https://", 8) == 0) {
+		o.https = true;
+		p = url + 8;
+	} else if (strncmp(url, "http://", 7) == 0) {
+		p = url + 7;
+	} else {
+		return false;
+	}
+	size_t auth_len = strcspn(p, "/?#");
+	const char *auth_end = p + auth_len;
+	if (memchr(p, '@', auth_len))
+		return false; /* user info would hide the real host */
+	const char *host_end;
+	if (*p == '[') {
+		const char *close = memchr(p, ']', auth_len);
+		if (!close)
+			return false;
+		host_end = close + 1;
+	} else {
+		host_end = memchr(p, ':', auth_len);
+		if (!host_end)
+			host_end = auth_end;
+	}
+	size_t host_len = (size_t)(host_end - p);
+	if (host_len == 0 || host_len >= sizeof o.host)
+		return false;
+	for (size_t i = 0; i < host_len; i++) {
+		unsigned char c = (unsigned char)p[i];
+		if (!isalnum(c) && c != '.' && c != '-' && c != '[' && c != ']' && c != ':' &&
+		    c != '_')
+			return false;
+		o.host[i] = (char)tolower(c);
+	}
+	o.port = o.https ? 443 : 80;
+	if (host_end < auth_end) {
+		if (*host_end != ':' || host_end + 1 == auth_end)
+			return false;
+		unsigned long port = 0;
+		for (const char *q = host_end + 1; q < auth_end; q++) {
+			if (!isdigit((unsigned char)*q))
+				return false;
+			port = port * 10 + (unsigned long)(*q - '0');
+			if (port > 65535)
+				return false;
+		}
+		if (port == 0)
+			return false;
+		o.port = (unsigned)port;
+	}
+	o.rest = auth_end;
+	*out = o;
+	return true;
+}
+
+bool url_same_origin(const struct url_origin *a, const struct url_origin *b)
+{
+	return a->https == b->https && a->port == b->port && strcmp(a->host, b->host) == 0;
+}
+
+bool url_host_is_loopback(const char *host)
+{
+	if (strcmp(host, "localhost") == 0 || strcmp(host, "[::1]") == 0)
+		return true;
+	/* 127.0.0.0/8 written as a dotted quad */
+	if (strncmp(host, "127.", 4) != 0)
+		return false;
+	int dots = 0;
+	for (const char *p = host + 4; *p; p++) {
+		if (*p == '.')
+			dots++;
+		else if (!isdigit((unsigned char)*p))
+			return false;
+	}
+	return dots == 2;
+}
