@@ -221,7 +221,7 @@ enum err decode_upgrades(const char *body, size_t len, struct upgrades *out)
 	}
 	const cJSON *item;
 	cJSON_ArrayForEach(item, arr) {
-		if (!cJSON_IsObject(item))
+		if (!cJSON_IsObject(item) || u.count >= total)
 			goto out;
 		const char *slug = req_string(item, "slug");
 		const cJSON *kv = cJSON_GetObjectItemCaseSensitive(item, "kubernetes_version");
@@ -298,8 +298,12 @@ bool decode_error_id(const char *body, size_t len, char *buf, size_t size)
 	bool ok = false;
 	if (id && *id) {
 		size_t n = 0;
-		for (; id[n] && n + 1 < size; n++)
-			buf[n] = (id[n] >= 0x21 && id[n] < 0x7f) ? id[n] : '?';
+		for (; id[n] && n + 1 < size; n++) {
+			bool printable = id[n] >= '!' && id[n] <= '~';
+			buf[n] = id[n];
+			if (!printable)
+				buf[n] = '?';
+		}
 		buf[n] = '\0';
 		ok = true;
 	}
@@ -390,7 +394,8 @@ bool decode_rfc3339(const char *s, double *out)
 	}
 	if (*p != '\0')
 		return false;
-	int64_t t = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec - offset;
+	int64_t t = days_from_civil(y, mo, d) * 86400 + (int64_t)h * 3600 + (int64_t)mi * 60 +
+		    sec - offset;
 	*out = (double)t + frac;
 	return true;
 }

@@ -410,7 +410,7 @@ enum err settings_load(const struct settings_flags *flags, struct settings **out
 	if (!s)
 		return ERR_NOMEM;
 	s->api_timeout = 10;
-	s->max_response_bytes = 8 * 1024 * 1024;
+	s->max_response_bytes = 8LL * 1024 * 1024;
 	s->discover = true;
 	s->poll_interval = 300;
 	s->credentials_interval = 3600;
