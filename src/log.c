@@ -121,6 +121,8 @@ void log_emit(enum log_level level, const char *msg, ...)
 		if (!key)
 			break;
 		const char *value = va_arg(ap, const char *);
+		if (!value)
+			continue;
 		put(&l, " ", 1);
 		put_str(&l, key);
 		put(&l, "=", 1);

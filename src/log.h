@@ -18,7 +18,7 @@ bool log_enabled(enum log_level level);
 
 /* Logs msg followed by key/value pairs of strings, ended by NULL:
  *   log_emit(LOG_WARN, "request failed", "endpoint", "upgrades", NULL);
- * A NULL value is written as an empty string. */
+ * A pair whose value is NULL is left out. */
 void log_emit(enum log_level level, const char *msg, ...)
 	__attribute__((sentinel));
 

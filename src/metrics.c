@@ -225,6 +225,10 @@ static void render_api(struct expo *e, const struct apistats *s)
 		    "Requests to the DigitalOcean API that produced no usable data, by reason.");
 	for (int ep = 0; ep < ENDPOINT_COUNT; ep++) {
 		for (int r = 0; r < REASON_COUNT; r++) {
+			/* only the list has links to follow */
+			bool list_only = r == REASON_FOREIGN_ORIGIN || r == REASON_PAGE_LOOP;
+			if (list_only && ep != ENDPOINT_CLUSTERS && s->errors[ep][r] == 0)
+				continue;
 			struct label l[] = { { "endpoint", endpoint_name((enum endpoint)ep) },
 					     { "reason", reason_name((enum reason)r) } };
 			expo_sample(e, "doks_api_request_errors_total", l, 2, (double)s->errors[ep][r]);
