@@ -1,0 +1,893 @@
+/*
+ * scenario.c: reads a scenario file and the files it names into plain data.
+ *
+ * Called from the main thread only (cJSON's error pointer is global, and
+ * nothing here locks). Unknown keys are errors, so that a typo in a test
+ * scenario fails loudly instead of silently testing nothing; keys that start
+ * with "_" or equal "comment" are ignored, to leave room for notes.
+ */
+#include "scenario.h"
+
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* No file a scenario names is anywhere near this; it only stops accidents. */
+#define SCENARIO_FILE_MAX (256L * 1024 * 1024)
+#define SCENARIO_GENERATE_MAX 1000000L
+#define SCENARIO_OVERSIZE_DEFAULT (64ULL * 1024 * 1024)
+
+static const char DEFAULT_UPGRADES[] = "{\"available_upgrade_versions\":null}";
+static const char DEFAULT_CREDENTIALS[] =
+	"{\"token\":\"fake-cluster-token\","
+	"\"expires_at\":\"2030-01-01T00:00:00Z\"}";
+static const char DEFAULT_OPTIONS[] =
+	"{\"options\":{\"regions\":[],\"versions\":[],\"sizes\":[]}}";
+
+#define GEN_FEATURES \
+	"\"supported_features\":[\"cluster-autoscaler\"," \
+	"\"docr-integration\",\"token-authentication\"]"
+/* Upgrades of generated cluster i are GEN_UPGRADES[i % 3]. */
+static const char *const GEN_UPGRADES[3] = {
+	"{\"available_upgrade_versions\":null}",
+	"{\"available_upgrade_versions\":[{\"slug\":\"1.29.2-do.0\","
+	"\"kubernetes_version\":\"1.29.2\"," GEN_FEATURES "}]}",
+	"{\"available_upgrade_versions\":[{\"slug\":\"1.29.2-do.0\","
+	"\"kubernetes_version\":\"1.29.2\"," GEN_FEATURES "},"
+	"{\"slug\":\"1.30.1-do.0\",\"kubernetes_version\":\"1.30.1\","
+	GEN_FEATURES "}]}",
+};
+#define GEN_VERSION "1.29.1-do.0"
+
+/* Used by "generate" when no template is given. */
+static const char GEN_TEMPLATE[] =
+	"{\"id\":\"\",\"name\":\"\",\"region\":\"nyc1\",\"version\":\"\","
+	"\"cluster_subnet\":\"10.244.0.0/16\","
+	"\"service_subnet\":\"10.245.0.0/16\","
+	"\"ipv4\":\"203.0.113.10\",\"tags\":[\"k8s\"],"
+	"\"node_pools\":[{\"id\":\"7f1c2d3e-4b5a-4c6d-8e9f-0a1b2c3d4e5f\","
+	"\"name\":\"pool-default\",\"size\":\"s-2vcpu-4gb\",\"count\":3,"
+	"\"tags\":[\"k8s\",\"k8s:worker\"],\"labels\":null,\"taints\":[],"
+	"\"auto_scale\":false,\"min_nodes\":0,\"max_nodes\":0,\"nodes\":[]}],"
+	"\"maintenance_policy\":{\"start_time\":\"04:00\","
+	"\"duration\":\"4h0m0s\",\"day\":\"any\"},"
+	"\"auto_upgrade\":false,\"status\":{\"state\":\"running\"},"
+	"\"created_at\":\"2024-01-10T09:00:00Z\","
+	"\"updated_at\":\"2024-01-10T09:30:00Z\","
+	"\"surge_upgrade\":true,\"registry_enabled\":false,\"ha\":false}";
+
+/* What every parsing helper needs: where files live, where errors go. */
+struct ctx {
+	const char *dir;
+	char *err;
+	size_t errlen;
+};
+
+static bool fail(struct ctx *c, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(c->err, c->errlen, fmt, ap);
+	va_end(ap);
+	return false;
+}
+
+static bool body_set(struct body *b, const char *text, size_t len)
+{
+	char *p = malloc(len + 1);
+
+	if (p == NULL)
+		return false;
+	memcpy(p, text, len);
+	p[len] = '\0';
+	b->data = p;
+	b->len = len;
+	return true;
+}
+
+static void body_clear(struct body *b)
+{
+	free(b->data);
+	b->data = NULL;
+	b->len = 0;
+}
+
+/* Takes the text cJSON printed (freed here even on failure). */
+static bool body_take_printed(struct ctx *c, struct body *b, char *printed)
+{
+	if (printed == NULL)
+		return fail(c, "out of memory");
+	b->data = printed;
+	b->len = strlen(printed);
+	return true;
+}
+
+static char *resolve(const char *dir, const char *name)
+{
+	size_t dl = strlen(dir), nl = strlen(name);
+	char *p;
+
+	if (name[0] == '/')
+		return strdup(name);
+	p = malloc(dl + 1 + nl + 1);
+	if (p == NULL)
+		return NULL;
+	memcpy(p, dir, dl);
+	p[dl] = '/';
+	memcpy(p + dl + 1, name, nl + 1);
+	return p;
+}
+
+static bool read_path(struct ctx *c, const char *path, struct body *out)
+{
+	FILE *f = fopen(path, "rb");
+	struct body b = { NULL, 0 };
+	size_t cap = 0;
+
+	if (f == NULL)
+		return fail(c, "%s: %s", path, strerror(errno));
+	for (;;) {
+		size_t n;
+
+		if (cap - b.len < 4096) {
+			size_t ncap = cap ? cap * 2 : 8192;
+			char *p;
+
+			if (ncap > (size_t)SCENARIO_FILE_MAX + 1) {
+				ncap = (size_t)SCENARIO_FILE_MAX + 1;
+				if (ncap <= cap) {
+					free(b.data);
+					fclose(f);
+					return fail(c, "%s: larger than %ld bytes",
+						    path, SCENARIO_FILE_MAX);
+				}
+			}
+			p = realloc(b.data, ncap + 1);
+			if (p == NULL) {
+				free(b.data);
+				fclose(f);
+				return fail(c, "%s: out of memory", path);
+			}
+			b.data = p;
+			cap = ncap;
+		}
+		n = fread(b.data + b.len, 1, cap - b.len, f);
+		b.len += n;
+		if (n == 0)
+			break;
+	}
+	if (ferror(f)) {
+		free(b.data);
+		fclose(f);
+		return fail(c, "%s: read error", path);
+	}
+	fclose(f);
+	b.data[b.len] = '\0';
+	*out = b;
+	return true;
+}
+
+static bool read_named(struct ctx *c, const char *name, struct body *out)
+{
+	char *path = resolve(c->dir, name);
+	bool ok;
+
+	if (path == NULL)
+		return fail(c, "out of memory");
+	ok = read_path(c, path, out);
+	free(path);
+	return ok;
+}
+
+/* Parses text as JSON; on error names the line and column. */
+static cJSON *parse(struct ctx *c, const char *what, const struct body *text)
+{
+	const char *end = NULL;
+	cJSON *j = cJSON_ParseWithLengthOpts(text->data, text->len, &end, 0);
+
+	if (j == NULL) {
+		size_t line = 1, col = 1;
+		const char *p;
+
+		if (end == NULL || end < text->data ||
+		    end > text->data + text->len)
+			end = text->data;
+		for (p = text->data; p < end; p++) {
+			if (*p == '\n') {
+				line++;
+				col = 1;
+			} else {
+				col++;
+			}
+		}
+		fail(c, "%s: invalid JSON near line %zu, column %zu", what,
+		     line, col);
+	}
+	return j;
+}
+
+static bool ignored_key(const char *k)
+{
+	return k[0] == '_' || strcmp(k, "comment") == 0;
+}
+
+/* allowed is NULL-terminated. */
+static bool check_keys(struct ctx *c, const cJSON *obj, const char *where,
+		       const char *const *allowed)
+{
+	const cJSON *it;
+
+	if (!cJSON_IsObject(obj))
+		return fail(c, "%s: must be an object", where);
+	cJSON_ArrayForEach(it, obj) {
+		const char *const *a;
+
+		if (ignored_key(it->string))
+			continue;
+		for (a = allowed; *a != NULL; a++)
+			if (strcmp(*a, it->string) == 0)
+				break;
+		if (*a == NULL)
+			return fail(c, "%s: unknown key \"%s\"", where,
+				    it->string);
+	}
+	return true;
+}
+
+/* *out is set only when the key is present; absent keeps the default. */
+static bool get_int(struct ctx *c, const cJSON *obj, const char *key,
+		    const char *where, long long min, long long max,
+		    long long *out)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+	double d;
+
+	if (v == NULL)
+		return true;
+	if (!cJSON_IsNumber(v))
+		return fail(c, "%s: \"%s\" must be a number", where, key);
+	d = v->valuedouble;
+	/* range first, so that the cast below is defined */
+	if (!(d >= (double)min && d <= (double)max) ||
+	    d != (double)(long long)d)
+		return fail(c, "%s: \"%s\" must be an integer in %lld..%lld",
+			    where, key, min, max);
+	*out = (long long)d;
+	return true;
+}
+
+static bool get_string(struct ctx *c, const cJSON *obj, const char *key,
+		       const char *where, const char **out)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+
+	if (v == NULL)
+		return true;
+	if (!cJSON_IsString(v))
+		return fail(c, "%s: \"%s\" must be a string", where, key);
+	*out = v->valuestring;
+	return true;
+}
+
+/*
+ * A JSON document given either as "<file_key>": "path" or inline as
+ * "<inline_key>": value. raw gets the text to serve (a file's bytes as they
+ * are, or the inline value printed); parsed, if not NULL, gets the tree
+ * (owned). Leaves both untouched when neither key is present.
+ */
+static bool get_doc(struct ctx *c, const cJSON *obj, const char *file_key,
+		    const char *inline_key, const char *where,
+		    struct body *raw, cJSON **parsed)
+{
+	const cJSON *fv = cJSON_GetObjectItemCaseSensitive(obj, file_key);
+	const cJSON *iv = cJSON_GetObjectItemCaseSensitive(obj, inline_key);
+	struct body text = { NULL, 0 };
+	cJSON *tree;
+
+	if (fv != NULL && iv != NULL)
+		return fail(c, "%s: give \"%s\" or \"%s\", not both", where,
+			    file_key, inline_key);
+	if (fv != NULL) {
+		if (!cJSON_IsString(fv))
+			return fail(c, "%s: \"%s\" must be a string", where,
+				    file_key);
+		if (!read_named(c, fv->valuestring, &text))
+			return false;
+		tree = parse(c, fv->valuestring, &text);
+		if (tree == NULL) {
+			body_clear(&text);
+			return false;
+		}
+	} else if (iv != NULL) {
+		tree = cJSON_Duplicate(iv, 1);
+		if (tree == NULL)
+			return fail(c, "out of memory");
+		if (!body_take_printed(c, &text, cJSON_PrintUnformatted(tree))) {
+			cJSON_Delete(tree);
+			return false;
+		}
+	} else {
+		return true;
+	}
+	*raw = text;
+	if (parsed != NULL)
+		*parsed = tree;
+	else
+		cJSON_Delete(tree);
+	return true;
+}
+
+/* Accepts a bare cluster object or one wrapped as {"kubernetes_cluster":}. */
+static cJSON *unwrap_cluster(cJSON *doc)
+{
+	cJSON *inner = cJSON_GetObjectItemCaseSensitive(doc,
+							"kubernetes_cluster");
+
+	if (cJSON_IsObject(inner) &&
+	    cJSON_GetObjectItemCaseSensitive(doc, "id") == NULL)
+		return inner;
+	return doc;
+}
+
+static bool cluster_from_tree(struct ctx *c, const char *where,
+			      const cJSON *obj, struct cluster *cl)
+{
+	const cJSON *id = cJSON_GetObjectItemCaseSensitive(obj, "id");
+
+	if (!cJSON_IsObject(obj))
+		return fail(c, "%s: the cluster must be a JSON object", where);
+	if (!cJSON_IsString(id) || id->valuestring[0] == '\0')
+		return fail(c, "%s: the cluster needs a string \"id\"", where);
+	cl->id = strdup(id->valuestring);
+	if (cl->id == NULL)
+		return fail(c, "out of memory");
+	return body_take_printed(c, &cl->json, cJSON_PrintUnformatted(obj));
+}
+
+static void cluster_clear(struct cluster *cl)
+{
+	free(cl->id);
+	body_clear(&cl->json);
+	body_clear(&cl->upgrades);
+	body_clear(&cl->credentials);
+}
+
+static bool parse_cluster(struct ctx *c, const cJSON *entry, size_t index,
+			  struct cluster *cl)
+{
+	static const char *const keys[] = {
+		"cluster_file", "cluster", "upgrades_file", "upgrades",
+		"credentials_file", "credentials", NULL
+	};
+	char where[64];
+	cJSON *doc = NULL;
+	bool ok;
+
+	snprintf(where, sizeof(where), "clusters[%zu]", index);
+	if (!check_keys(c, entry, where, keys))
+		return false;
+	{
+		struct body unused = { NULL, 0 };
+
+		if (!get_doc(c, entry, "cluster_file", "cluster", where,
+			     &unused, &doc))
+			return false;
+		body_clear(&unused);
+	}
+	if (doc == NULL)
+		return fail(c, "%s: needs \"cluster_file\" or \"cluster\"",
+			    where);
+	ok = cluster_from_tree(c, where, unwrap_cluster(doc), cl);
+	cJSON_Delete(doc);
+	if (!ok)
+		return false;
+	if (!get_doc(c, entry, "upgrades_file", "upgrades", where,
+		     &cl->upgrades, NULL) ||
+	    !get_doc(c, entry, "credentials_file", "credentials", where,
+		     &cl->credentials, NULL))
+		return false;
+	if (cl->upgrades.data == NULL &&
+	    !body_set(&cl->upgrades, DEFAULT_UPGRADES,
+		      sizeof(DEFAULT_UPGRADES) - 1))
+		return fail(c, "out of memory");
+	if (cl->credentials.data == NULL &&
+	    !body_set(&cl->credentials, DEFAULT_CREDENTIALS,
+		      sizeof(DEFAULT_CREDENTIALS) - 1))
+		return fail(c, "out of memory");
+	return true;
+}
+
+static bool set_string(cJSON *obj, const char *key, const char *value)
+{
+	cJSON *v = cJSON_CreateString(value);
+
+	if (v == NULL)
+		return false;
+	if (cJSON_GetObjectItemCaseSensitive(obj, key) != NULL)
+		return cJSON_ReplaceItemInObjectCaseSensitive(obj, key, v);
+	if (!cJSON_AddItemToObject(obj, key, v)) {
+		cJSON_Delete(v);
+		return false;
+	}
+	return true;
+}
+
+/* Builds generated cluster i from the template into cl. */
+static bool generate_one(struct ctx *c, const cJSON *tmpl, size_t i,
+			 struct cluster *cl)
+{
+	char id[64], name[32], endpoint[128];
+	cJSON *obj = cJSON_Duplicate(tmpl, 1);
+	bool ok;
+	const char *up = GEN_UPGRADES[i % 3];
+
+	if (obj == NULL)
+		return fail(c, "out of memory");
+	snprintf(id, sizeof(id), "00000000-0000-4000-8000-%012zu", i);
+	snprintf(name, sizeof(name), "gen-%05zu", i);
+	snprintf(endpoint, sizeof(endpoint),
+		 "https://%s.k8s.ondigitalocean.com", id);
+	ok = set_string(obj, "id", id) && set_string(obj, "name", name) &&
+	     set_string(obj, "version", GEN_VERSION) &&
+	     (cJSON_GetObjectItemCaseSensitive(obj, "endpoint") == NULL ||
+	      set_string(obj, "endpoint", endpoint));
+	if (!ok) {
+		cJSON_Delete(obj);
+		return fail(c, "out of memory");
+	}
+	ok = cluster_from_tree(c, "generate", obj, cl);
+	cJSON_Delete(obj);
+	if (!ok)
+		return false;
+	if (!body_set(&cl->upgrades, up, strlen(up)) ||
+	    !body_set(&cl->credentials, DEFAULT_CREDENTIALS,
+		      sizeof(DEFAULT_CREDENTIALS) - 1))
+		return fail(c, "out of memory");
+	return true;
+}
+
+static bool parse_generate(struct ctx *c, const cJSON *gen,
+			   struct scenario *s)
+{
+	static const char *const keys[] = {
+		"count", "template_file", "template", NULL
+	};
+	long long count = 0;
+	struct body unused = { NULL, 0 };
+	cJSON *doc = NULL;
+	const cJSON *tmpl;
+	struct cluster *grown;
+	bool ok = true;
+	size_t i;
+
+	if (!check_keys(c, gen, "generate", keys) ||
+	    !get_int(c, gen, "count", "generate", 0, SCENARIO_GENERATE_MAX,
+		     &count) ||
+	    !get_doc(c, gen, "template_file", "template", "generate",
+		     &unused, &doc))
+		return false;
+	body_clear(&unused);
+	if (doc == NULL) {
+		struct body b = { (char *)GEN_TEMPLATE,
+				  sizeof(GEN_TEMPLATE) - 1 };
+
+		doc = parse(c, "built-in template", &b);
+		if (doc == NULL)
+			return false;
+	}
+	tmpl = unwrap_cluster(doc);
+	if (!cJSON_IsObject(tmpl)) {
+		cJSON_Delete(doc);
+		return fail(c, "generate: the template must be an object");
+	}
+	grown = realloc(s->clusters,
+			(s->nclusters + (size_t)count + 1) * sizeof(*grown));
+	if (grown == NULL) {
+		cJSON_Delete(doc);
+		return fail(c, "out of memory");
+	}
+	s->clusters = grown;
+	for (i = 0; i < (size_t)count && ok; i++) {
+		struct cluster *cl = &s->clusters[s->nclusters];
+
+		memset(cl, 0, sizeof(*cl));
+		ok = generate_one(c, tmpl, i, cl);
+		if (!ok)
+			cluster_clear(cl);
+		else
+			s->nclusters++;
+	}
+	cJSON_Delete(doc);
+	return ok;
+}
+
+static bool parse_route(const char *name, enum route *out)
+{
+	static const struct {
+		const char *name;
+		enum route route;
+	} table[] = {
+		{ "clusters", ROUTE_CLUSTERS },
+		{ "cluster", ROUTE_CLUSTER },
+		{ "upgrades", ROUTE_UPGRADES },
+		{ "credentials", ROUTE_CREDENTIALS },
+		{ "options", ROUTE_OPTIONS },
+		{ "any", ROUTE_ANY },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(table) / sizeof(table[0]); i++) {
+		if (strcmp(table[i].name, name) == 0) {
+			*out = table[i].route;
+			return true;
+		}
+	}
+	return false;
+}
+
+static bool parse_mode(const char *name, enum fault_mode *out)
+{
+	static const struct {
+		const char *name;
+		enum fault_mode mode;
+	} table[] = {
+		{ "never", FAULT_MODE_NEVER },
+		{ "stall_body", FAULT_MODE_STALL_BODY },
+		{ "reset", FAULT_MODE_RESET },
+		{ "truncate", FAULT_MODE_TRUNCATE },
+		{ "html", FAULT_MODE_HTML },
+		{ "oversize", FAULT_MODE_OVERSIZE },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(table) / sizeof(table[0]); i++) {
+		if (strcmp(table[i].name, name) == 0) {
+			*out = table[i].mode;
+			return true;
+		}
+	}
+	return false;
+}
+
+/* A header name is an HTTP token; a value has no line break. */
+static bool header_name_ok(const char *s)
+{
+	if (*s == '\0')
+		return false;
+	for (; *s; s++) {
+		unsigned char ch = (unsigned char)*s;
+
+		if (ch <= ' ' || ch >= 0x7f || strchr("()<>@,;:\\\"/[]?={}",
+						      ch) != NULL)
+			return false;
+	}
+	return true;
+}
+
+static bool header_value_ok(const char *s)
+{
+	return strpbrk(s, "\r\n") == NULL;
+}
+
+static bool parse_headers(struct ctx *c, const cJSON *hv, const char *where,
+			  struct fault *f)
+{
+	const cJSON *it;
+	size_t n = 0;
+
+	if (!cJSON_IsObject(hv))
+		return fail(c, "%s: \"headers\" must be an object", where);
+	cJSON_ArrayForEach(it, hv)
+		n++;
+	f->headers = calloc(n ? n : 1, sizeof(*f->headers));
+	if (f->headers == NULL)
+		return fail(c, "out of memory");
+	cJSON_ArrayForEach(it, hv) {
+		struct header *h = &f->headers[f->nheaders];
+		char num[32];
+		const char *value;
+
+		if (cJSON_IsString(it)) {
+			value = it->valuestring;
+		} else if (cJSON_IsNumber(it) && it->valuedouble > -1e15 &&
+			   it->valuedouble < 1e15 &&
+			   it->valuedouble ==
+				   (double)(long long)it->valuedouble) {
+			snprintf(num, sizeof(num), "%.0f", it->valuedouble);
+			value = num;
+		} else {
+			return fail(c, "%s: header \"%s\" must be a string",
+				    where, it->string);
+		}
+		if (!header_name_ok(it->string) || !header_value_ok(value))
+			return fail(c, "%s: header \"%s\" is not valid",
+				    where, it->string);
+		h->name = strdup(it->string);
+		h->value = strdup(value);
+		f->nheaders++;
+		if (h->name == NULL || h->value == NULL)
+			return fail(c, "out of memory");
+	}
+	return true;
+}
+
+static bool parse_fault(struct ctx *c, const cJSON *fv, size_t index,
+			struct fault *f)
+{
+	static const char *const keys[] = {
+		"route", "cluster_id", "page", "times", "status", "body_file",
+		"body", "headers", "delay_ms", "mode", "size", "chunked", NULL
+	};
+	char where[64];
+	const char *route = NULL, *mode = NULL, *cid = NULL, *body = NULL,
+		   *body_file = NULL;
+	long long page = 0, times = 0, status = 0, delay = 0;
+	long long size = (long long)SCENARIO_OVERSIZE_DEFAULT;
+	const cJSON *chunked, *hv;
+
+	snprintf(where, sizeof(where), "faults[%zu]", index);
+	if (!check_keys(c, fv, where, keys) ||
+	    !get_string(c, fv, "route", where, &route) ||
+	    !get_string(c, fv, "mode", where, &mode) ||
+	    !get_string(c, fv, "cluster_id", where, &cid) ||
+	    !get_string(c, fv, "body", where, &body) ||
+	    !get_string(c, fv, "body_file", where, &body_file) ||
+	    !get_int(c, fv, "page", where, 1, 1000000000, &page) ||
+	    !get_int(c, fv, "times", where, 1, 1000000000, &times) ||
+	    !get_int(c, fv, "status", where, 100, 599, &status) ||
+	    !get_int(c, fv, "delay_ms", where, 0, 3600000, &delay) ||
+	    !get_int(c, fv, "size", where, 0, 1LL << 50, &size))
+		return false;
+	if (route == NULL)
+		return fail(c, "%s: needs \"route\"", where);
+	if (!parse_route(route, &f->route))
+		return fail(c, "%s: unknown route \"%s\"", where, route);
+	f->mode = FAULT_MODE_NONE;
+	if (mode != NULL && !parse_mode(mode, &f->mode))
+		return fail(c, "%s: unknown mode \"%s\"", where, mode);
+	if (body != NULL && body_file != NULL)
+		return fail(c, "%s: give \"body\" or \"body_file\", not both",
+			    where);
+	chunked = cJSON_GetObjectItemCaseSensitive(fv, "chunked");
+	if (chunked != NULL && !cJSON_IsBool(chunked))
+		return fail(c, "%s: \"chunked\" must be true or false", where);
+	f->chunked = cJSON_IsTrue(chunked);
+	f->page = (long)page;
+	f->times = (unsigned long)times;
+	f->status = (int)status;
+	f->delay_ms = (long)delay;
+	f->size = (uint64_t)size;
+	if (cid != NULL && (f->cluster_id = strdup(cid)) == NULL)
+		return fail(c, "out of memory");
+	if (body != NULL && !body_set(&f->body, body, strlen(body)))
+		return fail(c, "out of memory");
+	if (body_file != NULL && !read_named(c, body_file, &f->body))
+		return false;
+	hv = cJSON_GetObjectItemCaseSensitive(fv, "headers");
+	if (hv != NULL && !parse_headers(c, hv, where, f))
+		return false;
+	return true;
+}
+
+static bool parse_ratelimit(struct ctx *c, const cJSON *rl,
+			    struct scenario *s)
+{
+	static const char *const keys[] = {
+		"limit", "remaining", "reset", NULL
+	};
+	const long long big = 1LL << 53;
+
+	return check_keys(c, rl, "ratelimit", keys) &&
+	       get_int(c, rl, "limit", "ratelimit", 0, big, &s->rl_limit) &&
+	       get_int(c, rl, "remaining", "ratelimit", 0, big,
+		       &s->rl_remaining) &&
+	       get_int(c, rl, "reset", "ratelimit", 0, big, &s->rl_reset);
+}
+
+static bool parse_pagination(struct ctx *c, const cJSON *pg,
+			     struct scenario *s)
+{
+	static const char *const keys[] = {
+		"loop_to_page", "foreign_next", NULL
+	};
+	long long loop = 0;
+	const char *foreign = NULL;
+
+	if (!check_keys(c, pg, "pagination", keys) ||
+	    !get_int(c, pg, "loop_to_page", "pagination", 1, 1000000000,
+		     &loop) ||
+	    !get_string(c, pg, "foreign_next", "pagination", &foreign))
+		return false;
+	s->loop_to_page = (long)loop;
+	if (foreign != NULL && (s->foreign_next = strdup(foreign)) == NULL)
+		return fail(c, "out of memory");
+	return true;
+}
+
+static bool parse_top(struct ctx *c, const cJSON *root, struct scenario *s)
+{
+	static const char *const keys[] = {
+		"token", "ratelimit", "clusters", "generate", "options_file",
+		"options", "pagination", "faults", NULL
+	};
+	const cJSON *v, *it;
+	const char *token = NULL;
+	size_t n, i, explicit;
+
+	if (!check_keys(c, root, "scenario", keys) ||
+	    !get_string(c, root, "token", "scenario", &token))
+		return false;
+	if (token == NULL || token[0] == '\0')
+		return fail(c, "scenario: needs a non-empty \"token\"");
+	if ((s->token = strdup(token)) == NULL)
+		return fail(c, "out of memory");
+
+	v = cJSON_GetObjectItemCaseSensitive(root, "ratelimit");
+	if (v != NULL && !parse_ratelimit(c, v, s))
+		return false;
+
+	v = cJSON_GetObjectItemCaseSensitive(root, "clusters");
+	if (v != NULL) {
+		if (!cJSON_IsArray(v))
+			return fail(c, "\"clusters\" must be an array");
+		n = (size_t)cJSON_GetArraySize(v);
+		s->clusters = calloc(n ? n : 1, sizeof(*s->clusters));
+		if (s->clusters == NULL)
+			return fail(c, "out of memory");
+		cJSON_ArrayForEach(it, v) {
+			struct cluster *cl = &s->clusters[s->nclusters];
+
+			if (!parse_cluster(c, it, s->nclusters, cl)) {
+				cluster_clear(cl);
+				return false;
+			}
+			s->nclusters++;
+		}
+	}
+
+	explicit = s->nclusters;
+	v = cJSON_GetObjectItemCaseSensitive(root, "generate");
+	if (v != NULL && !parse_generate(c, v, s))
+		return false;
+
+	/* Generated ids are distinct by construction; check the others. */
+	for (n = 0; n < explicit; n++) {
+		for (i = 0; i < s->nclusters; i++) {
+			if (i != n && strcmp(s->clusters[i].id,
+					     s->clusters[n].id) == 0)
+				return fail(c, "cluster id \"%s\" appears twice",
+					    s->clusters[n].id);
+		}
+	}
+
+	if (!get_doc(c, root, "options_file", "options", "scenario",
+		     &s->options, NULL))
+		return false;
+	if (s->options.data == NULL &&
+	    !body_set(&s->options, DEFAULT_OPTIONS,
+		      sizeof(DEFAULT_OPTIONS) - 1))
+		return fail(c, "out of memory");
+
+	v = cJSON_GetObjectItemCaseSensitive(root, "pagination");
+	if (v != NULL && !parse_pagination(c, v, s))
+		return false;
+
+	v = cJSON_GetObjectItemCaseSensitive(root, "faults");
+	if (v != NULL) {
+		if (!cJSON_IsArray(v))
+			return fail(c, "\"faults\" must be an array");
+		n = (size_t)cJSON_GetArraySize(v);
+		s->faults = calloc(n ? n : 1, sizeof(*s->faults));
+		if (s->faults == NULL)
+			return fail(c, "out of memory");
+		cJSON_ArrayForEach(it, v) {
+			struct fault *f = &s->faults[s->nfaults];
+
+			/* Counted first, so scenario_free sees a partial one */
+			s->nfaults++;
+			if (!parse_fault(c, it, s->nfaults - 1, f))
+				return false;
+		}
+	}
+	return true;
+}
+
+static char *dir_of(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	char *d;
+
+	if (slash == NULL)
+		return strdup(".");
+	if (slash == path)
+		return strdup("/");
+	d = malloc((size_t)(slash - path) + 1);
+	if (d == NULL)
+		return NULL;
+	memcpy(d, path, (size_t)(slash - path));
+	d[slash - path] = '\0';
+	return d;
+}
+
+bool scenario_load(const char *path, struct scenario **out, char *err,
+		   size_t errlen)
+{
+	struct ctx c = { NULL, err, errlen };
+	struct body text = { NULL, 0 };
+	struct scenario *s = NULL;
+	cJSON *root = NULL;
+	char *dir = dir_of(path);
+	bool ok = false;
+
+	if (dir == NULL) {
+		fail(&c, "out of memory");
+		goto out;
+	}
+	c.dir = dir;
+	if (!read_path(&c, path, &text))
+		goto out;
+	root = parse(&c, path, &text);
+	if (root == NULL)
+		goto out;
+	s = calloc(1, sizeof(*s));
+	if (s == NULL) {
+		fail(&c, "out of memory");
+		goto out;
+	}
+	s->rl_limit = 5000;
+	s->rl_remaining = 4816;
+	s->rl_reset = 1444931833;
+	ok = parse_top(&c, root, s);
+out:
+	if (ok)
+		*out = s;
+	else
+		scenario_free(s);
+	cJSON_Delete(root);
+	free(text.data);
+	free(dir);
+	return ok;
+}
+
+void scenario_free(struct scenario *s)
+{
+	size_t i, j;
+
+	if (s == NULL)
+		return;
+	for (i = 0; i < s->nclusters; i++)
+		cluster_clear(&s->clusters[i]);
+	free(s->clusters);
+	for (i = 0; i < s->nfaults; i++) {
+		struct fault *f = &s->faults[i];
+
+		free(f->cluster_id);
+		body_clear(&f->body);
+		for (j = 0; j < f->nheaders; j++) {
+			free(f->headers[j].name);
+			free(f->headers[j].value);
+		}
+		/* a header whose strdup failed is counted; free(NULL) is fine */
+		free(f->headers);
+	}
+	free(s->faults);
+	body_clear(&s->options);
+	free(s->foreign_next);
+	free(s->token);
+	free(s);
+}
+
+const struct cluster *scenario_find_cluster(const struct scenario *s,
+					    const char *id)
+{
+	size_t i;
+
+	for (i = 0; i < s->nclusters; i++)
+		if (strcmp(s->clusters[i].id, id) == 0)
+			return &s->clusters[i];
+	return NULL;
+}
