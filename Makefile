@@ -35,7 +35,9 @@ FAKE_SRC := $(wildcard tests/fakeapi/*.c)
 FAKE_OBJ := $(FAKE_SRC:%.c=$(BUILD)/%.o)
 
 DEB_BUILD := make gcc pkg-config libmicrohttpd-dev libcurl4-openssl-dev libcjson-dev libconfig-dev
-DEB_TEST  := libcmocka-dev prometheus curl valgrind clang
+DEB_TEST  := libcmocka-dev prometheus curl python3 valgrind clang
+
+.SECONDARY:
 
 .PHONY: all deps deps-test demo test test-run unit integration check check-run lint clean
 
@@ -87,6 +89,7 @@ test: deps-test
 
 test-run: all $(BUILD)/fakeapi $(UNIT_BIN)
 	@BUILD=$(BUILD) sh tests/unit/run.sh $(UNIT_BIN)
+	@sh tests/fakeapi/smoke.sh $(BUILD)/fakeapi >/dev/null && echo "fakeapi smoke: passed"
 	@BUILD=$(BUILD) bash tests/integration/run.sh
 
 unit: all $(UNIT_BIN)

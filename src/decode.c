@@ -19,11 +19,34 @@
 /* A pool larger than this is not a real answer. */
 #define POOL_COUNT_MAX 1000000.0
 
+/* Zero every string of the tree: cJSON copied the secrets out of the body. */
+static void wipe_tree(cJSON *node)
+{
+	for (; node; node = node->next) {
+		if (cJSON_IsString(node) && node->valuestring)
+			secret_wipe(node->valuestring, strlen(node->valuestring));
+		wipe_tree(node->child);
+	}
+}
+
+/* The whole body must be one JSON value: cJSON alone stops at the end of
+ * the first value and would accept trailing garbage. */
 static cJSON *parse(const char *body, size_t len)
 {
 	if (!body || len == 0)
 		return NULL;
-	return cJSON_ParseWithLength(body, len);
+	const char *end = NULL;
+	cJSON *root = cJSON_ParseWithLengthOpts(body, len, &end, false);
+	if (!root)
+		return NULL;
+	for (; end && end < body + len; end++) {
+		if (*end != ' ' && *end != '\t' && *end != '\n' && *end != '\r' && *end != '\0') {
+			wipe_tree(root); /* it may be a credentials answer */
+			cJSON_Delete(root);
+			return NULL;
+		}
+	}
+	return root;
 }
 
 static bool is_absent(const cJSON *v)
@@ -244,16 +267,6 @@ out:
 	upgrades_cleanup(&u);
 	cJSON_Delete(root);
 	return rc;
-}
-
-/* Zero every string of the tree: cJSON copied the secrets out of the body. */
-static void wipe_tree(cJSON *node)
-{
-	for (; node; node = node->next) {
-		if (cJSON_IsString(node) && node->valuestring)
-			secret_wipe(node->valuestring, strlen(node->valuestring));
-		wipe_tree(node->child);
-	}
 }
 
 enum err decode_credentials(const char *body, size_t len, struct credentials *out)

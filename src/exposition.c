@@ -167,9 +167,11 @@ size_t expo_format_value(double v, char *buf, size_t size)
 		n = snprintf(buf, size, "%.0f", v);
 	else {
 		/* the shortest form that reads back to the same double */
-		n = snprintf(buf, size, "%.15g", v);
-		if (strtod(buf, NULL) != v)
-			n = snprintf(buf, size, "%.17g", v);
+		for (int digits = 15; digits <= 17; digits++) {
+			n = snprintf(buf, size, "%.*g", digits, v);
+			if (strtod(buf, NULL) == v)
+				break;
+		}
 	}
 	if (n < 0)
 		n = 0;

@@ -2,7 +2,9 @@
  * given the token. */
 #include "url.h"
 
+#include <arpa/inet.h>
 #include <ctype.h>
+#include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -71,17 +73,19 @@ bool url_same_origin(const struct url_origin *a, const struct url_origin *b)
 
 bool url_host_is_loopback(const char *host)
 {
-	if (strcmp(host, "localhost") == 0 || strcmp(host, "[::1]") == 0)
+	if (strcmp(host, "localhost") == 0)
 		return true;
-	/* 127.0.0.0/8 written as a dotted quad */
-	if (strncmp(host, "127.", 4) != 0)
-		return false;
-	int dots = 0;
-	for (const char *p = host + 4; *p; p++) {
-		if (*p == '.')
-			dots++;
-		else if (!isdigit((unsigned char)*p))
+	/* only a real numeric address: anything else would go to DNS */
+	size_t n = strlen(host);
+	if (n > 2 && host[0] == '[' && host[n - 1] == ']') {
+		char inner[URL_HOST_MAX];
+		struct in6_addr a6;
+		if (n - 2 >= sizeof inner)
 			return false;
+		memcpy(inner, host + 1, n - 2);
+		inner[n - 2] = '\0';
+		return inet_pton(AF_INET6, inner, &a6) == 1 && IN6_IS_ADDR_LOOPBACK(&a6);
 	}
-	return dots == 2;
+	struct in_addr a4;
+	return inet_pton(AF_INET, host, &a4) == 1 && (ntohl(a4.s_addr) >> 24) == 127;
 }

@@ -1,0 +1,245 @@
+/* test_log.c - log.h: levels and the logfmt line written to stderr (fd 2
+ * is redirected to a temporary file around each call). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <ctype.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "log.h"
+
+struct capture {
+	int saved;
+	int fd;
+	char path[64];
+};
+
+static void capture_start(struct capture *c)
+{
+	fflush(stderr);
+	snprintf(c->path, sizeof c->path, "/tmp/doks_unit_log_XXXXXX");
+	c->fd = mkstemp(c->path);
+	assert_true(c->fd >= 0);
+	c->saved = dup(STDERR_FILENO);
+	assert_true(c->saved >= 0);
+	assert_true(dup2(c->fd, STDERR_FILENO) >= 0);
+}
+
+/* Restores stderr; returns what was written (owned, free()). */
+static char *capture_end(struct capture *c)
+{
+	dup2(c->saved, STDERR_FILENO);
+	close(c->saved);
+	off_t size = lseek(c->fd, 0, SEEK_END);
+	assert_true(size >= 0);
+	char *text = calloc(1, (size_t)size + 1);
+	assert_non_null(text);
+	assert_int_equal(pread(c->fd, text, (size_t)size, 0), (ssize_t)size);
+	close(c->fd);
+	unlink(c->path);
+	return text;
+}
+
+/* "ts=YYYY-MM-DDTHH:MM:SS.mmmZ " at the start of line; returns what follows. */
+static const char *after_ts(const char *line)
+{
+	static const char shape[] = "ts=dddd-dd-ddTdd:dd:dd.dddZ ";
+	for (size_t i = 0; i < sizeof shape - 1; i++) {
+		bool ok = shape[i] == 'd' ? isdigit((unsigned char)line[i]) != 0 : line[i] == shape[i];
+		if (!ok)
+			fail_msg("bad timestamp at %zu: %s", i, line);
+	}
+	return line + sizeof shape - 1;
+}
+
+static int reset_level(void **state)
+{
+	(void)state;
+	log_set_level(LOG_INFO);
+	return 0;
+}
+
+static void test_level_parse(void **state)
+{
+	(void)state;
+	enum log_level l = LOG_ERROR;
+	assert_true(log_level_parse("debug", &l));
+	assert_int_equal(l, LOG_DEBUG);
+	assert_true(log_level_parse("info", &l));
+	assert_int_equal(l, LOG_INFO);
+	assert_true(log_level_parse("warn", &l));
+	assert_int_equal(l, LOG_WARN);
+	assert_true(log_level_parse("error", &l));
+	assert_int_equal(l, LOG_ERROR);
+	static const char *const bad[] = { "", "WARN", "warning", "err", "info ", "fatal", "0" };
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		l = LOG_DEBUG;
+		if (log_level_parse(bad[i], &l))
+			fail_msg("\"%s\" accepted", bad[i]);
+		assert_int_equal(l, LOG_DEBUG);
+	}
+}
+
+static void test_enabled(void **state)
+{
+	(void)state;
+	/* info by default */
+	assert_false(log_enabled(LOG_DEBUG));
+	assert_true(log_enabled(LOG_INFO));
+	log_set_level(LOG_WARN);
+	assert_false(log_enabled(LOG_DEBUG));
+	assert_false(log_enabled(LOG_INFO));
+	assert_true(log_enabled(LOG_WARN));
+	assert_true(log_enabled(LOG_ERROR));
+	log_set_level(LOG_DEBUG);
+	assert_true(log_enabled(LOG_DEBUG));
+	log_set_level(LOG_ERROR);
+	assert_false(log_enabled(LOG_WARN));
+	assert_true(log_enabled(LOG_ERROR));
+
+	struct capture c;
+	capture_start(&c);
+	log_warn("dropped");
+	log_info("dropped too");
+	log_error("kept");
+	char *out = capture_end(&c);
+	assert_string_equal(after_ts(out), "level=error msg=kept\n");
+	free(out);
+}
+
+static void test_line_format(void **state)
+{
+	(void)state;
+	struct capture c;
+	capture_start(&c);
+	log_emit(LOG_WARN, "a b", "key", "value", "quoted", "x \"y\"", NULL);
+	char *out = capture_end(&c);
+	assert_string_equal(after_ts(out), "level=warn msg=\"a b\" key=value quoted=\"x \\\"y\\\"\"\n");
+	free(out);
+
+	capture_start(&c);
+	log_info("plain");
+	log_debug("below the level");
+	log_error("x", "endpoint", "upgrades", "code", "429");
+	char *two = capture_end(&c);
+	const char *second = strchr(two, '\n');
+	assert_non_null(second);
+	second++;
+	assert_memory_equal(after_ts(two), "level=info msg=plain\n", 21);
+	assert_string_equal(after_ts(second), "level=error msg=x endpoint=upgrades code=429\n");
+	free(two);
+}
+
+static void test_escaping(void **state)
+{
+	(void)state;
+	struct capture c;
+	capture_start(&c);
+	log_info("two\nlines", "empty", "", "eq", "a=b", "bs", "a\\b", "bsq", "a\\ b", "ctl",
+		 "a\x01z", "tab", "a\tb", "del", "a\x7f");
+	char *out = capture_end(&c);
+	assert_string_equal(after_ts(out),
+			    "level=info msg=\"two\\nlines\" empty=\"\" eq=\"a=b\" bs=a\\b "
+			    "bsq=\"a\\\\ b\" ctl=\"a\\x01z\" tab=\"a\\x09b\" del=\"a\\x7f\"\n");
+	/* one line, whatever the values held */
+	assert_int_equal(strchr(out, '\n') - out + 1, (ptrdiff_t)strlen(out));
+	free(out);
+}
+
+/* log.h: "A pair whose value is NULL is left out." */
+static void test_null_value(void **state)
+{
+	(void)state;
+	struct capture c;
+	capture_start(&c);
+	log_info("m", "gone", (const char *)NULL, "kept", "1");
+	char *out = capture_end(&c);
+	assert_string_equal(after_ts(out), "level=info msg=m kept=1\n");
+	free(out);
+}
+
+static void test_long_line_cut(void **state)
+{
+	(void)state;
+	char *big = malloc(10000);
+	assert_non_null(big);
+	memset(big, 'v', 9999);
+	big[9999] = '\0';
+	struct capture c;
+	capture_start(&c);
+	log_info("long", "value", big, "after", "x");
+	char *out = capture_end(&c);
+	free(big);
+	size_t n = strlen(out);
+	assert_true(n > 1000 && n <= 2048);
+	assert_string_equal(out + n - 4, "...\n");
+	assert_null(strstr(out, "after=x"));
+	assert_int_equal(strchr(out, '\n') - out + 1, (ptrdiff_t)n);
+	free(out);
+}
+
+enum { THREADS = 4, LINES = 200 };
+
+static void *logger(void *arg)
+{
+	char id[16];
+	snprintf(id, sizeof id, "%d", (int)(intptr_t)arg);
+	for (int i = 0; i < LINES; i++)
+		log_info("from a thread", "thread", id, "pad",
+			 "0123456789012345678901234567890123456789012345678901234567890123456789");
+	return NULL;
+}
+
+static void test_threads_never_interleave(void **state)
+{
+	(void)state;
+	struct capture c;
+	capture_start(&c);
+	pthread_t t[THREADS];
+	for (int i = 0; i < THREADS; i++)
+		assert_int_equal(pthread_create(&t[i], NULL, logger, (void *)(intptr_t)i), 0);
+	for (int i = 0; i < THREADS; i++)
+		assert_int_equal(pthread_join(t[i], NULL), 0);
+	char *out = capture_end(&c);
+	int lines = 0;
+	for (char *p = out; *p;) {
+		char *nl = strchr(p, '\n');
+		assert_non_null(nl);
+		*nl = '\0';
+		const char *rest = after_ts(p);
+		int thread = -1;
+		char tail[128];
+		if (sscanf(rest, "level=info msg=\"from a thread\" thread=%d pad=%127s", &thread,
+			   tail) != 2 ||
+		    thread < 0 || thread >= THREADS ||
+		    strcmp(tail, "0123456789012345678901234567890123456789012345678901234567890123456789") != 0)
+			fail_msg("mangled line: %s", p);
+		lines++;
+		p = nl + 1;
+	}
+	assert_int_equal(lines, THREADS * LINES);
+	free(out);
+}
+
+#define T(f) cmocka_unit_test_setup_teardown(f, reset_level, reset_level)
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		T(test_level_parse),
+		T(test_enabled),
+		T(test_line_format),
+		T(test_escaping),
+		T(test_null_value),
+		T(test_long_line_cut),
+		T(test_threads_never_interleave),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,567 @@
+/* test_metrics.c - metrics.h: an exporter_view built by hand into exact
+ * exposition lines, and the structure of the whole text (one TYPE per
+ * family, families never split). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "apistats.h"
+#include "metrics.h"
+
+/* ---- helpers ----------------------------------------------------------- */
+
+static bool has_line(const char *text, const char *line)
+{
+	size_t n = strlen(line);
+	for (const char *p = text; (p = strstr(p, line)) != NULL; p++)
+		if ((p == text || p[-1] == '\n') && p[n] == '\n')
+			return true;
+	return false;
+}
+
+static void assert_line(const char *text, const char *line)
+{
+	if (!has_line(text, line))
+		fail_msg("missing line: %s", line);
+}
+
+static void assert_no_line(const char *text, const char *line)
+{
+	if (has_line(text, line))
+		fail_msg("unexpected line: %s", line);
+}
+
+/* Lines that start with prefix. */
+static size_t count_prefix(const char *text, const char *prefix)
+{
+	size_t n = 0, len = strlen(prefix);
+	for (const char *p = text; *p;) {
+		if (strncmp(p, prefix, len) == 0)
+			n++;
+		const char *nl = strchr(p, '\n');
+		if (!nl)
+			break;
+		p = nl + 1;
+	}
+	return n;
+}
+
+static bool ends_with(const char *s, size_t n, const char *suffix)
+{
+	size_t k = strlen(suffix);
+	return n >= k && memcmp(s + n - k, suffix, k) == 0;
+}
+
+/* Every line is HELP, TYPE or a sample; each family has one HELP then one
+ * TYPE, appears once, and its samples follow its TYPE without another
+ * family in between. */
+static void assert_well_formed(const char *text, size_t len)
+{
+	assert_int_equal(strlen(text), len);
+	assert_true(len > 0 && text[len - 1] == '\n');
+	char seen[128][96];
+	size_t nseen = 0;
+	char family[96] = "";
+	char type[16] = "";
+	char help_of[96] = "";
+	for (const char *p = text; *p;) {
+		const char *nl = strchr(p, '\n');
+		assert_non_null(nl);
+		size_t n = (size_t)(nl - p);
+		char line[1024];
+		assert_true(n > 0 && n < sizeof line);
+		memcpy(line, p, n);
+		line[n] = '\0';
+		p = nl + 1;
+		if (strncmp(line, "# HELP ", 7) == 0) {
+			assert_true(sscanf(line, "# HELP %95s", help_of) == 1);
+			continue;
+		}
+		if (strncmp(line, "# TYPE ", 7) == 0) {
+			char name[96], t[16];
+			assert_true(sscanf(line, "# TYPE %95s %15s", name, t) == 2);
+			if (strcmp(help_of, name) != 0)
+				fail_msg("TYPE %s not right after its HELP", name);
+			for (size_t i = 0; i < nseen; i++)
+				if (strcmp(seen[i], name) == 0)
+					fail_msg("family %s appears twice", name);
+			assert_true(nseen < 128);
+			strcpy(seen[nseen++], name);
+			strcpy(family, name);
+			strcpy(type, t);
+			assert_true(strcmp(t, "gauge") == 0 || strcmp(t, "counter") == 0 ||
+				    strcmp(t, "histogram") == 0);
+			help_of[0] = '\0';
+			continue;
+		}
+		assert_true(line[0] != '#');
+		size_t nlen = strcspn(line, "{ ");
+		bool ok = nlen == strlen(family) && strncmp(line, family, nlen) == 0;
+		if (!ok && strcmp(type, "histogram") == 0) {
+			static const char *const sfx[] = { "_bucket", "_sum", "_count" };
+			for (size_t i = 0; i < 3 && !ok; i++)
+				ok = ends_with(line, nlen, sfx[i]) &&
+				     nlen - strlen(sfx[i]) == strlen(family) &&
+				     strncmp(line, family, strlen(family)) == 0;
+		}
+		if (!ok)
+			fail_msg("sample outside its family %s: %s", family, line);
+	}
+}
+
+/* ---- the view ---------------------------------------------------------- */
+
+struct fixture {
+	struct cluster_record rec[3];
+	struct upgrade_version versions[2];
+	struct apistats api;
+	struct exporter_view view;
+};
+
+static struct fixture *make_fixture(void)
+{
+	struct fixture *f = calloc(1, sizeof *f);
+	assert_non_null(f);
+
+	/* a healthy cluster with two upgrades and token credentials */
+	struct cluster_record *a = &f->rec[0];
+	a->cluster = (struct cluster){ .id = (char *)"aaa-1", .name = (char *)"prod \"eu\"",
+				       .region = (char *)"fra1", .version = (char *)"1.30.1-do.0",
+				       .state = CLUSTER_STATE_RUNNING, .auto_upgrade = true,
+				       .surge_upgrade = false, .ha = true, .node_pools = 2,
+				       .nodes = 5 };
+	a->have_cluster = true;
+	f->versions[0] = (struct upgrade_version){ (char *)"1.30.2-do.0", (char *)"1.30.2" };
+	f->versions[1] = (struct upgrade_version){ (char *)"1.31.1-do.0", (char *)"1.31.1" };
+	a->upgrades = (struct upgrades){ f->versions, 2 };
+	a->have_upgrades = true;
+	a->credentials = (struct credentials){ CREDENTIALS_TOKEN, true, 1573300228.889080 };
+	a->have_credentials = true;
+	a->poll[POLL_CLUSTER] = (struct poll_status){ true, true, 1700000000 };
+	a->poll[POLL_UPGRADES] = (struct poll_status){ true, true, 1700000001 };
+	a->poll[POLL_CREDENTIALS] = (struct poll_status){ true, false, 1690000000 };
+
+	/* degraded, up to date, credentials with no expiry, never asked for them */
+	struct cluster_record *b = &f->rec[1];
+	b->cluster = (struct cluster){ .id = (char *)"bbb-2", .name = (char *)"staging\\x\ny",
+				       .region = (char *)"nyc3", .version = (char *)"1.29.9-do.1",
+				       .state = CLUSTER_STATE_DEGRADED, .surge_upgrade = true,
+				       .node_pools = 1, .nodes = 0 };
+	b->have_cluster = true;
+	b->have_upgrades = true; /* count 0: up to date */
+	b->credentials = (struct credentials){ CREDENTIALS_CERTIFICATE, false, 0 };
+	b->have_credentials = true;
+	b->poll[POLL_CLUSTER] = (struct poll_status){ true, true, 1700000002 };
+	b->poll[POLL_UPGRADES] = (struct poll_status){ true, false, 0 };
+
+	/* listed in the configuration but never fetched */
+	struct cluster_record *c = &f->rec[2];
+	c->cluster.id = (char *)"ccc-3";
+	c->poll[POLL_CLUSTER] = (struct poll_status){ true, false, 0 };
+
+	struct apistats *s = &f->api;
+	apistats_count_request(s, ENDPOINT_CLUSTERS, 200);
+	apistats_count_request(s, ENDPOINT_CLUSTERS, 200);
+	apistats_count_request(s, ENDPOINT_CLUSTERS, 200);
+	apistats_count_request(s, ENDPOINT_CLUSTER, 404);
+	apistats_count_request(s, ENDPOINT_UPGRADES, 429);
+	apistats_count_request(s, ENDPOINT_UPGRADES, 200);
+	apistats_count_error(s, ENDPOINT_UPGRADES, REASON_STATUS);
+	apistats_count_error(s, ENDPOINT_CLUSTER, REASON_STATUS);
+	apistats_count_error(s, ENDPOINT_CREDENTIALS, REASON_TIMEOUT);
+	apistats_count_error(s, ENDPOINT_CREDENTIALS, REASON_TIMEOUT);
+	apistats_observe_duration(s, ENDPOINT_CLUSTERS, 0.004);
+	apistats_observe_duration(s, ENDPOINT_CLUSTERS, 0.1);  /* on a bound */
+	apistats_observe_duration(s, ENDPOINT_CLUSTERS, 0.3);
+	apistats_observe_duration(s, ENDPOINT_CLUSTERS, 12.0); /* only in +Inf */
+	apistats_observe_duration(s, ENDPOINT_UPGRADES, 0.75);
+	s->have_rate_limit = true;
+	s->rate_limit_limit = 5000;
+	s->rate_limit_remaining = 4816;
+	s->rate_limit_reset = 1444931833;
+
+	f->view = (struct exporter_view){
+		.clusters = f->rec,
+		.count = 3,
+		.credentials_enabled = true,
+		.discovery_enabled = true,
+		.discovery_attempted = true,
+		.discovery_success = true,
+		.last_discovery_success = 1700000003,
+		.poll_duration = 0.25,
+		.api = &f->api,
+		.version = "0.1.0",
+		.revision = "abc1234",
+	};
+	return f;
+}
+
+static char *render(const struct exporter_view *v)
+{
+	char *out = NULL;
+	size_t len = 0;
+	assert_int_equal(metrics_render(v, &out, &len), ERR_OK);
+	assert_non_null(out);
+	assert_well_formed(out, len);
+	return out;
+}
+
+#define A "cluster_id=\"aaa-1\",cluster_name=\"prod \\\"eu\\\"\""
+#define B "cluster_id=\"bbb-2\",cluster_name=\"staging\\\\x\\ny\""
+#define C "cluster_id=\"ccc-3\",cluster_name=\"\""
+
+/* ---- tests ------------------------------------------------------------- */
+
+static void test_cluster_families(void **state)
+{
+	(void)state;
+	struct fixture *f = make_fixture();
+	char *t = render(&f->view);
+	assert_line(t, "doks_cluster_info{" A ",region_slug=\"fra1\",version_slug=\"1.30.1-do.0\"} 1");
+	assert_line(t, "doks_cluster_info{" B ",region_slug=\"nyc3\",version_slug=\"1.29.9-do.1\"} 1");
+	assert_int_equal(count_prefix(t, "doks_cluster_info{"), 2);
+	assert_int_equal(count_prefix(t, "doks_cluster_info{cluster_id=\"ccc-3\""), 0);
+
+	assert_int_equal(count_prefix(t, "doks_cluster_status{" A), CLUSTER_STATE_COUNT);
+	assert_int_equal(count_prefix(t, "doks_cluster_status{" B), CLUSTER_STATE_COUNT);
+	assert_int_equal(count_prefix(t, "doks_cluster_status{" C), 0);
+	assert_int_equal(CLUSTER_STATE_COUNT, 8);
+	static const char *const states[] = { "running", "provisioning", "degraded", "error",
+					      "deleted", "upgrading",    "deleting", "unknown" };
+	for (size_t i = 0; i < 8; i++) {
+		char line[256];
+		snprintf(line, sizeof line, "doks_cluster_status{" A ",state=\"%s\"} %d", states[i],
+			 strcmp(states[i], "running") == 0);
+		assert_line(t, line);
+		snprintf(line, sizeof line, "doks_cluster_status{" B ",state=\"%s\"} %d", states[i],
+			 strcmp(states[i], "degraded") == 0);
+		assert_line(t, line);
+	}
+
+	assert_no_line(t, "doks_cluster_status{" A ",state=\"running\"} 0");
+	assert_no_line(t, "doks_cluster_status{" A ",state=\"unknown\"} 1");
+	assert_line(t, "doks_cluster_auto_upgrade_enabled{" A "} 1");
+	assert_line(t, "doks_cluster_auto_upgrade_enabled{" B "} 0");
+	assert_line(t, "doks_cluster_surge_upgrade_enabled{" A "} 0");
+	assert_line(t, "doks_cluster_surge_upgrade_enabled{" B "} 1");
+	assert_line(t, "doks_cluster_ha_enabled{" A "} 1");
+	assert_line(t, "doks_cluster_ha_enabled{" B "} 0");
+	assert_line(t, "doks_cluster_node_pools{" A "} 2");
+	assert_line(t, "doks_cluster_node_pools{" B "} 1");
+	assert_line(t, "doks_cluster_nodes{" A "} 5");
+	assert_line(t, "doks_cluster_nodes{" B "} 0");
+	assert_int_equal(count_prefix(t, "doks_cluster_nodes{" C), 0);
+	free(t);
+	free(f);
+}
+
+static void test_upgrade_families(void **state)
+{
+	(void)state;
+	struct fixture *f = make_fixture();
+	char *t = render(&f->view);
+	assert_line(t, "doks_cluster_upgrade_available{" A "} 1");
+	assert_line(t, "doks_cluster_upgrade_available{" B "} 0");
+	assert_line(t, "doks_cluster_available_upgrades{" A "} 2");
+	assert_line(t, "doks_cluster_available_upgrades{" B "} 0");
+	assert_line(t, "doks_cluster_available_upgrade_info{" A
+		       ",version_slug=\"1.30.2-do.0\",kubernetes_version=\"1.30.2\"} 1");
+	assert_line(t, "doks_cluster_available_upgrade_info{" A
+		       ",version_slug=\"1.31.1-do.0\",kubernetes_version=\"1.31.1\"} 1");
+	assert_int_equal(count_prefix(t, "doks_cluster_available_upgrade_info{"), 2);
+	/* no upgrade data for the unfetched cluster: no series at all */
+	assert_int_equal(count_prefix(t, "doks_cluster_upgrade_available{" C), 0);
+	assert_int_equal(count_prefix(t, "doks_cluster_available_upgrades{" C), 0);
+	assert_int_equal(count_prefix(t, "# TYPE doks_cluster_available_upgrade_info gauge"), 1);
+	free(t);
+	free(f);
+}
+
+static void test_credentials_family(void **state)
+{
+	(void)state;
+	struct fixture *f = make_fixture();
+	char *t = render(&f->view);
+	assert_line(t, "# TYPE doks_cluster_credentials_expiry_timestamp_seconds gauge");
+	assert_line(t, "doks_cluster_credentials_expiry_timestamp_seconds{" A "} 1573300228.88908");
+	/* certificate credentials without an expiry: no series */
+	assert_int_equal(count_prefix(t, "doks_cluster_credentials_expiry_timestamp_seconds{"), 1);
+	free(t);
+
+	f->view.credentials_enabled = false;
+	t = render(&f->view);
+	assert_null(strstr(t, "doks_cluster_credentials_expiry_timestamp_seconds"));
+	free(t);
+	free(f);
+}
+
+static void test_poll_families(void **state)
+{
+	(void)state;
+	struct fixture *f = make_fixture();
+	char *t = render(&f->view);
+	assert_line(t, "doks_exporter_poll_success{" A ",endpoint=\"cluster\"} 1");
+	assert_line(t, "doks_exporter_poll_success{" A ",endpoint=\"upgrades\"} 1");
+	assert_line(t, "doks_exporter_poll_success{" A ",endpoint=\"credentials\"} 0");
+	assert_line(t, "doks_exporter_poll_success{" B ",endpoint=\"cluster\"} 1");
+	assert_line(t, "doks_exporter_poll_success{" B ",endpoint=\"upgrades\"} 0");
+	assert_line(t, "doks_exporter_poll_success{" C ",endpoint=\"cluster\"} 0");
+	/* never attempted: no series */
+	assert_int_equal(count_prefix(t, "doks_exporter_poll_success{"), 6);
+	assert_int_equal(count_prefix(t, "doks_exporter_poll_success{" B ",endpoint=\"credentials\""), 0);
+	assert_int_equal(count_prefix(t, "doks_exporter_poll_success{" C ",endpoint=\"upgrades\""), 0);
+
+	assert_line(t, "doks_exporter_last_poll_success_timestamp_seconds{" A ",endpoint=\"cluster\"} 1700000000");
+	assert_line(t, "doks_exporter_last_poll_success_timestamp_seconds{" A ",endpoint=\"upgrades\"} 1700000001");
+	assert_line(t, "doks_exporter_last_poll_success_timestamp_seconds{" A ",endpoint=\"credentials\"} 1690000000");
+	assert_line(t, "doks_exporter_last_poll_success_timestamp_seconds{" B ",endpoint=\"cluster\"} 1700000002");
+	assert_int_equal(count_prefix(t, "doks_exporter_last_poll_success_timestamp_seconds{"), 4);
+
+	assert_line(t, "doks_exporter_discovery_success 1");
+	assert_line(t, "doks_exporter_last_discovery_success_timestamp_seconds 1700000003");
+	assert_line(t, "doks_exporter_clusters 3");
+	assert_line(t, "doks_exporter_poll_duration_seconds 0.25");
+	assert_line(t, "doks_exporter_build_info{version=\"0.1.0\",revision=\"abc1234\"} 1");
+	free(t);
+
+	f->view.discovery_success = false;
+	f->view.last_discovery_success = 0;
+	t = render(&f->view);
+	assert_line(t, "doks_exporter_discovery_success 0");
+	assert_null(strstr(t, "doks_exporter_last_discovery_success_timestamp_seconds"));
+	free(t);
+
+	f->view.discovery_enabled = false;
+	t = render(&f->view);
+	assert_null(strstr(t, "doks_exporter_discovery_success"));
+	free(t);
+	free(f);
+}
+
+static void test_api_families(void **state)
+{
+	(void)state;
+	struct fixture *f = make_fixture();
+	char *t = render(&f->view);
+	assert_line(t, "# TYPE doks_api_requests_total counter");
+	assert_line(t, "doks_api_requests_total{endpoint=\"clusters\",code=\"200\"} 3");
+	assert_line(t, "doks_api_requests_total{endpoint=\"cluster\",code=\"404\"} 1");
+	assert_line(t, "doks_api_requests_total{endpoint=\"upgrades\",code=\"429\"} 1");
+	assert_line(t, "doks_api_requests_total{endpoint=\"upgrades\",code=\"200\"} 1");
+	assert_int_equal(count_prefix(t, "doks_api_requests_total{"), 4);
+
+	assert_line(t, "# TYPE doks_api_request_errors_total counter");
+	/* every reason from the start, so that rate() sees the first error;
+	 * foreign_origin and page_loop only for the list, the one with links */
+	assert_int_equal(count_prefix(t, "doks_api_request_errors_total{endpoint=\"clusters\","),
+			 REASON_COUNT);
+	assert_int_equal(count_prefix(t, "doks_api_request_errors_total{endpoint=\"cluster\","),
+			 REASON_COUNT - 2);
+	assert_int_equal(count_prefix(t, "doks_api_request_errors_total{"),
+			 REASON_COUNT + (ENDPOINT_COUNT - 1) * (REASON_COUNT - 2));
+	assert_line(t, "doks_api_request_errors_total{endpoint=\"clusters\",reason=\"foreign_origin\"} 0");
+	assert_no_line(t, "doks_api_request_errors_total{endpoint=\"upgrades\",reason=\"page_loop\"} 0");
+	assert_line(t, "doks_api_request_errors_total{endpoint=\"upgrades\",reason=\"status\"} 1");
+	assert_line(t, "doks_api_request_errors_total{endpoint=\"credentials\",reason=\"timeout\"} 2");
+	assert_line(t, "doks_api_request_errors_total{endpoint=\"clusters\",reason=\"page_loop\"} 0");
+
+	assert_line(t, "# TYPE doks_api_request_duration_seconds histogram");
+	static const struct {
+		const char *le;
+		int n;
+	} want[] = { { "0.005", 1 }, { "0.01", 1 }, { "0.025", 1 }, { "0.05", 1 },
+		     { "0.1", 2 },   { "0.25", 2 }, { "0.5", 3 },   { "1", 3 },
+		     { "2.5", 3 },   { "5", 3 },    { "10", 3 },    { "+Inf", 4 } };
+	for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
+		char line[160];
+		snprintf(line, sizeof line,
+			 "doks_api_request_duration_seconds_bucket{endpoint=\"clusters\",le=\"%s\"} %d",
+			 want[i].le, want[i].n);
+		assert_line(t, line);
+	}
+	assert_line(t, "doks_api_request_duration_seconds_count{endpoint=\"clusters\"} 4");
+	assert_line(t, "doks_api_request_duration_seconds_sum{endpoint=\"clusters\"} 12.404");
+	assert_line(t, "doks_api_request_duration_seconds_bucket{endpoint=\"upgrades\",le=\"0.5\"} 0");
+	assert_line(t, "doks_api_request_duration_seconds_bucket{endpoint=\"upgrades\",le=\"1\"} 1");
+	assert_line(t, "doks_api_request_duration_seconds_bucket{endpoint=\"upgrades\",le=\"+Inf\"} 1");
+	assert_line(t, "doks_api_request_duration_seconds_bucket{endpoint=\"credentials\",le=\"+Inf\"} 0");
+	assert_line(t, "doks_api_request_duration_seconds_count{endpoint=\"credentials\"} 0");
+	assert_int_equal(count_prefix(t, "doks_api_request_duration_seconds_bucket{"),
+			 ENDPOINT_COUNT * (APISTATS_BUCKETS + 1));
+
+	assert_line(t, "doks_api_rate_limit_limit 5000");
+	assert_line(t, "doks_api_rate_limit_remaining 4816");
+	assert_line(t, "doks_api_rate_limit_reset_timestamp_seconds 1444931833");
+	free(t);
+
+	f->api.have_rate_limit = false;
+	t = render(&f->view);
+	assert_null(strstr(t, "doks_api_rate_limit"));
+	free(t);
+	free(f);
+}
+
+/* The histogram of every endpoint is cumulative and ends at its count,
+ * whatever was observed. */
+static void test_histogram_cumulative(void **state)
+{
+	(void)state;
+	struct fixture *f = make_fixture();
+	for (int i = 0; i < 200; i++)
+		apistats_observe_duration(&f->api, ENDPOINT_CREDENTIALS, (double)i * 0.0625);
+	char *t = render(&f->view);
+	for (int ep = 0; ep < ENDPOINT_COUNT; ep++) {
+		char prefix[128];
+		snprintf(prefix, sizeof prefix,
+			 "doks_api_request_duration_seconds_bucket{endpoint=\"%s\",le=\"",
+			 endpoint_name((enum endpoint)ep));
+		double last = -1;
+		int buckets = 0;
+		for (const char *p = t; (p = strstr(p, prefix)) != NULL; p++) {
+			const char *sp = strchr(p, ' ');
+			double v = strtod(sp + 1, NULL);
+			assert_true(v >= last);
+			last = v;
+			buckets++;
+		}
+		assert_int_equal(buckets, APISTATS_BUCKETS + 1);
+		char line[128];
+		snprintf(line, sizeof line, "doks_api_request_duration_seconds_count{endpoint=\"%s\"} %.0f",
+			 endpoint_name((enum endpoint)ep), last);
+		assert_line(t, line);
+	}
+	assert_line(t, "doks_api_request_duration_seconds_bucket{endpoint=\"credentials\",le=\"10\"} 161");
+	assert_line(t, "doks_api_request_duration_seconds_bucket{endpoint=\"credentials\",le=\"+Inf\"} 200");
+	free(t);
+	free(f);
+}
+
+static void test_every_family_once(void **state)
+{
+	(void)state;
+	struct fixture *f = make_fixture();
+	char *t = render(&f->view);
+	static const char *const families[] = {
+		"doks_cluster_info",
+		"doks_cluster_status",
+		"doks_cluster_auto_upgrade_enabled",
+		"doks_cluster_surge_upgrade_enabled",
+		"doks_cluster_ha_enabled",
+		"doks_cluster_node_pools",
+		"doks_cluster_nodes",
+		"doks_cluster_upgrade_available",
+		"doks_cluster_available_upgrades",
+		"doks_cluster_available_upgrade_info",
+		"doks_cluster_credentials_expiry_timestamp_seconds",
+		"doks_exporter_poll_success",
+		"doks_exporter_last_poll_success_timestamp_seconds",
+		"doks_exporter_discovery_success",
+		"doks_exporter_last_discovery_success_timestamp_seconds",
+		"doks_exporter_clusters",
+		"doks_exporter_poll_duration_seconds",
+		"doks_exporter_build_info",
+		"doks_api_requests_total",
+		"doks_api_request_errors_total",
+		"doks_api_request_duration_seconds",
+		"doks_api_rate_limit_limit",
+		"doks_api_rate_limit_remaining",
+		"doks_api_rate_limit_reset_timestamp_seconds",
+	};
+	size_t n = sizeof families / sizeof families[0];
+	for (size_t i = 0; i < n; i++) {
+		char type[160], help[160];
+		snprintf(type, sizeof type, "# TYPE %s ", families[i]);
+		snprintf(help, sizeof help, "# HELP %s ", families[i]);
+		if (count_prefix(t, type) != 1 || count_prefix(t, help) != 1)
+			fail_msg("family %s: %zu TYPE, %zu HELP lines", families[i],
+				 count_prefix(t, type), count_prefix(t, help));
+	}
+	assert_int_equal(count_prefix(t, "# TYPE "), n);
+	/* no process_* family here: those come from metrics_render_process */
+	assert_null(strstr(t, "process_"));
+	free(t);
+	free(f);
+}
+
+static void test_empty_view(void **state)
+{
+	(void)state;
+	struct apistats api;
+	memset(&api, 0, sizeof api);
+	struct exporter_view v = { .api = &api, .version = "v", .revision = "r" };
+	char *t = render(&v);
+	assert_line(t, "doks_exporter_clusters 0");
+	assert_line(t, "# TYPE doks_cluster_info gauge");
+	assert_int_equal(count_prefix(t, "doks_cluster_info"), 0);
+	assert_int_equal(count_prefix(t, "doks_api_requests_total{"), 0);
+	assert_line(t, "doks_api_request_errors_total{endpoint=\"clusters\",reason=\"status\"} 0");
+	free(t);
+}
+
+static void test_process_render(void **state)
+{
+	(void)state;
+	struct process_stats p = { .start_time = 1700000000.5, .cpu_seconds = 1.25,
+				   .resident_bytes = 4096, .open_fds = 7,
+				   .have_cpu = true, .have_rss = true, .have_fds = true };
+	char buf[2048];
+	size_t n = metrics_render_process(&p, buf, sizeof buf);
+	assert_true(n > 0);
+	assert_int_equal(strlen(buf), n);
+	assert_line(buf, "# TYPE process_cpu_seconds_total counter");
+	assert_line(buf, "process_cpu_seconds_total 1.25");
+	assert_line(buf, "process_resident_memory_bytes 4096");
+	assert_line(buf, "process_open_fds 7");
+	assert_line(buf, "process_start_time_seconds 1700000000.5");
+	assert_well_formed(buf, n);
+
+	/* one byte short: nothing half written is reported */
+	char small[2048];
+	assert_int_equal(metrics_render_process(&p, small, n), 0);
+	assert_int_equal(metrics_render_process(&p, small, 16), 0);
+	assert_int_equal(metrics_render_process(&p, small, n + 1), n);
+
+	struct process_stats only_start = { .start_time = 12 };
+	n = metrics_render_process(&only_start, buf, sizeof buf);
+	assert_true(n > 0);
+	assert_line(buf, "process_start_time_seconds 12");
+	assert_null(strstr(buf, "process_cpu_seconds_total"));
+	assert_null(strstr(buf, "process_open_fds"));
+	assert_null(strstr(buf, "process_resident_memory_bytes"));
+}
+
+static void test_process_read(void **state)
+{
+	(void)state;
+	struct process_stats p = { .start_time = 1 };
+	metrics_read_process(&p);
+	/* on Linux all three are there; the count of fds is at least 0,1,2 */
+	assert_true(p.have_cpu && p.have_rss && p.have_fds);
+	assert_true(p.resident_bytes > 0);
+	assert_true(p.open_fds >= 3);
+	assert_true(p.cpu_seconds >= 0);
+	assert_true(p.start_time == 1);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_cluster_families),
+		cmocka_unit_test(test_upgrade_families),
+		cmocka_unit_test(test_credentials_family),
+		cmocka_unit_test(test_poll_families),
+		cmocka_unit_test(test_api_families),
+		cmocka_unit_test(test_histogram_cumulative),
+		cmocka_unit_test(test_every_family_once),
+		cmocka_unit_test(test_empty_view),
+		cmocka_unit_test(test_process_render),
+		cmocka_unit_test(test_process_read),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

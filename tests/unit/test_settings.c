@@ -1,0 +1,647 @@
+/* test_settings.c - settings.h: configuration files written to /tmp, the
+ * token from the environment or a file, flags, and the errors (read back
+ * from stderr, which is redirected to a file around each load). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "settings.h"
+
+/* ---- helpers ----------------------------------------------------------- */
+
+/* Writes content to a new file under /tmp; path gets its name. */
+static void write_temp(const char *content, char *path, size_t size)
+{
+	snprintf(path, size, "/tmp/doks_unit_settings_XXXXXX");
+	int fd = mkstemp(path);
+	assert_true(fd >= 0);
+	size_t n = strlen(content);
+	assert_int_equal(write(fd, content, n), (ssize_t)n);
+	assert_int_equal(close(fd), 0);
+}
+
+struct capture {
+	int saved;
+	int fd;
+	char path[64];
+};
+
+static void capture_start(struct capture *c)
+{
+	fflush(stderr);
+	snprintf(c->path, sizeof c->path, "/tmp/doks_unit_stderr_XXXXXX");
+	c->fd = mkstemp(c->path);
+	assert_true(c->fd >= 0);
+	c->saved = dup(STDERR_FILENO);
+	assert_true(c->saved >= 0);
+	assert_true(dup2(c->fd, STDERR_FILENO) >= 0);
+}
+
+/* Restores stderr; returns what was written to it (owned, free()). */
+static char *capture_end(struct capture *c)
+{
+	fflush(stderr);
+	dup2(c->saved, STDERR_FILENO);
+	close(c->saved);
+	off_t size = lseek(c->fd, 0, SEEK_END);
+	assert_true(size >= 0);
+	char *text = calloc(1, (size_t)size + 1);
+	assert_non_null(text);
+	assert_int_equal(pread(c->fd, text, (size_t)size, 0), (ssize_t)size);
+	close(c->fd);
+	unlink(c->path);
+	return text;
+}
+
+struct result {
+	enum err rc;
+	struct settings *s;
+	char *log;      /* what settings_load wrote to stderr */
+	char path[64];  /* the configuration file (already removed) */
+};
+
+/* Loads content as the configuration file, with optional flags. */
+static void load_with(const char *content, const struct settings_flags *extra, struct result *r)
+{
+	write_temp(content, r->path, sizeof r->path);
+	struct settings_flags flags = { 0 };
+	if (extra)
+		flags = *extra;
+	flags.config_file = r->path;
+	r->s = (struct settings *)r; /* sentinel: untouched on failure */
+	struct capture c;
+	capture_start(&c);
+	r->rc = settings_load(&flags, &r->s);
+	r->log = capture_end(&c);
+	unlink(r->path);
+	if (r->rc != ERR_OK)
+		assert_ptr_equal(r->s, (struct settings *)r);
+	else
+		assert_non_null(r->s);
+}
+
+static void load(const char *content, struct result *r)
+{
+	load_with(content, NULL, r);
+}
+
+static void done(struct result *r)
+{
+	if (r->rc == ERR_OK)
+		settings_free(r->s);
+	free(r->log);
+}
+
+static void expect_ok(const char *content)
+{
+	struct result r;
+	load(content, &r);
+	enum err rc = r.rc;
+	done(&r);
+	if (rc != ERR_OK)
+		fail_msg("rejected (%d): %s", rc, content);
+}
+
+static void expect_config_error(const char *content)
+{
+	struct result r;
+	load(content, &r);
+	enum err rc = r.rc;
+	bool logged = strstr(r.log, "level=error") != NULL;
+	done(&r);
+	if (rc != ERR_CONFIG)
+		fail_msg("got %d, want ERR_CONFIG: %s", rc, content);
+	if (!logged)
+		fail_msg("no error logged for: %s", content);
+}
+
+static void assert_contains(const char *text, const char *part)
+{
+	if (!strstr(text, part))
+		fail_msg("\"%s\" not in: %s", part, text);
+}
+
+static int setup_env(void **state)
+{
+	(void)state;
+	unsetenv("DIGITALOCEAN_ACCESS_TOKEN");
+	setenv("DIGITALOCEAN_TOKEN", "dop_v1_unit", 1);
+	return 0;
+}
+
+static int teardown_env(void **state)
+{
+	(void)state;
+	unsetenv("DIGITALOCEAN_TOKEN");
+	unsetenv("DIGITALOCEAN_ACCESS_TOKEN");
+	return 0;
+}
+
+/* ---- whole files ------------------------------------------------------- */
+
+static void test_full_file(void **state)
+{
+	(void)state;
+	struct result r;
+	load("# every key\n"
+	     "api = {\n"
+	     "  url = \"https://api.example.com/\";\n"
+	     "  timeout = 2.5;\n"
+	     "  max_response_bytes = 65536;\n"
+	     "};\n"
+	     "clusters = {\n"
+	     "  discover = false;\n"
+	     "  ids = [ \"abc-1\", \"def-2\", \"abc-1\" ];\n"
+	     "};\n"
+	     "poll = {\n"
+	     "  interval = 120;\n"
+	     "  credentials_interval = 0;\n"
+	     "  credentials_expiry_seconds = 900;\n"
+	     "};\n"
+	     "web = {\n"
+	     "  listen_address = \"127.0.0.1:9000\";\n"
+	     "  telemetry_path = \"/custom/metrics\";\n"
+	     "};\n",
+	     &r);
+	if (r.rc != ERR_OK)
+		fail_msg("rejected: %s", r.log);
+	const struct settings *s = r.s;
+	assert_string_equal(settings_config_path(s), r.path);
+	assert_string_equal(settings_api_url(s), "https://api.example.com");
+	assert_string_equal(settings_token(s), "dop_v1_unit");
+	assert_true(settings_api_timeout(s) == 2.5);
+	assert_int_equal(settings_max_response_bytes(s), 65536);
+	assert_false(settings_discover(s));
+	assert_int_equal(settings_cluster_id_count(s), 2);
+	assert_string_equal(settings_cluster_id(s, 0), "abc-1");
+	assert_string_equal(settings_cluster_id(s, 1), "def-2");
+	assert_int_equal(settings_poll_interval(s), 120);
+	assert_int_equal(settings_credentials_interval(s), 0);
+	assert_int_equal(settings_credentials_expiry_seconds(s), 900);
+	assert_string_equal(settings_listen_address(s), "127.0.0.1:9000");
+	assert_string_equal(settings_telemetry_path(s), "/custom/metrics");
+	/* the token is a secret: never in the log */
+	assert_null(strstr(r.log, "dop_v1_unit"));
+	done(&r);
+}
+
+static void test_empty_file_gives_defaults(void **state)
+{
+	(void)state;
+	struct result r;
+	load("# nothing set\n", &r);
+	assert_int_equal(r.rc, ERR_OK);
+	const struct settings *s = r.s;
+	assert_string_equal(settings_api_url(s), "https://api.digitalocean.com");
+	assert_true(settings_api_timeout(s) == 10);
+	assert_int_equal(settings_max_response_bytes(s), 8 * 1024 * 1024);
+	assert_true(settings_discover(s));
+	assert_int_equal(settings_cluster_id_count(s), 0);
+	assert_int_equal(settings_poll_interval(s), 300);
+	assert_int_equal(settings_credentials_interval(s), 3600);
+	assert_int_equal(settings_credentials_expiry_seconds(s), 600);
+	assert_string_equal(settings_listen_address(s), ":9925");
+	assert_string_equal(settings_telemetry_path(s), "/metrics");
+	done(&r);
+}
+
+static void test_missing_explicit_file(void **state)
+{
+	(void)state;
+	struct settings_flags flags = { .config_file = "/nonexistent/doks_exporter.conf" };
+	struct settings *s = NULL;
+	struct capture c;
+	capture_start(&c);
+	enum err rc = settings_load(&flags, &s);
+	char *log = capture_end(&c);
+	assert_int_equal(rc, ERR_CONFIG);
+	assert_null(s);
+	assert_contains(log, "/nonexistent/doks_exporter.conf");
+	free(log);
+	settings_free(NULL);
+}
+
+/* ---- unknown keys, types, ranges, syntax ------------------------------- */
+
+static void test_unknown_key_names_file_and_line(void **state)
+{
+	(void)state;
+	struct result r;
+	load("poll = {\n"
+	     "  interval = 60;\n"
+	     "  intervall = 60;\n"
+	     "};\n",
+	     &r);
+	assert_int_equal(r.rc, ERR_CONFIG);
+	assert_contains(r.log, "line=3");
+	assert_contains(r.log, "key=poll.intervall");
+	assert_contains(r.log, r.path);
+	done(&r);
+}
+
+static void test_unknown_group(void **state)
+{
+	(void)state;
+	struct result r;
+	load("api = { };\n"
+	     "\n"
+	     "polling = { interval = 60; };\n",
+	     &r);
+	assert_int_equal(r.rc, ERR_CONFIG);
+	assert_contains(r.log, "line=3");
+	assert_contains(r.log, "key=polling");
+	done(&r);
+	expect_config_error("interval = 60;\n");     /* a key outside any group */
+	expect_config_error("poll = 60;\n");         /* a group that is not one */
+	expect_config_error("poll = { x = { interval = 60; }; };\n");
+}
+
+static void test_wrong_type(void **state)
+{
+	(void)state;
+	struct result r;
+	load("# comment\n"
+	     "poll = {\n"
+	     "  interval = \"60\";\n"
+	     "};\n",
+	     &r);
+	assert_int_equal(r.rc, ERR_CONFIG);
+	assert_contains(r.log, "line=3");
+	assert_contains(r.log, "key=poll.interval");
+	done(&r);
+	expect_config_error("poll = { interval = 60.0; };\n");
+	expect_config_error("poll = { interval = true; };\n");
+	expect_config_error("api = { url = 5; };\n");
+	expect_config_error("api = { timeout = \"10\"; };\n");
+	expect_config_error("clusters = { discover = \"yes\"; };\n");
+	expect_config_error("clusters = { discover = 1; };\n");
+	expect_config_error("clusters = { ids = \"abc\"; };\n");
+	expect_config_error("clusters = { ids = [ 1, 2 ]; };\n");
+	expect_config_error("web = { listen_address = 9925; };\n");
+}
+
+static void test_out_of_range(void **state)
+{
+	(void)state;
+	struct result r;
+	load("poll = {\n  interval = 0;\n};\n", &r);
+	assert_int_equal(r.rc, ERR_CONFIG);
+	assert_contains(r.log, "line=2");
+	assert_contains(r.log, "key=poll.interval");
+	done(&r);
+	expect_config_error("poll = { interval = -5; };\n");
+	expect_config_error("poll = { interval = 604801; };\n");
+	expect_config_error("poll = { credentials_interval = -1; };\n");
+	expect_config_error("poll = { credentials_expiry_seconds = 59; };\n");
+	expect_config_error("api = { timeout = 0.05; };\n");
+	expect_config_error("api = { timeout = 601; };\n");
+	expect_config_error("api = { max_response_bytes = 4095; };\n");
+	expect_config_error("api = { max_response_bytes = 2147483648L; };\n");
+	/* the bounds themselves are fine; a whole number is a fine timeout */
+	expect_ok("poll = { interval = 1; credentials_interval = 604800; };\n");
+	expect_ok("poll = { credentials_expiry_seconds = 60; };\n");
+	expect_ok("api = { timeout = 5; max_response_bytes = 4096; };\n");
+	expect_ok("api = { timeout = 0.1; max_response_bytes = 1073741824; };\n");
+}
+
+static void test_syntax_error(void **state)
+{
+	(void)state;
+	struct result r;
+	load("poll = {\n"
+	     "  interval = 60;\n"
+	     "  credentials_interval = ;\n"
+	     "};\n",
+	     &r);
+	assert_int_equal(r.rc, ERR_CONFIG);
+	assert_contains(r.log, "line=3");
+	assert_contains(r.log, r.path);
+	done(&r);
+	expect_config_error("poll = { interval = 60; };\npoll = { interval = 60; };\n");
+	expect_config_error("poll = { interval = 60 \n");
+}
+
+/* ---- api.url ----------------------------------------------------------- */
+
+static void expect_url(const char *url, const char *want)
+{
+	char content[512];
+	snprintf(content, sizeof content, "api = { url = \"%s\"; };\n", url);
+	struct result r;
+	load(content, &r);
+	char got[512] = "";
+	if (r.rc == ERR_OK)
+		snprintf(got, sizeof got, "%s", settings_api_url(r.s));
+	enum err rc = r.rc;
+	done(&r); /* before any failure, so that a failing case leaks nothing */
+	if (want == NULL && rc != ERR_CONFIG)
+		fail_msg("url %s accepted as %s", url, got);
+	if (want != NULL && rc != ERR_OK)
+		fail_msg("url %s rejected", url);
+	if (want != NULL)
+		assert_string_equal(got, want);
+}
+
+static void test_api_url(void **state)
+{
+	(void)state;
+	expect_url("http://example.com", NULL);
+	expect_url("http://10.0.0.1:8080", NULL);
+	expect_url("http://127.0.0.1:8080", "http://127.0.0.1:8080");
+	expect_url("http://localhost:8080/", "http://localhost:8080");
+	expect_url("http://[::1]:8080", "http://[::1]:8080");
+	expect_url("https://x", "https://x");
+	expect_url("https://api.digitalocean.com/", "https://api.digitalocean.com");
+	expect_url("https://api.example.com:8443//", "https://api.example.com:8443");
+	expect_url("https://api.example.com/v2", NULL);
+	expect_url("https://api.example.com/v2/", NULL);
+	expect_url("https://api.example.com?x=1", NULL);
+	expect_url("https://user@api.example.com", NULL);
+	expect_url("ftp://api.example.com", NULL);
+	expect_url("api.example.com", NULL);
+	expect_url("https://", NULL);
+	expect_url("", NULL);
+}
+
+/* http:// carries the token in clear text: only to a host that cannot
+ * leave this machine, never to a name a resolver may look up. */
+static void test_api_url_http_only_to_real_loopback(void **state)
+{
+	(void)state;
+	expect_url("http://127.0.0.256:8080", NULL);
+	expect_url("http://127.0.0.:8080", NULL);
+	expect_url("http://127...:8080", NULL);
+}
+
+/* ---- the token --------------------------------------------------------- */
+
+static void test_token_from_env(void **state)
+{
+	(void)state;
+	struct result r;
+	setenv("DIGITALOCEAN_TOKEN", "dop_v1_first", 1);
+	setenv("DIGITALOCEAN_ACCESS_TOKEN", "dop_v1_second", 1);
+	load("", &r);
+	assert_int_equal(r.rc, ERR_OK);
+	assert_string_equal(settings_token(r.s), "dop_v1_first");
+	done(&r);
+
+	unsetenv("DIGITALOCEAN_TOKEN");
+	load("", &r);
+	assert_int_equal(r.rc, ERR_OK);
+	assert_string_equal(settings_token(r.s), "dop_v1_second");
+	done(&r);
+
+	/* an empty variable counts as unset */
+	setenv("DIGITALOCEAN_TOKEN", "", 1);
+	load("", &r);
+	assert_int_equal(r.rc, ERR_OK);
+	assert_string_equal(settings_token(r.s), "dop_v1_second");
+	done(&r);
+}
+
+static void test_token_missing_or_bad(void **state)
+{
+	(void)state;
+	unsetenv("DIGITALOCEAN_TOKEN");
+	expect_config_error("");
+	setenv("DIGITALOCEAN_TOKEN", "", 1);
+	expect_config_error("");
+	setenv("DIGITALOCEAN_TOKEN", "dop_v1 with space", 1);
+	struct result r;
+	load("", &r);
+	assert_int_equal(r.rc, ERR_CONFIG);
+	/* the message names the source, never the value */
+	assert_contains(r.log, "DIGITALOCEAN_TOKEN");
+	assert_null(strstr(r.log, "with space"));
+	done(&r);
+	setenv("DIGITALOCEAN_TOKEN", "dop_v1_tab\there", 1);
+	expect_config_error("");
+	setenv("DIGITALOCEAN_TOKEN", "dop_v1_\xc3\xa9", 1);
+	expect_config_error("");
+}
+
+static void test_token_file(void **state)
+{
+	(void)state;
+	unsetenv("DIGITALOCEAN_TOKEN");
+	char tok[64];
+	write_temp("dop_v1_fromfile\n", tok, sizeof tok);
+	char content[256];
+	snprintf(content, sizeof content, "api = { token_file = \"%s\"; };\n", tok);
+	struct result r;
+	load(content, &r);
+	if (r.rc != ERR_OK)
+		fail_msg("rejected: %s", r.log);
+	assert_string_equal(settings_token(r.s), "dop_v1_fromfile");
+	assert_null(strstr(r.log, "dop_v1_fromfile"));
+	done(&r);
+	unlink(tok);
+
+	write_temp("dop_v1_crlf\r\n\n", tok, sizeof tok);
+	snprintf(content, sizeof content, "api = { token_file = \"%s\"; };\n", tok);
+	load(content, &r);
+	assert_int_equal(r.rc, ERR_OK);
+	assert_string_equal(settings_token(r.s), "dop_v1_crlf");
+	done(&r);
+	unlink(tok);
+
+	/* empty, two words, missing */
+	write_temp("\n", tok, sizeof tok);
+	snprintf(content, sizeof content, "api = { token_file = \"%s\"; };\n", tok);
+	expect_config_error(content);
+	unlink(tok);
+	write_temp("dop_v1_a dop_v1_b\n", tok, sizeof tok);
+	snprintf(content, sizeof content, "api = { token_file = \"%s\"; };\n", tok);
+	expect_config_error(content);
+	unlink(tok);
+	expect_config_error("api = { token_file = \"/nonexistent/token\"; };\n");
+}
+
+/* ---- clusters ---------------------------------------------------------- */
+
+static void test_discover_defaults(void **state)
+{
+	(void)state;
+	struct result r;
+	load("clusters = { };\n", &r);
+	assert_int_equal(r.rc, ERR_OK);
+	assert_true(settings_discover(r.s));
+	done(&r);
+
+	load("clusters = { ids = [ \"bd5f5959-5e1e-4205-a714-a914373942af\" ]; };\n", &r);
+	assert_int_equal(r.rc, ERR_OK);
+	assert_false(settings_discover(r.s));
+	assert_int_equal(settings_cluster_id_count(r.s), 1);
+	assert_string_equal(settings_cluster_id(r.s, 0), "bd5f5959-5e1e-4205-a714-a914373942af");
+	done(&r);
+
+	load("clusters = { discover = true; ids = ( \"a\", \"b\", \"a\", \"b\", \"c\" ); };\n", &r);
+	assert_int_equal(r.rc, ERR_OK);
+	assert_true(settings_discover(r.s));
+	assert_int_equal(settings_cluster_id_count(r.s), 3);
+	assert_string_equal(settings_cluster_id(r.s, 0), "a");
+	assert_string_equal(settings_cluster_id(r.s, 1), "b");
+	assert_string_equal(settings_cluster_id(r.s, 2), "c");
+	done(&r);
+
+	/* nothing to watch */
+	expect_config_error("clusters = { discover = false; };\n");
+	expect_config_error("clusters = { discover = false; ids = [ ]; };\n");
+}
+
+static void test_invalid_ids(void **state)
+{
+	(void)state;
+	struct result r;
+	load("clusters = {\n"
+	     "  ids = [ \"good-1\",\n"
+	     "          \"../x\" ];\n"
+	     "};\n",
+	     &r);
+	assert_int_equal(r.rc, ERR_CONFIG);
+	assert_contains(r.log, "key=clusters.ids");
+	assert_contains(r.log, "line=3"); /* the bad element's line */
+	done(&r);
+	expect_config_error("clusters = { ids = [ \"a/b\" ]; };\n");
+	expect_config_error("clusters = { ids = [ \"\" ]; };\n");
+	expect_config_error("clusters = { ids = [ \"a b\" ]; };\n");
+	expect_config_error("clusters = { ids = [ \"a_b\" ]; };\n");
+	expect_config_error("clusters = { ids = [ \"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\" ]; };\n");
+	expect_ok("clusters = { ids = [ \"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\" ]; };\n");
+}
+
+/* ---- web --------------------------------------------------------------- */
+
+static void test_flags_override(void **state)
+{
+	(void)state;
+	struct settings_flags flags = { .listen_address = "[::1]:9100",
+					.telemetry_path = "/doks" };
+	struct result r;
+	load_with("web = { listen_address = \"127.0.0.1:9000\"; telemetry_path = \"/x\"; };\n",
+		  &flags, &r);
+	assert_int_equal(r.rc, ERR_OK);
+	assert_string_equal(settings_listen_address(r.s), "[::1]:9100");
+	assert_string_equal(settings_telemetry_path(r.s), "/doks");
+	done(&r);
+
+	/* a flag also fixes a bad value of the file */
+	flags = (struct settings_flags){ .telemetry_path = "/metrics" };
+	load_with("web = { telemetry_path = \"metrics\"; };\n", &flags, &r);
+	assert_int_equal(r.rc, ERR_OK);
+	assert_string_equal(settings_telemetry_path(r.s), "/metrics");
+	done(&r);
+}
+
+static void test_telemetry_path(void **state)
+{
+	(void)state;
+	static const char *const bad[] = { "metrics", "/", "/-/x", "/-/", "/a b", "/a?b", "/a#b",
+					   "/caf\xc3\xa9", "" };
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		struct settings_flags flags = { .telemetry_path = bad[i] };
+		struct result r;
+		load_with("", &flags, &r);
+		enum err rc = r.rc;
+		done(&r);
+		if (rc != ERR_CONFIG)
+			fail_msg("telemetry path \"%s\" accepted", bad[i]);
+	}
+	static const char *const good[] = { "/metrics", "/a/b_c.d~e-f", "/M2" };
+	for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
+		struct settings_flags flags = { .telemetry_path = good[i] };
+		struct result r;
+		load_with("", &flags, &r);
+		if (r.rc != ERR_OK)
+			fail_msg("telemetry path \"%s\" rejected: %s", good[i], r.log);
+		assert_string_equal(settings_telemetry_path(r.s), good[i]);
+		done(&r);
+	}
+}
+
+static void test_bad_listen_address(void **state)
+{
+	(void)state;
+	static const char *const bad[] = { "9925", "::1:80", ":70000", "host:", "[::1]", "" };
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		struct settings_flags flags = { .listen_address = bad[i] };
+		struct result r;
+		load_with("", &flags, &r);
+		enum err rc = r.rc;
+		done(&r);
+		if (rc != ERR_CONFIG)
+			fail_msg("listen address \"%s\" accepted", bad[i]);
+	}
+}
+
+static void test_parse_listen_address(void **state)
+{
+	(void)state;
+	char host[64];
+	unsigned port = 1;
+	assert_true(settings_parse_listen_address(":9925", host, sizeof host, &port));
+	assert_string_equal(host, "");
+	assert_int_equal(port, 9925);
+	assert_true(settings_parse_listen_address("127.0.0.1:0", host, sizeof host, &port));
+	assert_string_equal(host, "127.0.0.1");
+	assert_int_equal(port, 0);
+	assert_true(settings_parse_listen_address("[::1]:80", host, sizeof host, &port));
+	assert_string_equal(host, "::1");
+	assert_int_equal(port, 80);
+	assert_true(settings_parse_listen_address("localhost:65535", host, sizeof host, &port));
+	assert_string_equal(host, "localhost");
+	assert_int_equal(port, 65535);
+
+	static const char *const bad[] = { "::1:80", ":70000", ":65536", "9925", "host:",
+					   ":",      "[::1]",  "[::1]80", "[::1:80", "host:80x",
+					   ":-1",    ":+80",   "" };
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		strcpy(host, "keep");
+		port = 4242;
+		if (settings_parse_listen_address(bad[i], host, sizeof host, &port))
+			fail_msg("\"%s\" accepted as host \"%s\" port %u", bad[i], host, port);
+		assert_string_equal(host, "keep");
+		assert_int_equal(port, 4242);
+	}
+	/* a host that does not fit */
+	char tiny[4];
+	assert_false(settings_parse_listen_address("abcd:80", tiny, sizeof tiny, &port));
+	assert_true(settings_parse_listen_address("abc:80", tiny, sizeof tiny, &port));
+	assert_string_equal(tiny, "abc");
+}
+
+#define T(f) cmocka_unit_test_setup_teardown(f, setup_env, teardown_env)
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		T(test_full_file),
+		T(test_empty_file_gives_defaults),
+		T(test_missing_explicit_file),
+		T(test_unknown_key_names_file_and_line),
+		T(test_unknown_group),
+		T(test_wrong_type),
+		T(test_out_of_range),
+		T(test_syntax_error),
+		T(test_api_url),
+		T(test_api_url_http_only_to_real_loopback),
+		T(test_token_from_env),
+		T(test_token_missing_or_bad),
+		T(test_token_file),
+		T(test_discover_defaults),
+		T(test_invalid_ids),
+		T(test_flags_override),
+		T(test_telemetry_path),
+		T(test_bad_listen_address),
+		T(test_parse_listen_address),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
