@@ -449,6 +449,10 @@ JSON
 	"$PROMTOOL" check metrics <"$T/out" >"$T/lint" 2>&1 || fail "promtool: $(cat "$T/lint")"
 }
 
+t_alert_rules_are_valid() {
+	"$PROMTOOL" check rules dashboards/doks-alerts.rules.yml >"$T/out" 2>&1 || fail "$(cat "$T/out")"
+}
+
 # ---------------------------------------------------------------- runner
 
 all_tests=$(declare -F | awk '{print $3}' | grep '^t_')

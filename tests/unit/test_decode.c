@@ -1,6 +1,6 @@
 /* test_decode.c - decode.h: API bodies into the model.
  *
- * Fixtures are read from tests/fixtures/unit/ (the binary runs from the
+ * Fixtures are read from tests/fixtures/api/ (the binary runs from the
  * repository root). Bodies handed to the decoders are copied into buffers
  * of exactly their length, with no NUL after them, so that a decoder that
  * reads past len shows up under ASan and valgrind.
@@ -18,7 +18,7 @@
 
 #include "decode.h"
 
-#define FIXTURES "tests/fixtures/unit/"
+#define FIXTURES "tests/fixtures/api/"
 
 /* The whole file, in a buffer of exactly its size (no NUL after it). */
 static char *read_fixture(const char *name, size_t *len)
