@@ -173,8 +173,11 @@ static long elapsed_ms(const struct timespec *since)
 	struct timespec now;
 
 	clock_gettime(CLOCK_MONOTONIC, &now);
-	return (long)(now.tv_sec - since->tv_sec) * 1000 +
-	       (now.tv_nsec - since->tv_nsec) / 1000000;
+	/* in nanoseconds first: dividing a negative nanosecond difference
+	 * alone would round toward zero and end a delay early */
+	long long ns = (long long)(now.tv_sec - since->tv_sec) * 1000000000LL +
+		       (now.tv_nsec - since->tv_nsec);
+	return (long)(ns / 1000000);
 }
 
 /*
