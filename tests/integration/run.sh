@@ -449,6 +449,45 @@ JSON
 	"$PROMTOOL" check metrics <"$T/out" >"$T/lint" 2>&1 || fail "promtool: $(cat "$T/lint")"
 }
 
+t_version_and_help() {
+	"$EXPORTER" --version >"$T/out" 2>&1 || fail "--version exited $?" || return 1
+	grep -q '^doks_exporter, version 0.1.0 (revision: ' "$T/out" || fail "--version: $(cat "$T/out")" || return 1
+	"$EXPORTER" --help >"$T/out" 2>&1 || fail "--help exited $?" || return 1
+	grep -q -- '--web.listen-address' "$T/out" || fail "--help does not list the flags"
+}
+
+t_logs_are_logfmt() {
+	start_fake "$SCENARIOS/demo.json" || return 1
+	write_config ""
+	start_exporter --log.level=debug || return 1
+	wait_cycles 1 || return 1
+	stop_all
+	# every line: ts=<RFC 3339 UTC> level=<level> msg=...
+	local bad
+	bad=$(grep -vE '^ts=[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}Z level=(debug|info|warn|error) msg=' "$EXP_LOG")
+	[ -z "$bad" ] || fail "not logfmt: $bad" || return 1
+	grep -q 'level=debug msg="API request" method=GET endpoint=upgrades' "$EXP_LOG" || fail "no debug request trace" || return 1
+	grep -q 'level=warn msg="API answered with an error" endpoint=upgrades cluster_id='"$CLUSTER_FLAKY"' status=500 error_id=server_error' "$EXP_LOG" ||
+		fail "the failing call is not logged with its status and error id"
+}
+
+# Scrapes are answered from the snapshot while the API hangs.
+t_scrape_never_waits_on_the_api() {
+	start_fake "$SCENARIOS/basic.json" || return 1
+	API_TIMEOUT=60 write_config ""
+	start_exporter || return 1
+	wait_cycles 1 || return 1
+	scenario_with_faults "$T/s.json" '[{"route": "upgrades", "mode": "never"}]'
+	reload_fake "$T/s.json" || return 1
+	local n
+	n=$(grep -c '/upgrades' "$FAKE_LOG")
+	wait_until 10 sh -c "[ \$(grep -c /upgrades '$FAKE_LOG') -gt $n ]" || fail "no stalled request" || return 1
+	# the cycle is stuck for up to 60 s; a scrape still gets the last snapshot
+	SCRAPE=$(curl -fsS --max-time 5 "$EXP_URL/metrics") || fail "scrape waited on the stalled API" || return 1
+	assert_has "$SCRAPE" "doks_cluster_info{cluster_id=\"$CLUSTER_PATCH\"" || return 1
+	[ "$(curl -s --max-time 5 -o /dev/null -w '%{http_code}' "$EXP_URL/-/healthy")" = 200 ] || fail "/-/healthy waited"
+}
+
 t_alert_rules_are_valid() {
 	"$PROMTOOL" check rules dashboards/doks-alerts.rules.yml >"$T/out" 2>&1 || fail "$(cat "$T/out")"
 }

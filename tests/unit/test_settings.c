@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "settings.h"
@@ -618,6 +619,49 @@ static void test_parse_listen_address(void **state)
 	assert_string_equal(tiny, "abc");
 }
 
+/* Below 60 s against the real API costs the shared budget: a warning,
+ * not an error; against a loopback mirror, silence. */
+static void test_short_interval_warns_only_for_a_remote_api(void **state)
+{
+	(void)state;
+	struct result r;
+	load("api = { url = \"https://api.example.com\"; };\npoll = { interval = 30; };\n", &r);
+	assert_int_equal(r.rc, ERR_OK);
+	assert_non_null(strstr(r.log, "level=warn"));
+	assert_non_null(strstr(r.log, "interval=30"));
+	done(&r);
+	load("api = { url = \"https://api.example.com\"; };\npoll = { interval = 60; };\n", &r);
+	assert_int_equal(r.rc, ERR_OK);
+	assert_null(strstr(r.log, "level=warn"));
+	done(&r);
+	load("api = { url = \"http://127.0.0.1:8080\"; };\npoll = { interval = 1; };\n", &r);
+	assert_int_equal(r.rc, ERR_OK);
+	assert_null(strstr(r.log, "level=warn"));
+	done(&r);
+}
+
+/* A token file others can read gets a warning naming it. */
+static void test_readable_token_file_warns(void **state)
+{
+	(void)state;
+	char tok[64], conf[256];
+	write_temp("file-token\n", tok, sizeof tok);
+	assert_int_equal(chmod(tok, 0644), 0);
+	snprintf(conf, sizeof conf, "api = { token_file = \"%s\"; };\n", tok);
+	struct result r;
+	load(conf, &r);
+	assert_int_equal(r.rc, ERR_OK);
+	assert_non_null(strstr(r.log, "level=warn"));
+	assert_non_null(strstr(r.log, tok));
+	done(&r);
+	assert_int_equal(chmod(tok, 0600), 0);
+	load(conf, &r);
+	assert_int_equal(r.rc, ERR_OK);
+	assert_null(strstr(r.log, "level=warn"));
+	done(&r);
+	unlink(tok);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup_env, teardown_env)
 
 int main(void)
@@ -642,6 +686,8 @@ int main(void)
 		T(test_telemetry_path),
 		T(test_bad_listen_address),
 		T(test_parse_listen_address),
+		T(test_short_interval_warns_only_for_a_remote_api),
+		T(test_readable_token_file_warns),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
