@@ -14,7 +14,7 @@ BUILD    ?= build
 CC       ?= cc
 CFLAGS   ?= -O2 -g
 SANFLAGS ?=
-PKGS     := libmicrohttpd libcurl libcjson libconfig
+PKGS     := libmicrohttpd libcurl libcjson libconfig yaml-0.1 gnutls
 
 # Recursively expanded, so that a sub-make run after `make deps` sees the
 # freshly installed packages.
@@ -24,7 +24,7 @@ XCFLAGS  = -std=c17 -D_POSIX_C_SOURCE=200809L -Wall -Wextra -Wshadow \
            -Wstrict-prototypes -Wmissing-prototypes -Werror -pthread -MMD -MP -Isrc \
            -DDOKS_VERSION='"$(VERSION)"' -DDOKS_REVISION='"$(REVISION)"' $(PKG_CFLAGS) $(SANFLAGS)
 XLDFLAGS = -pthread $(SANFLAGS)
-LDLIBS_X = $(PKG_LIBS) -lm
+LDLIBS_X = $(PKG_LIBS) -lcrypt -lm
 
 SRC      := $(wildcard src/*.c)
 OBJ      := $(SRC:%.c=$(BUILD)/%.o)
@@ -34,12 +34,13 @@ UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 FAKE_SRC := $(wildcard tests/fakeapi/*.c)
 FAKE_OBJ := $(FAKE_SRC:%.c=$(BUILD)/%.o)
 
-DEB_BUILD := make gcc pkg-config libmicrohttpd-dev libcurl4-openssl-dev libcjson-dev libconfig-dev
-DEB_TEST  := libcmocka-dev prometheus curl python3 valgrind clang
+DEB_BUILD := make gcc pkg-config libmicrohttpd-dev libcurl4-openssl-dev libcjson-dev libconfig-dev \
+             libyaml-dev libgnutls28-dev libcrypt-dev
+DEB_TEST  := libcmocka-dev prometheus curl python3 valgrind clang libclang-rt-14-dev openssl
 
 .SECONDARY:
 
-.PHONY: all deps deps-test demo test test-run unit integration check check-run lint clean
+.PHONY: all deps deps-test demo test test-run unit integration check tsan fuzz fuzz-run soak lint clean
 
 all: $(BUILD)/doks_exporter
 
@@ -105,6 +106,32 @@ check: deps-test
 	@$(MAKE) --no-print-directory BUILD=build/valgrind CFLAGS="-O0 -g" all $(BUILD:build=build/valgrind)/fakeapi \
 	  $(UNIT_SRC:tests/unit/%.c=build/valgrind/tests/%)
 	@VALGRIND=1 BUILD=build/valgrind sh tests/unit/run.sh $(UNIT_SRC:tests/unit/%.c=build/valgrind/tests/%)
+
+# ThreadSanitizer over the poller/scrape interaction: the snapshot unit
+# test and an exporter scraped in a loop while cycles publish.
+tsan: deps-test
+	@$(MAKE) --no-print-directory BUILD=build/tsan CC=clang CFLAGS="-O1 -g" \
+	  SANFLAGS="-fsanitize=thread" all build/tsan/fakeapi build/tsan/tests/test_snapshot
+	@TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" build/tsan/tests/test_snapshot
+	@BUILD=build/tsan TSAN_OPTIONS="halt_on_error=1" bash tests/integration/run.sh t_scrape_while_publishing
+
+# libFuzzer targets, one per parser, seeded from tests/fixtures.
+FUZZ_SRC     := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_SECONDS ?= 10
+fuzz: deps-test
+	@$(MAKE) --no-print-directory BUILD=build/fuzz CC=clang CFLAGS="-O1 -g" \
+	  SANFLAGS="-fsanitize=address,undefined -fsanitize=fuzzer-no-link" fuzz-run
+
+fuzz-run: $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/fuzz/%)
+	@sh tests/fuzz/run.sh $(FUZZ_SECONDS) $^
+
+$(BUILD)/fuzz/%: tests/fuzz/%.c $(LIB)
+	@mkdir -p $(@D)
+	$(CC) $(XCFLAGS) $(CFLAGS) -fsanitize=fuzzer $< $(LIB) -o $@ $(LDLIBS_X)
+
+# Thousands of cycles against random faults, scraped all the while; not in CI.
+soak: all $(BUILD)/fakeapi
+	@BUILD=$(BUILD) bash tests/soak/soak.sh
 
 lint:
 	cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability \

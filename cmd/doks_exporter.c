@@ -16,6 +16,7 @@
 #include "server.h"
 #include "settings.h"
 #include "snapshot.h"
+#include "webconfig.h"
 
 #ifndef DOKS_VERSION
 #define DOKS_VERSION "0.0.0"
@@ -34,6 +35,8 @@ static const char usage[] =
 	"  --config.file=PATH          configuration file (default " SETTINGS_DEFAULT_PATH ")\n"
 	"  --web.listen-address=ADDR   address to serve on (default :9925)\n"
 	"  --web.telemetry-path=PATH   path of the metrics (default /metrics)\n"
+	"  --web.config.file=PATH      TLS and basic authentication for the HTTP server\n"
+	"                              (the YAML file Prometheus exporters share)\n"
 	"  --log.level=LEVEL           debug, info, warn or error (default info)\n"
 	"  --once                      poll once, print the metrics, exit 0 if every\n"
 	"                              request succeeded and 1 otherwise\n"
@@ -59,6 +62,7 @@ static int parse_args(int argc, char **argv, struct options *o)
 		{ "config.file", offsetof(struct options, flags.config_file) },
 		{ "web.listen-address", offsetof(struct options, flags.listen_address) },
 		{ "web.telemetry-path", offsetof(struct options, flags.telemetry_path) },
+		{ "web.config.file", offsetof(struct options, flags.web_config_file) },
 		{ "log.level", offsetof(struct options, log_level) },
 	};
 	static const struct {
@@ -155,12 +159,16 @@ static int run_server(struct settings *s)
 
 	struct poller *p = NULL;
 	struct server *srv = NULL;
+	struct webconfig *web = NULL;
 	int status = 2;
+	const char *web_file = settings_web_config_file(s);
+	if (web_file && webconfig_load(web_file, &web) != ERR_OK)
+		goto out;
 	if (poller_new(s, &p) != ERR_OK) {
 		log_error("cannot start the poller");
 		goto out;
 	}
-	if (server_start(s, &srv) != ERR_OK)
+	if (server_start(s, web, &srv) != ERR_OK)
 		goto out;
 	if (poller_start(p) != ERR_OK) {
 		log_error("cannot start the poller thread");
@@ -182,6 +190,7 @@ out:
 	poller_stop(p);
 	server_stop(srv);
 	poller_free(p);
+	webconfig_free(web);
 	snapshot_shutdown();
 	return status;
 }

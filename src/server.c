@@ -134,8 +134,10 @@ static void log_panic(void *cls, const char *file, unsigned line, const char *re
 	abort();
 }
 
-enum err server_start(const struct settings *settings, struct server **out)
+enum err server_start(const struct settings *settings, const struct webconfig *web,
+		      struct server **out)
 {
+	(void)web;
 	char host[256];
 	unsigned port;
 	if (!settings_parse_listen_address(settings_listen_address(settings), host, sizeof host,

@@ -10,10 +10,14 @@
 
 struct settings;
 struct server;
+struct webconfig;
 
-/* Binds web.listen_address and serves on libmicrohttpd's threads.
- * settings is kept until server_stop. *out is owned (server_stop). */
-enum err server_start(const struct settings *settings, struct server **out);
+/* Binds web.listen_address and serves on libmicrohttpd's threads, with
+ * TLS and basic authentication as web says (NULL: plain HTTP, no auth).
+ * settings and web are kept until server_stop. *out is owned
+ * (server_stop). */
+enum err server_start(const struct settings *settings, const struct webconfig *web,
+		      struct server **out);
 
 /* Stops serving, waits for in-flight requests, frees. Accepts NULL. */
 void server_stop(struct server *s);

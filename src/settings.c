@@ -38,6 +38,7 @@ struct settings {
 	long credentials_expiry_seconds;
 	char *listen_address;
 	char *telemetry_path;
+	char *web_config_file;
 };
 
 enum kind { K_STRING, K_BOOL, K_INT, K_NUMBER, K_STRING_LIST };
@@ -457,6 +458,10 @@ enum err settings_load(const struct settings_flags *flags, struct settings **out
 		rc = ERR_NOMEM;
 		goto out;
 	}
+	if (flags->web_config_file && !dup_into(&s->web_config_file, flags->web_config_file)) {
+		rc = ERR_NOMEM;
+		goto out;
+	}
 	if (!check_values(s, s->config_path) || !load_token(s))
 		goto out;
 	warn_if_readable(s->token_file, "api.token_file");
@@ -485,6 +490,7 @@ void settings_free(struct settings *s)
 	free(s->token_file);
 	free(s->listen_address);
 	free(s->telemetry_path);
+	free(s->web_config_file);
 	free(s);
 }
 
@@ -501,3 +507,4 @@ long settings_credentials_interval(const struct settings *s) { return s->credent
 long settings_credentials_expiry_seconds(const struct settings *s) { return s->credentials_expiry_seconds; }
 const char *settings_listen_address(const struct settings *s) { return s->listen_address; }
 const char *settings_telemetry_path(const struct settings *s) { return s->telemetry_path; }
+const char *settings_web_config_file(const struct settings *s) { return s->web_config_file; }

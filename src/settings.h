@@ -21,6 +21,7 @@ struct settings_flags {
 	const char *config_file;
 	const char *listen_address;
 	const char *telemetry_path;
+	const char *web_config_file; /* --web.config.file; read by webconfig.c */
 };
 
 struct settings;
@@ -42,6 +43,7 @@ long settings_credentials_interval(const struct settings *s);     /* seconds; 0:
 long settings_credentials_expiry_seconds(const struct settings *s);
 const char *settings_listen_address(const struct settings *s);
 const char *settings_telemetry_path(const struct settings *s);
+const char *settings_web_config_file(const struct settings *s); /* NULL: none */
 
 /* Splits "host:port", ":port" or "[v6]:port". host gets "" for any
  * address; false when malformed. */

@@ -112,3 +112,26 @@ assert_has() {
 assert_lacks() {
 	if printf '%s\n' "$1" | grep -qF -- "$2"; then fail "expected not to find: $2"; fi
 }
+
+PROMTOOL=${PROMTOOL:-promtool}
+CLUSTER_PATCH=9b47e2a1-3c58-4f0d-8e6a-c2d19f7b5a30   # staging-api, one patch upgrade
+CLUSTER_SEVERAL=c83d0f5a-1e92-4b67-a0c4-6f2e8d9b1a75 # analytics, three upgrades
+CLUSTER_CURRENT=5d3c8f0e-6a21-4c79-b1f4-0e9a7d2c4b18 # prod-web, up to date
+CLUSTER_FLAKY=e6f1a9c3-4b7d-4e28-9a05-d3b8c2e7f416   # edge-cache
+
+# A scenario file of the four basic clusters plus the given faults (JSON).
+scenario_with_faults() {
+	cat >"$1" <<JSON
+{
+  "token": "$TOKEN",
+  "clusters": [
+    { "cluster_file": "../clusters/current.json", "upgrades_file": "../upgrades/null.json" },
+    { "cluster_file": "../clusters/patch.json", "upgrades_file": "../upgrades/patch.json" },
+    { "cluster_file": "../clusters/several.json", "upgrades_file": "../upgrades/several.json" },
+    { "cluster_file": "../clusters/flaky.json", "upgrades_file": "../upgrades/null.json" }
+  ],
+  "faults": $2
+}
+JSON
+}
+
