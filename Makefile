@@ -142,4 +142,5 @@ lint:
 clean:
 	rm -rf build
 
--include $(OBJ:.o=.d) $(FAKE_OBJ:.o=.d) $(BUILD)/cmd/doks_exporter.d
+-include $(OBJ:.o=.d) $(FAKE_OBJ:.o=.d) $(BUILD)/cmd/doks_exporter.d \
+  $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/unit/%.d)
