@@ -1,8 +1,10 @@
 /* api.c - libcurl transport to the DigitalOcean API.
  *
- * Runs on the poller thread. One easy handle is reused, so connections
- * are kept alive between requests; the multi interface drives it so that
- * the stop flag is looked at every 100 ms, whatever the time-out.
+ * Runs on the poller thread. A batch of requests is driven by one multi
+ * handle over a small pool of easy handles, so transfers run in parallel
+ * over connections that stay open from one request (and cycle) to the
+ * next. Starts are paced by ratelimit.c; the stop flag is looked at every
+ * 100 ms at most, whatever the time-out.
  * Never logs the token or a body: debug lines carry method, path, status
  * and duration only.
  */
@@ -10,7 +12,7 @@
 
 #include <ctype.h>
 #include <curl/curl.h>
-#include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +20,7 @@
 #include <time.h>
 
 #include "log.h"
+#include "ratelimit.h"
 #include "secret.h"
 #include "settings.h"
 #include "url.h"
@@ -26,18 +29,13 @@
 #define DOKS_VERSION "0.0.0"
 #endif
 
-struct api {
-	const struct settings *settings;
-	struct apistats *stats;
-	const atomic_bool *stop;
-	struct url_origin origin;
-	CURL *easy;
-	CURLM *multi;
-	struct curl_slist *headers; /* holds the token: wiped before freeing */
-	size_t cap;
-};
+/* Exponential backoff between tries: 1 s, 2 s, 4 s ... with jitter, capped. */
+#define BACKOFF_BASE 1.0
+#define BACKOFF_MAX 30.0
+/* The longest single wait in the loop, so that stop is seen quickly. */
+#define WAIT_SLICE_MS 100
 
-/* The state of one transfer, filled by the callbacks. */
+/* What the callbacks of one transfer fill. */
 struct transfer {
 	char *buf;
 	size_t len;
@@ -46,15 +44,61 @@ struct transfer {
 	bool secret;
 	bool over_cap;
 	bool oom;
-	bool have_limit, have_remaining, have_reset;
-	double limit, remaining, reset;
+	bool have_limit, have_remaining, have_reset, have_retry_after;
+	double limit, remaining, reset, retry_after;
 };
 
-static double monotonic(void)
+/* An easy handle and the request it is running, if any. */
+struct slot {
+	CURL *easy;
+	struct api_request *req; /* NULL when free */
+	struct transfer t;
+	double started;
+	char *url;
+	char errbuf[CURL_ERROR_SIZE];
+};
+
+struct api {
+	const struct settings *settings;
+	struct apistats *stats;
+	const atomic_bool *stop;
+	struct url_origin origin;
+	CURLM *multi;
+	struct curl_slist *headers; /* holds the token: wiped before freeing */
+	struct slot *slots;
+	size_t nslots;
+	struct ratelimit rl;
+	unsigned long long rng; /* for jitter */
+};
+
+/* A request waiting for its (next) try. */
+struct pending {
+	struct api_request *req;
+	double not_before;
+	int tries;
+};
+
+double api_now_mono(void)
 {
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static double now_real(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* xorshift64*: jitter needs no quality beyond not being in lockstep. */
+static double random_unit(struct api *a)
+{
+	a->rng ^= a->rng >> 12;
+	a->rng ^= a->rng << 25;
+	a->rng ^= a->rng >> 27;
+	return (double)((a->rng * 2685821657736338717ULL) >> 11) / 9007199254740992.0;
 }
 
 static size_t on_body(char *data, size_t size, size_t nmemb, void *userp)
@@ -128,23 +172,18 @@ static size_t on_header(char *line, size_t size, size_t nmemb, void *userp)
 	size_t vn;
 	if (n >= 5 && strncmp(line, "HTTP/", 5) == 0) {
 		/* a new status line: headers of an interim answer do not count */
-		t->have_limit = t->have_remaining = t->have_reset = false;
+		t->have_limit = t->have_remaining = t->have_reset = t->have_retry_after = false;
 	} else if (header_is(line, n, "ratelimit-limit", &v, &vn)) {
 		t->have_limit = header_number(v, vn, &t->limit);
 	} else if (header_is(line, n, "ratelimit-remaining", &v, &vn)) {
 		t->have_remaining = header_number(v, vn, &t->remaining);
 	} else if (header_is(line, n, "ratelimit-reset", &v, &vn)) {
 		t->have_reset = header_number(v, vn, &t->reset);
+	} else if (header_is(line, n, "retry-after", &v, &vn)) {
+		/* only the seconds form; the API sends no HTTP-date here */
+		t->have_retry_after = header_number(v, vn, &t->retry_after);
 	}
 	return n;
-}
-
-static int on_progress(void *userp, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
-		       curl_off_t ulnow)
-{
-	(void)dltotal, (void)dlnow, (void)ultotal, (void)ulnow;
-	const struct api *a = userp;
-	return atomic_load(a->stop) ? 1 : 0;
 }
 
 enum err api_new(const struct settings *settings, struct apistats *stats,
@@ -156,21 +195,34 @@ enum err api_new(const struct settings *settings, struct apistats *stats,
 	a->settings = settings;
 	a->stats = stats;
 	a->stop = stop;
-	a->cap = settings_max_response_bytes(settings);
+	a->rng = (unsigned long long)time(NULL) * 6364136223846793005ULL + 1442695040888963407ULL;
+	ratelimit_init(&a->rl, settings_max_requests_per_minute(settings),
+		       settings_hourly_budget_fraction(settings));
 	if (!url_parse_origin(settings_api_url(settings), &a->origin)) {
 		free(a);
 		return ERR_CONFIG;
 	}
-	a->easy = curl_easy_init();
+	a->nslots = (size_t)settings_max_parallel(settings);
+	a->slots = calloc(a->nslots, sizeof *a->slots);
 	a->multi = curl_multi_init();
 	const char *token = settings_token(settings);
 	size_t hlen = strlen(token) + sizeof "Authorization: Bearer ";
 	char *auth = malloc(hlen);
-	if (!a->easy || !a->multi || !auth) {
+	if (!a->slots || !a->multi || !auth) {
 		free(auth);
 		api_free(a);
 		return ERR_NOMEM;
 	}
+	for (size_t i = 0; i < a->nslots; i++) {
+		a->slots[i].easy = curl_easy_init();
+		if (!a->slots[i].easy) {
+			free(auth);
+			api_free(a);
+			return ERR_NOMEM;
+		}
+	}
+	/* every connection to the one host the exporter talks to */
+	curl_multi_setopt(a->multi, CURLMOPT_MAX_HOST_CONNECTIONS, (long)a->nslots);
 	snprintf(auth, hlen, "Authorization: Bearer %s", token);
 	struct curl_slist *h = curl_slist_append(NULL, auth);
 	secret_wipe(auth, hlen);
@@ -180,8 +232,7 @@ enum err api_new(const struct settings *settings, struct apistats *stats,
 		return ERR_NOMEM;
 	}
 	a->headers = h;
-	h = curl_slist_append(a->headers, "Accept: application/json");
-	if (!h) {
+	if (!curl_slist_append(a->headers, "Accept: application/json")) {
 		api_free(a);
 		return ERR_NOMEM;
 	}
@@ -193,13 +244,19 @@ void api_free(struct api *a)
 {
 	if (!a)
 		return;
+	for (size_t i = 0; i < a->nslots; i++) {
+		if (a->slots[i].easy) {
+			if (a->slots[i].req && a->multi)
+				curl_multi_remove_handle(a->multi, a->slots[i].easy);
+			curl_easy_cleanup(a->slots[i].easy);
+		}
+	}
+	free(a->slots);
+	if (a->multi)
+		curl_multi_cleanup(a->multi);
 	for (struct curl_slist *h = a->headers; h; h = h->next)
 		secret_wipe(h->data, strlen(h->data));
 	curl_slist_free_all(a->headers);
-	if (a->multi)
-		curl_multi_cleanup(a->multi);
-	if (a->easy)
-		curl_easy_cleanup(a->easy);
 	free(a);
 }
 
@@ -210,6 +267,22 @@ bool api_path_of(const struct api *a, const char *url, const char **path)
 		return false;
 	*path = o.rest;
 	return true;
+}
+
+double api_effective_interval(const struct api *a, double interval, size_t requests_per_cycle)
+{
+	return ratelimit_effective_interval(&a->rl, interval, requests_per_cycle);
+}
+
+void api_inherit_pause(struct api *to, const struct api *from)
+{
+	to->rl.paused_until_mono = from->rl.paused_until_mono;
+	to->rl.paused_until_real = from->rl.paused_until_real;
+}
+
+double api_throttled_until(const struct api *a)
+{
+	return a->rl.paused_until_real;
 }
 
 static enum reason reason_of(CURLcode rc, const struct transfer *t)
@@ -241,56 +314,30 @@ static enum reason reason_of(CURLcode rc, const struct transfer *t)
 	}
 }
 
-/* Runs the configured easy handle to completion, or until stop. */
-static CURLcode perform(struct api *a)
+static void transfer_discard(struct transfer *t)
 {
-	CURLcode result = CURLE_OK;
-	if (curl_multi_add_handle(a->multi, a->easy) != CURLM_OK)
-		return CURLE_OUT_OF_MEMORY;
-	int running = 1;
-	bool done = false;
-	while (!done) {
-		if (curl_multi_perform(a->multi, &running) != CURLM_OK) {
-			result = CURLE_OUT_OF_MEMORY;
-			break;
-		}
-		int queued;
-		CURLMsg *msg;
-		while ((msg = curl_multi_info_read(a->multi, &queued)) != NULL) {
-			if (msg->msg == CURLMSG_DONE) {
-				result = msg->data.result;
-				done = true;
-			}
-		}
-		if (done || !running)
-			break;
-		if (atomic_load(a->stop)) {
-			result = CURLE_ABORTED_BY_CALLBACK;
-			break;
-		}
-		curl_multi_poll(a->multi, NULL, 0, 100, NULL);
-	}
-	curl_multi_remove_handle(a->multi, a->easy);
-	return result;
+	if (t->buf && t->secret)
+		secret_wipe(t->buf, t->size);
+	free(t->buf);
+	t->buf = NULL;
 }
 
-enum err api_get(struct api *a, enum endpoint ep, const char *path, bool secret,
-		 struct api_response *out)
+/* Sets up slot s for req and adds it to the multi handle. */
+static bool start(struct api *a, struct slot *s, struct api_request *req)
 {
-	memset(out, 0, sizeof *out);
-	size_t base_len = strlen(settings_api_url(a->settings));
-	size_t url_len = base_len + strlen(path) + 1;
-	char *url = malloc(url_len);
-	if (!url)
-		return ERR_NOMEM;
-	snprintf(url, url_len, "%s%s", settings_api_url(a->settings), path);
-
-	struct transfer t = { .cap = a->cap, .secret = secret };
-	char errbuf[CURL_ERROR_SIZE] = "";
+	const char *base = settings_api_url(a->settings);
+	size_t url_len = strlen(base) + strlen(req->path) + 1;
+	s->url = malloc(url_len);
+	if (!s->url)
+		return false;
+	snprintf(s->url, url_len, "%s%s", base, req->path);
+	s->t = (struct transfer){ .cap = settings_max_response_bytes(a->settings),
+				  .secret = req->secret };
+	s->errbuf[0] = '\0';
 	long timeout_ms = (long)(settings_api_timeout(a->settings) * 1000);
-	CURL *e = a->easy;
+	CURL *e = s->easy;
 	curl_easy_reset(e);
-	curl_easy_setopt(e, CURLOPT_URL, url);
+	curl_easy_setopt(e, CURLOPT_URL, s->url);
 	curl_easy_setopt(e, CURLOPT_HTTPGET, 1L);
 	curl_easy_setopt(e, CURLOPT_HTTPHEADER, a->headers);
 	curl_easy_setopt(e, CURLOPT_USERAGENT, "doks_exporter/" DOKS_VERSION);
@@ -301,82 +348,303 @@ enum err api_get(struct api *a, enum endpoint ep, const char *path, bool secret,
 	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, timeout_ms);
 	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, timeout_ms);
-	curl_easy_setopt(e, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)a->cap);
+	curl_easy_setopt(e, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)s->t.cap);
 	curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");
 	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
-	curl_easy_setopt(e, CURLOPT_WRITEDATA, &t);
+	curl_easy_setopt(e, CURLOPT_WRITEDATA, &s->t);
 	curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
-	curl_easy_setopt(e, CURLOPT_HEADERDATA, &t);
-	curl_easy_setopt(e, CURLOPT_NOPROGRESS, 0L);
-	curl_easy_setopt(e, CURLOPT_XFERINFOFUNCTION, on_progress);
-	curl_easy_setopt(e, CURLOPT_XFERINFODATA, a);
-	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, errbuf);
+	curl_easy_setopt(e, CURLOPT_HEADERDATA, &s->t);
+	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, s->errbuf);
+	curl_easy_setopt(e, CURLOPT_PRIVATE, s);
+	if (curl_multi_add_handle(a->multi, e) != CURLM_OK) {
+		free(s->url);
+		s->url = NULL;
+		return false;
+	}
+	s->req = req;
+	s->started = api_now_mono();
+	ratelimit_on_start(&a->rl, s->started);
+	return true;
+}
 
-	double started = monotonic();
-	CURLcode rc = perform(a);
-	double took = monotonic() - started;
+static bool retryable(const struct api_request *req)
+{
+	if (req->result == ERR_HTTP)
+		return req->res.status == 429 || req->res.status >= 500;
+	if (req->result == ERR_TRANSPORT)
+		return req->res.reason == REASON_TIMEOUT || req->res.reason == REASON_CONNECT ||
+		       req->res.reason == REASON_RESET;
+	return false;
+}
+
+/* Turns a finished transfer into req->result and req->res, counting it. */
+static void finish(struct api *a, struct slot *s, CURLcode rc)
+{
+	struct api_request *req = s->req;
+	struct transfer *t = &s->t;
+	double took = api_now_mono() - s->started;
 	long status = 0;
-	curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &status);
-	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, NULL);
+	curl_easy_getinfo(s->easy, CURLINFO_RESPONSE_CODE, &status);
+	curl_multi_remove_handle(a->multi, s->easy);
+	s->req = NULL;
+	free(s->url);
+	s->url = NULL;
 
-	enum err result;
-	const char *epn = endpoint_name(ep);
+	const char *epn = endpoint_name(req->ep);
 	char took_s[32], status_s[16];
 	snprintf(took_s, sizeof took_s, "%.3f", took);
 	snprintf(status_s, sizeof status_s, "%ld", status);
+	memset(&req->res, 0, sizeof req->res);
+	req->res.status = status;
 
 	if (status >= 100) {
-		apistats_count_request(a->stats, ep, status);
-		if (t.have_limit && t.have_remaining && t.have_reset) {
+		apistats_count_request(a->stats, req->ep, status);
+		if (t->have_limit && t->have_remaining && t->have_reset) {
 			a->stats->have_rate_limit = true;
-			a->stats->rate_limit_limit = t.limit;
-			a->stats->rate_limit_remaining = t.remaining;
-			a->stats->rate_limit_reset = t.reset;
+			a->stats->rate_limit_limit = t->limit;
+			a->stats->rate_limit_remaining = t->remaining;
+			a->stats->rate_limit_reset = t->reset;
+			ratelimit_on_headers(&a->rl, api_now_mono(), now_real(), t->limit,
+					     t->remaining, t->reset);
 		}
 	}
-	if (rc == CURLE_ABORTED_BY_CALLBACK || (rc != CURLE_OK && atomic_load(a->stop))) {
-		result = ERR_CANCELLED;
-		out->reason = REASON_RESET;
-	} else if (t.oom) {
-		result = ERR_NOMEM;
-		out->reason = REASON_RESET;
+	if (rc != CURLE_OK && atomic_load(a->stop)) {
+		req->result = ERR_CANCELLED;
+		req->res.reason = REASON_RESET;
+	} else if (t->oom) {
+		req->result = ERR_NOMEM;
+		req->res.reason = REASON_RESET;
+		log_error("out of memory reading an answer", "endpoint", epn);
 	} else if (rc != CURLE_OK) {
-		out->reason = reason_of(rc, &t);
-		result = out->reason == REASON_TOO_LARGE ? ERR_TOOBIG : ERR_TRANSPORT;
-		apistats_count_error(a->stats, ep, out->reason);
-		apistats_observe_duration(a->stats, ep, took);
-		log_warn("API request failed", "endpoint", epn, "path", path, "reason",
-			 reason_name(out->reason), "err", errbuf[0] ? errbuf : curl_easy_strerror(rc),
-			 "duration", took_s);
+		req->res.reason = reason_of(rc, t);
+		req->result = req->res.reason == REASON_TOO_LARGE ? ERR_TOOBIG : ERR_TRANSPORT;
+		apistats_count_error(a->stats, req->ep, req->res.reason);
+		apistats_observe_duration(a->stats, req->ep, took);
+		log_warn("API request failed", "endpoint", epn, "path", req->path, "reason",
+			 reason_name(req->res.reason), "err",
+			 s->errbuf[0] ? s->errbuf : curl_easy_strerror(rc), "duration", took_s);
 	} else if (status < 200 || status > 299) {
-		result = ERR_HTTP;
-		out->reason = REASON_STATUS;
-		apistats_count_error(a->stats, ep, REASON_STATUS);
-		apistats_observe_duration(a->stats, ep, took);
+		req->result = ERR_HTTP;
+		req->res.reason = REASON_STATUS;
+		apistats_count_error(a->stats, req->ep, REASON_STATUS);
+		apistats_observe_duration(a->stats, req->ep, took);
+		if (status == 429)
+			ratelimit_on_429(&a->rl, api_now_mono(), now_real(),
+					 t->have_retry_after ? t->retry_after : -1,
+					 t->have_reset ? t->reset : -1);
 	} else {
-		result = ERR_OK;
-		apistats_observe_duration(a->stats, ep, took);
-		log_debug("API request", "method", "GET", "endpoint", epn, "path", path, "status",
-			  status_s, "duration", took_s);
+		req->result = ERR_OK;
+		apistats_observe_duration(a->stats, req->ep, took);
+		log_debug("API request", "method", "GET", "endpoint", epn, "path", req->path,
+			  "status", status_s, "duration", took_s);
 	}
-	out->status = status;
-	if (result == ERR_OK || result == ERR_HTTP) {
-		if (!t.buf) {
-			t.buf = calloc(1, 1);
-			if (!t.buf) {
-				free(url);
-				return ERR_NOMEM;
-			}
+	if (req->result == ERR_OK || req->result == ERR_HTTP) {
+		if (!t->buf)
+			t->buf = calloc(1, 1);
+		if (!t->buf) {
+			req->result = ERR_NOMEM;
+			return;
 		}
-		out->body = t.buf;
-		out->len = t.len;
+		req->res.body = t->buf;
+		req->res.len = t->len;
+		t->buf = NULL;
 	} else {
-		if (t.buf && secret)
-			secret_wipe(t.buf, t.size);
-		free(t.buf);
+		transfer_discard(t);
 	}
-	free(url);
-	return result;
+}
+
+static void end(struct api_request *req, enum err result, api_done_fn done, void *ctx)
+{
+	if (result != ERR_OK) {
+		req->result = result;
+		memset(&req->res, 0, sizeof req->res);
+	}
+	done(req, ctx);
+}
+
+void api_run(struct api *a, struct api_request *reqs, size_t n, double deadline_mono,
+	     api_done_fn done, void *ctx)
+{
+	/* first tries go in order from next_new; retries wait in the queue */
+	size_t next_new = 0;
+	struct pending *retry = NULL;
+	size_t nretry = 0, retry_cap = 0;
+	size_t running = 0;
+	int max_tries = 1 + (int)settings_retries(a->settings);
+	/* tries so far of each request, by index */
+	int *tries = calloc(n ? n : 1, sizeof *tries);
+	if (!tries) {
+		for (size_t i = 0; i < n; i++)
+			end(&reqs[i], ERR_NOMEM, done, ctx);
+		return;
+	}
+
+	while (next_new < n || nretry > 0 || running > 0) {
+		double now = api_now_mono();
+		bool stopping = atomic_load(a->stop);
+		double wake = now + WAIT_SLICE_MS / 1000.0;
+
+		/* start what may start */
+		for (size_t i = 0; i < a->nslots && !stopping; i++) {
+			struct slot *s = &a->slots[i];
+			if (s->req)
+				continue;
+			/* the earliest due retry, else the next first try */
+			struct api_request *req = NULL;
+			size_t ri = SIZE_MAX;
+			for (size_t r = 0; r < nretry; r++)
+				if (retry[r].not_before <= now && (ri == SIZE_MAX || retry[r].not_before < retry[ri].not_before))
+					ri = r;
+			if (ri != SIZE_MAX)
+				req = retry[ri].req;
+			else if (next_new < n)
+				req = &reqs[next_new];
+			if (!req)
+				break;
+			double at = ratelimit_next_start(&a->rl, now);
+			if (at > now && at > deadline_mono)
+				break;
+			if (at > now) {
+				if (at < wake)
+					wake = at;
+				break;
+			}
+			if (!start(a, s, req)) {
+				log_error("out of memory starting a request");
+				break;
+			}
+			if (ri != SIZE_MAX)
+				retry[ri] = retry[--nretry];
+			else
+				next_new++;
+			tries[req - reqs]++;
+			running++;
+		}
+		/* a due retry matters only when a slot is free to take it; with
+		 * every slot busy, curl_multi_poll wakes on their progress */
+		bool slot_free = false;
+		for (size_t i = 0; i < a->nslots; i++)
+			slot_free = slot_free || !a->slots[i].req;
+		for (size_t r = 0; r < nretry && slot_free; r++)
+			if (retry[r].not_before < wake)
+				wake = retry[r].not_before;
+		if (!slot_free)
+			wake = now + WAIT_SLICE_MS / 1000.0;
+
+		/* nothing can start any more: what waits will never be sent. Only
+		 * the scheduler (pacing, a 429 pause) holds requests back past
+		 * the deadline; a merely busy batch runs to its end. */
+		double at = ratelimit_next_start(&a->rl, now);
+		bool blocked = at > now && at > deadline_mono;
+		if (running == 0 && (stopping || blocked)) {
+			enum err why = stopping ? ERR_CANCELLED : ERR_THROTTLED;
+			for (size_t r = 0; r < nretry; r++)
+				end(retry[r].req, why, done, ctx);
+			nretry = 0;
+			for (; next_new < n; next_new++)
+				end(&reqs[next_new], why, done, ctx);
+			break;
+		}
+
+		int still = 0;
+		if (running > 0)
+			curl_multi_perform(a->multi, &still);
+		int queued;
+		CURLMsg *msg;
+		while ((msg = curl_multi_info_read(a->multi, &queued)) != NULL) {
+			if (msg->msg != CURLMSG_DONE)
+				continue;
+			struct slot *s = NULL;
+			curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&s);
+			CURLcode rc = msg->data.result;
+			struct api_request *req = s->req;
+			finish(a, s, rc);
+			running--;
+			int used = tries[req - reqs];
+			if (retryable(req) && used < max_tries && !atomic_load(a->stop)) {
+				double wait = BACKOFF_BASE * (double)(1 << (used - 1)) *
+					      (0.5 + random_unit(a));
+				if (wait > BACKOFF_MAX)
+					wait = BACKOFF_MAX;
+				double not_before = api_now_mono() + wait;
+				/* after a 429 the pause decides; the backoff adds nothing */
+				if (req->res.status == 429)
+					not_before = api_now_mono();
+				if (not_before < deadline_mono) {
+					if (nretry == retry_cap) {
+						size_t nc = retry_cap ? retry_cap * 2 : 16;
+						struct pending *nr = realloc(retry, nc * sizeof *nr);
+						if (!nr) {
+							done(req, ctx);
+							continue;
+						}
+						retry = nr;
+						retry_cap = nc;
+					}
+					char left[16];
+					snprintf(left, sizeof left, "%d", max_tries - used);
+					log_debug("retrying", "endpoint", endpoint_name(req->ep), "path",
+						  req->path, "tries_left", left);
+					api_response_cleanup(&req->res, req->secret);
+					apistats_count_retry(a->stats, req->ep);
+					retry[nretry++] = (struct pending){ req, not_before, used };
+					continue;
+				}
+			}
+			done(req, ctx);
+		}
+		if (stopping) {
+			/* abandon transfers in flight: their answers no longer matter */
+			for (size_t i = 0; i < a->nslots; i++) {
+				struct slot *s = &a->slots[i];
+				if (!s->req)
+					continue;
+				struct api_request *req = s->req;
+				curl_multi_remove_handle(a->multi, s->easy);
+				s->req = NULL;
+				free(s->url);
+				s->url = NULL;
+				transfer_discard(&s->t);
+				running--;
+				end(req, ERR_CANCELLED, done, ctx);
+			}
+			continue;
+		}
+		double left = wake - api_now_mono();
+		int ms = left <= 0 ? 0 : (int)(left * 1000) + 1;
+		if (ms > WAIT_SLICE_MS)
+			ms = WAIT_SLICE_MS;
+		if (running > 0)
+			curl_multi_poll(a->multi, NULL, 0, ms, NULL);
+		else if (ms > 0) {
+			struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
+			nanosleep(&ts, NULL);
+		}
+	}
+	free(retry);
+	free(tries);
+}
+
+struct one {
+	struct api_response *out;
+	enum err result;
+};
+
+static void one_done(struct api_request *req, void *ctx)
+{
+	struct one *o = ctx;
+	o->result = req->result;
+	*o->out = req->res;
+}
+
+enum err api_get(struct api *a, enum endpoint ep, const char *path, bool secret,
+		 double deadline_mono, struct api_response *out)
+{
+	memset(out, 0, sizeof *out);
+	struct api_request req = { .ep = ep, .path = path, .secret = secret };
+	struct one o = { .out = out, .result = ERR_CANCELLED };
+	api_run(a, &req, 1, deadline_mono, one_done, &o);
+	return o.result;
 }
 
 void api_response_cleanup(struct api_response *r, bool secret)

@@ -1,5 +1,6 @@
 /* api.h - the DigitalOcean API client: libcurl transport, bearer auth,
- * time-outs, a cap on bodies, the rate-limit headers and the counters.
+ * time-outs, a cap on bodies, parallel transfers over reused connections,
+ * pacing within the token's budget, pauses on 429, and bounded retries.
  *
  * Used by the poller thread only. It only ever sends GET, never follows
  * a redirect, and sends the token to the configured origin alone.
@@ -19,32 +20,69 @@ struct api;
 
 struct api_response {
 	long status;      /* 0 when no status line arrived */
-	char *body;       /* owned; NUL-terminated; NULL on a transport error */
+	char *body;       /* owned; NUL-terminated; NULL unless ERR_OK or ERR_HTTP */
 	size_t len;
-	enum reason reason; /* set when the call did not return ERR_OK */
+	enum reason reason; /* why, when the request did not end in ERR_OK */
 };
 
-/* settings and stats are kept until api_free; stop is kept and polled
- * during transfers, so that a request ends soon after it turns true. */
+/* One GET of a batch. The caller sets ep, path and secret (and user for
+ * its own use); api_run sets result and res. */
+struct api_request {
+	enum endpoint ep;
+	const char *path; /* borrowed: "/v2/...", with its query */
+	bool secret;      /* the body holds secrets: every copy is wiped */
+	void *user;
+	enum err result;
+	struct api_response res;
+};
+
+/* Called on the poller thread as each request of a batch ends, once per
+ * request. It owns req->res from then on: release it with
+ * api_response_cleanup.
+ * result is ERR_OK (a 2xx answer read whole), ERR_HTTP (another status;
+ * the body is kept for its error id), ERR_TRANSPORT or ERR_TOOBIG (no
+ * usable answer; reason says why), ERR_THROTTLED (not sent: the batch's
+ * deadline came first), or ERR_CANCELLED (stop turned true). */
+typedef void (*api_done_fn)(struct api_request *req, void *ctx);
+
+/* settings and stats are kept until api_free; stop is kept and polled at
+ * least every 100 ms. */
 enum err api_new(const struct settings *settings, struct apistats *stats,
 		 const atomic_bool *stop, struct api **out);
 void api_free(struct api *a);
 
-/* GET <api.url><path>, where path starts with '/' and may carry a query.
- * ERR_OK: a 2xx answer read whole. ERR_HTTP: another status (the body is
- * kept for its error id). ERR_TRANSPORT or ERR_TOOBIG: no usable answer,
- * reason says why (counted here). ERR_CANCELLED: stop turned true.
- * secret: the body holds secrets; every copy made here is wiped.
- * Release *out with api_response_cleanup in every case. */
+/* Runs the n requests (borrowed until it returns): at most api.max_parallel
+ * at once, paced by the scheduler, retried (5xx, time-outs, connection
+ * failures, and 429 after its pause) up to api.retries times with
+ * exponential backoff and jitter. A request that the scheduler (pacing,
+ * a pause after 429) would hold back past deadline_mono (CLOCK_MONOTONIC
+ * seconds) ends ERR_THROTTLED; a batch that is merely busy runs to its
+ * end. Every exchange and error is counted in stats. */
+void api_run(struct api *a, struct api_request *reqs, size_t n, double deadline_mono,
+	     api_done_fn done, void *ctx);
+
+/* One request, run as a batch of one. Release *out with
+ * api_response_cleanup in every case. */
 enum err api_get(struct api *a, enum endpoint ep, const char *path, bool secret,
-		 struct api_response *out);
+		 double deadline_mono, struct api_response *out);
 
 /* The path and query of an absolute URL that the API returned (a
  * pagination link), when it has the configured origin: *path borrows
  * from url. False for any other origin. */
 bool api_path_of(const struct api *a, const char *url, const char **path);
 
+/* The scheduler's view, for the metrics and the poll interval. */
+double api_effective_interval(const struct api *a, double interval, size_t requests_per_cycle);
+double api_throttled_until(const struct api *a); /* Unix seconds; 0 if never */
+
+/* Carries a pause the API asked for over to a new client (after a
+ * configuration reload). */
+void api_inherit_pause(struct api *to, const struct api *from);
+
 /* Frees the body, wiping it first when secret. */
 void api_response_cleanup(struct api_response *r, bool secret);
+
+/* CLOCK_MONOTONIC now, in seconds. */
+double api_now_mono(void);
 
 #endif

@@ -55,3 +55,9 @@ void apistats_observe_duration(struct apistats *s, enum endpoint ep, double seco
 	h->count++;
 	h->sum += seconds;
 }
+
+void apistats_count_retry(struct apistats *s, enum endpoint ep)
+{
+	if ((unsigned)ep < ENDPOINT_COUNT)
+		s->retries[ep]++;
+}

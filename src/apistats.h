@@ -58,6 +58,7 @@ struct apistats {
 	unsigned long long requests[ENDPOINT_COUNT][APISTATS_CODE_MAX - APISTATS_CODE_MIN + 1];
 	unsigned long long errors[ENDPOINT_COUNT][REASON_COUNT];
 	struct histogram duration[ENDPOINT_COUNT];
+	unsigned long long retries[ENDPOINT_COUNT];
 	bool have_rate_limit;
 	double rate_limit_limit;
 	double rate_limit_remaining;
@@ -67,6 +68,7 @@ struct apistats {
 /* An exchange that got a status code; codes outside 100..599 are ignored. */
 void apistats_count_request(struct apistats *s, enum endpoint ep, long code);
 void apistats_count_error(struct apistats *s, enum endpoint ep, enum reason r);
+void apistats_count_retry(struct apistats *s, enum endpoint ep);
 void apistats_observe_duration(struct apistats *s, enum endpoint ep, double seconds);
 
 #endif

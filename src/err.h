@@ -19,6 +19,7 @@
 	X(TRANSPORT, "transfer failed")               \
 	X(ORIGIN, "link to a foreign origin")         \
 	X(LOOP, "pagination loops")                   \
+	X(THROTTLED, "not sent within the deadline")  \
 	X(CANCELLED, "cancelled")
 
 enum err {

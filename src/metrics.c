@@ -198,13 +198,25 @@ static void render_poll(struct expo *e, const struct exporter_view *v)
 	expo_family(e, "doks_exporter_poll_duration_seconds", "gauge",
 		    "How long the latest poll cycle took, in seconds.");
 	expo_sample(e, "doks_exporter_poll_duration_seconds", NULL, 0, v->poll_duration);
+	expo_family(e, "doks_exporter_effective_poll_interval_seconds", "gauge",
+		    "Seconds between poll cycles: poll.interval, or longer when the API budget asks for it.");
+	expo_sample(e, "doks_exporter_effective_poll_interval_seconds", NULL, 0,
+		    v->effective_interval);
+	expo_family(e, "doks_exporter_config_last_reload_successful", "gauge",
+		    "Whether the latest configuration reload succeeded.");
+	expo_sample(e, "doks_exporter_config_last_reload_successful", NULL, 0,
+		    v->config_reload_success);
+	expo_family(e, "doks_exporter_config_last_reload_success_timestamp_seconds", "gauge",
+		    "When the configuration was last loaded successfully, in Unix seconds.");
+	expo_sample(e, "doks_exporter_config_last_reload_success_timestamp_seconds", NULL, 0,
+		    v->config_last_reload_success);
 	expo_family(e, "doks_exporter_build_info", "gauge",
 		    "Version and revision the exporter was built from; the value is always 1.");
 	struct label build[] = { { "version", v->version }, { "revision", v->revision } };
 	expo_sample(e, "doks_exporter_build_info", build, 2, 1);
 }
 
-static void render_api(struct expo *e, const struct apistats *s)
+static void render_api(struct expo *e, const struct apistats *s, double throttled_until)
 {
 	char code[8];
 	expo_family(e, "doks_api_requests_total", "counter",
@@ -234,6 +246,15 @@ static void render_api(struct expo *e, const struct apistats *s)
 			expo_sample(e, "doks_api_request_errors_total", l, 2, (double)s->errors[ep][r]);
 		}
 	}
+	expo_family(e, "doks_api_retries_total", "counter",
+		    "Requests to the DigitalOcean API tried again after a failure that may pass.");
+	for (int ep = 0; ep < ENDPOINT_COUNT; ep++) {
+		struct label l[] = { { "endpoint", endpoint_name((enum endpoint)ep) } };
+		expo_sample(e, "doks_api_retries_total", l, 1, (double)s->retries[ep]);
+	}
+	expo_family(e, "doks_api_throttled_until_timestamp_seconds", "gauge",
+		    "Until when requests pause after the API answered 429, in Unix seconds; 0 if never.");
+	expo_sample(e, "doks_api_throttled_until_timestamp_seconds", NULL, 0, throttled_until);
 	expo_family(e, "doks_api_request_duration_seconds", "histogram",
 		    "Duration of requests to the DigitalOcean API, in seconds.");
 	for (int ep = 0; ep < ENDPOINT_COUNT; ep++) {
@@ -277,7 +298,7 @@ enum err metrics_render(const struct exporter_view *v, char **out, size_t *len)
 	render_upgrades(e, v);
 	render_credentials(e, v);
 	render_poll(e, v);
-	render_api(e, v->api);
+	render_api(e, v->api, v->throttled_until);
 	return expo_finish(e, out, len);
 }
 

@@ -24,6 +24,10 @@ struct exporter_view {
 	bool discovery_success;
 	double last_discovery_success; /* Unix seconds; 0 when never */
 	double poll_duration;          /* seconds of the latest cycle */
+	double effective_interval;     /* seconds between cycle starts, after budgeting */
+	double throttled_until;        /* Unix seconds of the latest 429 pause; 0: never */
+	bool config_reload_success;
+	double config_last_reload_success; /* Unix seconds */
 	const struct apistats *api;    /* borrowed */
 	const char *version;
 	const char *revision;

@@ -36,6 +36,15 @@ void poller_stop(struct poller *p);
 /* Only sets the stop flag: async-signal-safe, for --once's handler. */
 void poller_request_stop(struct poller *p);
 
+/* A reloaded configuration (taken: the poller frees it): it takes effect
+ * at the start of the next cycle, keeping every series and counter.
+ * Called from the main thread. */
+void poller_reload(struct poller *p, struct settings *settings);
+
+/* Tells the poller how the latest reload went, for
+ * doks_exporter_config_last_reload_*. Called from the main thread. */
+void poller_note_reload(struct poller *p, bool ok, double when);
+
 void poller_free(struct poller *p);
 
 #endif

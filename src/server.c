@@ -5,12 +5,22 @@
  * releases the reference: nothing of the body is copied or formatted per
  * scrape, only the few process_* lines. The server only reads snapshot.c
  * and never blocks on the poller.
+ *
+ * With a web configuration (webconfig.h) it serves TLS through
+ * libmicrohttpd's GnuTLS support, checks client certificates as
+ * client_auth_type says, and asks for basic authentication on every path.
+ * It never logs a password or key; failed logins are logged at debug level
+ * with the user name only.
  */
 #include "server.h"
 
 #include <arpa/inet.h>
+#include <gnutls/gnutls.h>
+#include <gnutls/x509.h>
 #include <microhttpd.h>
 #include <netdb.h>
+#include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,8 +29,10 @@
 
 #include "log.h"
 #include "metrics.h"
+#include "secret.h"
 #include "settings.h"
 #include "snapshot.h"
+#include "webconfig.h"
 
 #ifndef DOKS_VERSION
 #define DOKS_VERSION "0.0.0"
@@ -28,10 +40,13 @@
 
 #define CONTENT_TYPE_METRICS "text/plain; version=0.0.4; charset=utf-8"
 #define PROCESS_TEXT_MAX 1024
+#define AUTH_REALM "doks_exporter"
 
 struct server {
 	const struct settings *settings;
+	const struct webconfig *web; /* NULL: plain HTTP, no authentication */
 	struct MHD_Daemon *daemon;
+	atomic_bool running; /* MHD_start_daemon returned: its messages go to debug */
 	double start_time;
 	char landing[2048];
 };
@@ -94,6 +109,135 @@ static enum MHD_Result send_metrics(struct server *s, struct MHD_Connection *c)
 	return ret;
 }
 
+/* ---- TLS client certificates and basic authentication ------------------ */
+
+/* Client certificates are for TLS clients, as in Go's crypto/tls: a
+ * certificate whose extended key usage excludes clientAuth fails. */
+static gnutls_typed_vdata_st client_purpose = {
+	.type = GNUTLS_DT_KEY_PURPOSE_OID,
+	.data = (unsigned char *)GNUTLS_KP_TLS_WWW_CLIENT,
+};
+
+static gnutls_session_t tls_session_of(struct MHD_Connection *c)
+{
+	const union MHD_ConnectionInfo *ci =
+		MHD_get_connection_info(c, MHD_CONNECTION_INFO_GNUTLS_SESSION);
+	return ci ? (gnutls_session_t)ci->tls_session : NULL;
+}
+
+/* Called when a connection is accepted, before its TLS handshake: asks
+ * for a client certificate as client_auth_type says, so that the
+ * handshake itself fails without one (Require*) or with an invalid one
+ * (Verify*). libmicrohttpd alone would only ask, and only when it has a
+ * trust list. */
+static void on_connection(void *cls, struct MHD_Connection *c, void **socket_context,
+			  enum MHD_ConnectionNotificationCode code)
+{
+	(void)socket_context;
+	const struct server *s = cls;
+	if (code != MHD_CONNECTION_NOTIFY_STARTED)
+		return;
+	gnutls_session_t session = tls_session_of(c);
+	if (!session)
+		return;
+	switch (webconfig_client_auth(s->web)) {
+	case WEBCONFIG_NO_CLIENT_CERT:
+		return;
+	case WEBCONFIG_REQUEST_CLIENT_CERT:
+		gnutls_certificate_server_set_request(session, GNUTLS_CERT_REQUEST);
+		return;
+	case WEBCONFIG_REQUIRE_ANY_CLIENT_CERT:
+		gnutls_certificate_server_set_request(session, GNUTLS_CERT_REQUIRE);
+		return;
+	case WEBCONFIG_VERIFY_CLIENT_CERT_IF_GIVEN:
+		gnutls_certificate_server_set_request(session, GNUTLS_CERT_REQUEST);
+		gnutls_session_set_verify_cert2(session, &client_purpose, 1, 0);
+		return;
+	case WEBCONFIG_REQUIRE_AND_VERIFY_CLIENT_CERT:
+		gnutls_certificate_server_set_request(session, GNUTLS_CERT_REQUIRE);
+		gnutls_session_set_verify_cert2(session, &client_purpose, 1, 0);
+		return;
+	}
+}
+
+/* The request-time check of the client certificate policy. The handshake
+ * should already have refused what fails here; this does not rely on it. */
+static bool client_cert_ok(const struct server *s, struct MHD_Connection *c)
+{
+	enum webconfig_client_auth policy = webconfig_client_auth(s->web);
+	if (policy == WEBCONFIG_NO_CLIENT_CERT || policy == WEBCONFIG_REQUEST_CLIENT_CERT)
+		return true;
+	gnutls_session_t session = tls_session_of(c);
+	if (!session)
+		return false;
+	unsigned count = 0;
+	const gnutls_datum_t *peers = gnutls_certificate_get_peers(session, &count);
+	if (!peers || count == 0)
+		return policy == WEBCONFIG_VERIFY_CLIENT_CERT_IF_GIVEN;
+	if (policy == WEBCONFIG_REQUIRE_ANY_CLIENT_CERT)
+		return true;
+	unsigned status = 0;
+	return gnutls_certificate_verify_peers(session, &client_purpose, 1, &status) == 0 &&
+	       status == 0;
+}
+
+static void remote_address(struct MHD_Connection *c, char *buf, size_t size)
+{
+	snprintf(buf, size, "?");
+	const union MHD_ConnectionInfo *ci =
+		MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	if (!ci || !ci->client_addr)
+		return;
+	const struct sockaddr *sa = ci->client_addr;
+	if (sa->sa_family == AF_INET)
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, buf,
+			  (socklen_t)size);
+	else if (sa->sa_family == AF_INET6)
+		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, buf,
+			  (socklen_t)size);
+}
+
+/* True when the request carries a valid Basic login. The decoded
+ * credentials live in buf alone, wiped before returning. */
+static bool authenticated(const struct server *s, struct MHD_Connection *c)
+{
+	const char *header =
+		MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
+	char buf[WEBCONFIG_AUTH_HEADER_MAX];
+	const char *user = NULL;
+	const char *pass = NULL;
+	bool parsed = header && webconfig_parse_basic_auth(header, buf, sizeof buf, &user, &pass);
+	bool ok = parsed && webconfig_check_basic_auth(s->web, user, pass);
+	if (!ok && log_enabled(LOG_DEBUG)) {
+		char remote[INET6_ADDRSTRLEN + 1];
+		remote_address(c, remote, sizeof remote);
+		log_debug("authentication failed", "remote", remote, "user", parsed ? user : NULL,
+			  "reason",
+			  !header ? "no Authorization header" :
+			  !parsed ? "not a Basic credential" :
+				    "unknown user or wrong password");
+	}
+	secret_wipe(buf, sizeof buf);
+	return ok;
+}
+
+static enum MHD_Result send_unauthorized(struct MHD_Connection *c)
+{
+	static const char body[] = "Unauthorized\n";
+	struct MHD_Response *r = MHD_create_response_from_buffer(sizeof body - 1, (void *)body,
+								 MHD_RESPMEM_PERSISTENT);
+	if (!r)
+		return MHD_NO;
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "text/plain");
+	MHD_add_response_header(r, MHD_HTTP_HEADER_WWW_AUTHENTICATE,
+				"Basic realm=\"" AUTH_REALM "\"");
+	enum MHD_Result ret = MHD_queue_response(c, MHD_HTTP_UNAUTHORIZED, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+/* ---- requests ---------------------------------------------------------- */
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
 				  const char *method, const char *version,
 				  const char *upload_data, size_t *upload_data_size,
@@ -105,6 +249,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	if (*con_cls == NULL) {
 		static int first;
 		*con_cls = &first;
+		/* every path and method, 404s included, as with exporter-toolkit */
+		if (s->web && !client_cert_ok(s, c))
+			return send_text(c, MHD_HTTP_FORBIDDEN, "text/plain",
+					 "Forbidden: this server needs a valid client certificate\n");
+		if (webconfig_requires_auth(s->web) && !authenticated(s, c))
+			return send_unauthorized(c);
 		if (strcmp(method, MHD_HTTP_METHOD_GET) != 0 && strcmp(method, MHD_HTTP_METHOD_HEAD) != 0)
 			return send_text(c, MHD_HTTP_METHOD_NOT_ALLOWED, "text/plain",
 					 "method not allowed\n");
@@ -125,6 +275,22 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	return MHD_YES;
 }
 
+/* libmicrohttpd's own messages: errors while it starts, debug afterwards,
+ * when they are about one client (a failed handshake, a reset). */
+static void log_mhd(void *cls, const char *fmt, va_list ap)
+{
+	struct server *s = cls;
+	char msg[512];
+	vsnprintf(msg, sizeof msg, fmt, ap); /* NOLINT(clang-analyzer-valist.Uninitialized) */
+	size_t n = strlen(msg);
+	while (n > 0 && (msg[n - 1] == '\n' || msg[n - 1] == ' '))
+		msg[--n] = '\0';
+	if (atomic_load(&s->running))
+		log_debug("libmicrohttpd", "err", msg);
+	else
+		log_error("libmicrohttpd", "err", msg);
+}
+
 static void log_panic(void *cls, const char *file, unsigned line, const char *reason)
 {
 	(void)cls;
@@ -137,7 +303,6 @@ static void log_panic(void *cls, const char *file, unsigned line, const char *re
 enum err server_start(const struct settings *settings, const struct webconfig *web,
 		      struct server **out)
 {
-	(void)web;
 	char host[256];
 	unsigned port;
 	if (!settings_parse_listen_address(settings_listen_address(settings), host, sizeof host,
@@ -147,6 +312,8 @@ enum err server_start(const struct settings *settings, const struct webconfig *w
 	if (!s)
 		return ERR_NOMEM;
 	s->settings = settings;
+	s->web = web;
+	atomic_init(&s->running, false);
 	struct timespec ts;
 	clock_gettime(CLOCK_REALTIME, &ts);
 	s->start_time = (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
@@ -188,15 +355,45 @@ enum err server_start(const struct settings *settings, const struct webconfig *w
 		}
 		freeaddrinfo(res);
 	}
-	/* a thread pool and limits, so that one slow client cannot starve the rest */
+	/* TLS: the PEM texts stay in web, which outlives the daemon */
+	struct MHD_OptionItem tls[5];
+	size_t nt = 0;
+	if (webconfig_tls_enabled(web)) {
+		flags |= MHD_USE_TLS;
+		tls[nt++] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_MEM_CERT, 0,
+						     (void *)webconfig_tls_cert_pem(web) };
+		tls[nt++] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_MEM_KEY, 0,
+						     (void *)webconfig_tls_key_pem(web) };
+		tls[nt++] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_PRIORITIES, 0,
+						     (void *)webconfig_tls_priorities(web) };
+		/* the trust list verifies client certificates, and names the
+		 * acceptable CAs in the certificate request */
+		if (webconfig_tls_client_ca_pem(web))
+			tls[nt++] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_MEM_TRUST, 0,
+							     (void *)webconfig_tls_client_ca_pem(web) };
+	}
+	tls[nt] = (struct MHD_OptionItem){ MHD_OPTION_END, 0, NULL };
+	if (webconfig_tls_enabled(web) && MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES) {
+		log_error("TLS asked by the web configuration, but this libmicrohttpd was built without it");
+		free(s);
+		return ERR_CONFIG;
+	}
+	/* A thread pool and limits, so that one slow client cannot starve the
+	 * rest. The connection time-out counts from the last byte received,
+	 * TLS handshake included, so a client that stalls a handshake holds
+	 * one of its address's connections for 10 s at most. */
 	s->daemon = MHD_start_daemon(flags, (uint16_t)port, NULL, NULL, on_request, s,
+				     MHD_OPTION_EXTERNAL_LOGGER, log_mhd, s,
 				     MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
 				     MHD_OPTION_THREAD_POOL_SIZE, 2u,
 				     MHD_OPTION_CONNECTION_LIMIT, 128u,
 				     MHD_OPTION_PER_IP_CONNECTION_LIMIT, 64u,
 				     MHD_OPTION_CONNECTION_TIMEOUT, 10u,
 				     MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)32768,
+				     MHD_OPTION_NOTIFY_CONNECTION, on_connection, s,
+				     MHD_OPTION_ARRAY, tls,
 				     MHD_OPTION_END);
+	atomic_store(&s->running, true);
 	if (!s->daemon) {
 		log_error("cannot listen", "address", settings_listen_address(settings),
 			  "err", "address in use, not permitted, or not available");
@@ -208,7 +405,9 @@ enum err server_start(const struct settings *settings, const struct webconfig *w
 	snprintf(bound, sizeof bound, "%s%s%s:%u", strchr(host, ':') ? "[" : "", host,
 		 strchr(host, ':') ? "]" : "", info ? (unsigned)info->port : port);
 	log_info("listening", "address", bound, "telemetry_path",
-		 settings_telemetry_path(settings));
+		 settings_telemetry_path(settings), "tls",
+		 webconfig_tls_enabled(web) ? "true" : "false", "basic_auth",
+		 webconfig_requires_auth(web) ? "true" : "false");
 	*out = s;
 	return ERR_OK;
 }

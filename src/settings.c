@@ -29,6 +29,10 @@ struct settings {
 	char *token_file;
 	double api_timeout;
 	long long max_response_bytes;
+	double max_requests_per_minute;
+	double hourly_budget_fraction;
+	long max_parallel;
+	long retries;
 	bool discover;
 	bool discover_set;
 	char **ids;
@@ -55,6 +59,10 @@ static const struct key keys[] = {
 	{ "api.token_file", K_STRING, 0, 0 },
 	{ "api.timeout", K_NUMBER, 0.1, 600 },
 	{ "api.max_response_bytes", K_INT, 4096, 1073741824.0 },
+	{ "api.max_requests_per_minute", K_NUMBER, 0, 250 },
+	{ "api.hourly_budget_fraction", K_NUMBER, 0.01, 1 },
+	{ "api.max_parallel", K_INT, 1, 64 },
+	{ "api.retries", K_INT, 0, 10 },
 	{ "clusters.discover", K_BOOL, 0, 0 },
 	{ "clusters.ids", K_STRING_LIST, 0, 0 },
 	{ "poll.interval", K_INT, 1, 86400 * 7 },
@@ -192,6 +200,14 @@ static bool read_key(const config_t *cfg, const char *file, const struct key *k,
 		s->api_timeout = num;
 	else if (strcmp(k->path, "api.max_response_bytes") == 0)
 		s->max_response_bytes = (long long)num;
+	else if (strcmp(k->path, "api.max_requests_per_minute") == 0)
+		s->max_requests_per_minute = num;
+	else if (strcmp(k->path, "api.hourly_budget_fraction") == 0)
+		s->hourly_budget_fraction = num;
+	else if (strcmp(k->path, "api.max_parallel") == 0)
+		s->max_parallel = (long)num;
+	else if (strcmp(k->path, "api.retries") == 0)
+		s->retries = (long)num;
 	else if (strcmp(k->path, "clusters.discover") == 0)
 		s->discover = config_setting_get_bool(st), s->discover_set = true;
 	else if (strcmp(k->path, "poll.interval") == 0)
@@ -412,6 +428,10 @@ enum err settings_load(const struct settings_flags *flags, struct settings **out
 		return ERR_NOMEM;
 	s->api_timeout = 10;
 	s->max_response_bytes = 8LL * 1024 * 1024;
+	s->max_requests_per_minute = 60;
+	s->hourly_budget_fraction = 0.5;
+	s->max_parallel = 4;
+	s->retries = 2;
 	s->discover = true;
 	s->poll_interval = 300;
 	s->credentials_interval = 3600;
@@ -499,6 +519,10 @@ const char *settings_api_url(const struct settings *s) { return s->api_url; }
 const char *settings_token(const struct settings *s) { return s->token; }
 double settings_api_timeout(const struct settings *s) { return s->api_timeout; }
 size_t settings_max_response_bytes(const struct settings *s) { return (size_t)s->max_response_bytes; }
+double settings_max_requests_per_minute(const struct settings *s) { return s->max_requests_per_minute; }
+double settings_hourly_budget_fraction(const struct settings *s) { return s->hourly_budget_fraction; }
+long settings_max_parallel(const struct settings *s) { return s->max_parallel; }
+long settings_retries(const struct settings *s) { return s->retries; }
 bool settings_discover(const struct settings *s) { return s->discover; }
 size_t settings_cluster_id_count(const struct settings *s) { return s->id_count; }
 const char *settings_cluster_id(const struct settings *s, size_t i) { return s->ids[i]; }

@@ -35,6 +35,10 @@ const char *settings_api_url(const struct settings *s);     /* no trailing '/' *
 const char *settings_token(const struct settings *s);       /* secret: never log */
 double settings_api_timeout(const struct settings *s);      /* seconds */
 size_t settings_max_response_bytes(const struct settings *s);
+double settings_max_requests_per_minute(const struct settings *s); /* 0: no pacing */
+double settings_hourly_budget_fraction(const struct settings *s);
+long settings_max_parallel(const struct settings *s);               /* transfers at once */
+long settings_retries(const struct settings *s);                    /* after the first try */
 bool settings_discover(const struct settings *s);
 size_t settings_cluster_id_count(const struct settings *s);
 const char *settings_cluster_id(const struct settings *s, size_t i);

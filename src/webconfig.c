@@ -1,18 +1,951 @@
-/* webconfig.c - placeholder until the web configuration loader lands:
- * refuses every file, so that --web.config.file never silently serves
- * without the TLS or authentication it asks for. */
+/* webconfig.c - the exporter-toolkit web configuration file (YAML, read
+ * with libyaml) -> TLS material and basic-auth users.
+ *
+ * webconfig_load runs once on the main thread. Every key is checked, and
+ * a key this program does not know, or one exporter-toolkit has but this
+ * program does not implement, is an error naming the file and line, so a
+ * setting never passes silently. The certificate, key and CA files are
+ * read and checked with GnuTLS at load time, so a bad file stops the
+ * start instead of the first handshake.
+ *
+ * webconfig_check_basic_auth runs on libmicrohttpd's threads: bcrypt
+ * through libxcrypt's crypt_rn (reentrant), a cache of successful logins
+ * behind a mutex. Never logs a password, a hash, a key or a certificate.
+ */
 #include "webconfig.h"
 
+#include <crypt.h>
+#include <errno.h>
+#include <gnutls/crypto.h>
+#include <gnutls/gnutls.h>
+#include <gnutls/x509.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <yaml.h>
+
 #include "log.h"
+#include "secret.h"
+
+#define YAML_FILE_MAX (1024 * 1024) /* the web configuration file */
+#define PEM_FILE_MAX (1024 * 1024)  /* a certificate, key or CA file */
+#define BCRYPT_HASH_LEN 60
+#define CACHE_KEY_LEN 32 /* HMAC-SHA-256 */
+
+enum tls_version { TLS10, TLS11, TLS12, TLS13 };
+
+static const char *const version_names[] = { "TLS10", "TLS11", "TLS12", "TLS13" };
+static const char *const version_gnutls[] = { "TLS1.0", "TLS1.1", "TLS1.2", "TLS1.3" };
+
+static const struct {
+	const char *name;
+	enum webconfig_client_auth value;
+} client_auth_names[] = {
+	{ "NoClientCert", WEBCONFIG_NO_CLIENT_CERT },
+	{ "RequestClientCert", WEBCONFIG_REQUEST_CLIENT_CERT },
+	{ "RequireAnyClientCert", WEBCONFIG_REQUIRE_ANY_CLIENT_CERT },
+	{ "RequireClientCert", WEBCONFIG_REQUIRE_ANY_CLIENT_CERT }, /* exporter-toolkit's old name */
+	{ "VerifyClientCertIfGiven", WEBCONFIG_VERIFY_CLIENT_CERT_IF_GIVEN },
+	{ "RequireAndVerifyClientCert", WEBCONFIG_REQUIRE_AND_VERIFY_CLIENT_CERT },
+};
+
+/* Keys exporter-toolkit knows that this program does not implement:
+ * refused rather than ignored. */
+static const char *const unsupported_top[] = { "http_server_config", "rate_limit" };
+static const char *const unsupported_tls[] = { "cipher_suites", "curve_preferences",
+					      "prefer_server_cipher_suites",
+					      "client_allowed_sans", "cert", "key", "client_ca" };
+
+struct user {
+	char *name;
+	char *hash; /* bcrypt, checked at load */
+};
+
+/* Successful logins, as HMACs; the only state that changes after load. */
+struct auth_cache {
+	pthread_mutex_t lock; /* guards every field below */
+	unsigned char entries[WEBCONFIG_AUTH_CACHE_MAX][CACHE_KEY_LEN];
+	size_t count; /* entries in use */
+	size_t next;  /* the slot written next: the oldest when full */
+	unsigned long bcrypt_runs;
+	unsigned long cache_hits;
+};
+
+struct webconfig {
+	bool tls;
+	char *cert_pem;
+	size_t cert_len;
+	char *key_pem; /* secret: wiped by webconfig_free */
+	size_t key_len;
+	char *ca_pem;
+	size_t ca_len;
+	char priorities[128];
+	enum webconfig_client_auth client_auth;
+	struct user *users;
+	size_t user_count;
+	char dummy_hash[BCRYPT_HASH_LEN + 1]; /* for unknown users */
+	unsigned char hmac_key[32];           /* keys the cache; drawn at load */
+	struct auth_cache *cache;
+};
+
+/* What the walk over the YAML document found, before the files are read. */
+struct loader {
+	const char *path; /* the web configuration file, for messages */
+	char *dir;        /* its directory, for relative paths */
+	yaml_document_t *doc;
+	struct webconfig *w;
+	enum err rc; /* ERR_NOMEM overrides ERR_CONFIG */
+	/* lines of the keys found (1-based; 0: absent), for messages after
+	 * the document is gone */
+	unsigned long tls_line, cert_line, key_line, ca_line, min_line, max_line;
+	char *cert_file, *key_file, *ca_file; /* as written */
+	enum tls_version min_version, max_version;
+};
+
+/* ---- messages ---------------------------------------------------------- */
+
+static void bad_at(const struct loader *ld, unsigned long line, const char *key, const char *why)
+{
+	char l[32];
+	snprintf(l, sizeof l, "%lu", line);
+	log_error("invalid web configuration", "file", ld->path, "line", l, "key", key, "err", why);
+}
+
+static unsigned long line_of(const yaml_node_t *n)
+{
+	return (unsigned long)n->start_mark.line + 1;
+}
+
+static void bad(const struct loader *ld, const yaml_node_t *n, const char *key, const char *why)
+{
+	bad_at(ld, line_of(n), key, why);
+}
+
+static void bad_child(const struct loader *ld, const yaml_node_t *n, const char *parent,
+		      const char *name, const char *why)
+{
+	char key[256];
+	snprintf(key, sizeof key, "%s%s%s", parent ? parent : "", parent ? "." : "", name);
+	bad(ld, n, key, why);
+}
+
+/* ---- YAML helpers ------------------------------------------------------ */
+
+static bool is_null(const yaml_node_t *n)
+{
+	if (n->type != YAML_SCALAR_NODE)
+		return false;
+	if (n->tag && strcmp((const char *)n->tag, YAML_NULL_TAG) == 0)
+		return true;
+	if (n->data.scalar.style != YAML_PLAIN_SCALAR_STYLE)
+		return false;
+	const char *v = (const char *)n->data.scalar.value;
+	return strcmp(v, "") == 0 || strcmp(v, "~") == 0 || strcmp(v, "null") == 0 ||
+	       strcmp(v, "Null") == 0 || strcmp(v, "NULL") == 0;
+}
+
+static const char *scalar(const yaml_node_t *n)
+{
+	return (const char *)n->data.scalar.value;
+}
+
+static bool in_list(const char *name, const char *const *list, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(name, list[i]) == 0)
+			return true;
+	return false;
+}
+
+/* Checks the keys of a mapping: scalars, no duplicates. */
+static bool check_keys(const struct loader *ld, const yaml_node_t *map, const char *parent)
+{
+	bool ok = true;
+	for (const yaml_node_pair_t *p = map->data.mapping.pairs.start;
+	     p < map->data.mapping.pairs.top; p++) {
+		const yaml_node_t *k = yaml_document_get_node(ld->doc, p->key);
+		if (!k || k->type != YAML_SCALAR_NODE) {
+			bad_child(ld, k ? k : map, parent, "?", "a key must be a plain string");
+			ok = false;
+			continue;
+		}
+		for (const yaml_node_pair_t *q = map->data.mapping.pairs.start; q < p; q++) {
+			const yaml_node_t *k2 = yaml_document_get_node(ld->doc, q->key);
+			if (k2 && k2->type == YAML_SCALAR_NODE && strcmp(scalar(k2), scalar(k)) == 0) {
+				bad_child(ld, k, parent, scalar(k), "duplicate key");
+				ok = false;
+				break;
+			}
+		}
+	}
+	return ok;
+}
+
+/* A string value: any scalar but null (which leaves *out unset). */
+static bool get_string(struct loader *ld, const yaml_node_t *v, const char *key, char **out)
+{
+	if (is_null(v))
+		return true;
+	if (v->type != YAML_SCALAR_NODE) {
+		bad(ld, v, key, "must be a string");
+		return false;
+	}
+	char *c = strdup(scalar(v));
+	if (!c) {
+		ld->rc = ERR_NOMEM;
+		return false;
+	}
+	free(*out);
+	*out = c;
+	return true;
+}
+
+static bool get_version(const struct loader *ld, const yaml_node_t *v, const char *key,
+			enum tls_version *out)
+{
+	if (is_null(v))
+		return true;
+	if (v->type == YAML_SCALAR_NODE)
+		for (int i = TLS10; i <= TLS13; i++)
+			if (strcmp(scalar(v), version_names[i]) == 0) {
+				*out = (enum tls_version)i;
+				return true;
+			}
+	bad(ld, v, key, "unknown TLS version: must be TLS10, TLS11, TLS12 or TLS13");
+	return false;
+}
+
+static bool get_client_auth(const struct loader *ld, const yaml_node_t *v, const char *key,
+			    enum webconfig_client_auth *out)
+{
+	if (is_null(v))
+		return true;
+	if (v->type == YAML_SCALAR_NODE) {
+		if (scalar(v)[0] == '\0') {
+			*out = WEBCONFIG_NO_CLIENT_CERT;
+			return true;
+		}
+		for (size_t i = 0; i < sizeof client_auth_names / sizeof client_auth_names[0]; i++)
+			if (strcmp(scalar(v), client_auth_names[i].name) == 0) {
+				*out = client_auth_names[i].value;
+				return true;
+			}
+	}
+	bad(ld, v, key,
+	    "unknown client_auth_type: must be NoClientCert, RequestClientCert, RequireAnyClientCert, VerifyClientCertIfGiven or RequireAndVerifyClientCert");
+	return false;
+}
+
+/* ---- the document ------------------------------------------------------ */
+
+static bool walk_tls(struct loader *ld, const yaml_node_t *map)
+{
+	static const char parent[] = "tls_server_config";
+	if (!check_keys(ld, map, parent))
+		return false;
+	bool ok = true;
+	for (const yaml_node_pair_t *p = map->data.mapping.pairs.start;
+	     p < map->data.mapping.pairs.top && ld->rc != ERR_NOMEM; p++) {
+		const yaml_node_t *k = yaml_document_get_node(ld->doc, p->key);
+		const yaml_node_t *v = yaml_document_get_node(ld->doc, p->value);
+		const char *name = scalar(k);
+		char key[128];
+		snprintf(key, sizeof key, "%s.%s", parent, name);
+		if (strcmp(name, "cert_file") == 0) {
+			ld->cert_line = line_of(k);
+			ok = get_string(ld, v, key, &ld->cert_file) && ok;
+		} else if (strcmp(name, "key_file") == 0) {
+			ld->key_line = line_of(k);
+			ok = get_string(ld, v, key, &ld->key_file) && ok;
+		} else if (strcmp(name, "client_ca_file") == 0) {
+			ld->ca_line = line_of(k);
+			ok = get_string(ld, v, key, &ld->ca_file) && ok;
+		} else if (strcmp(name, "client_auth_type") == 0) {
+			ok = get_client_auth(ld, v, key, &ld->w->client_auth) && ok;
+		} else if (strcmp(name, "min_version") == 0) {
+			ld->min_line = line_of(k);
+			ok = get_version(ld, v, key, &ld->min_version) && ok;
+		} else if (strcmp(name, "max_version") == 0) {
+			ld->max_line = line_of(k);
+			ok = get_version(ld, v, key, &ld->max_version) && ok;
+		} else if (in_list(name, unsupported_tls,
+				   sizeof unsupported_tls / sizeof unsupported_tls[0])) {
+			bad(ld, k, key, "not supported by doks_exporter; remove it");
+			ok = false;
+		} else {
+			bad(ld, k, key, "unknown key");
+			ok = false;
+		}
+	}
+	return ok && ld->rc != ERR_NOMEM;
+}
+
+/* $2a$, $2b$ or $2y$, a cost of 04 to 31, 53 characters of bcrypt's
+ * base64: 60 in all. */
+static bool is_bcrypt(const char *h, int *cost)
+{
+	static const char alphabet[] =
+		"./ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+	if (strlen(h) != BCRYPT_HASH_LEN || h[0] != '$' || h[1] != '2' ||
+	    (h[2] != 'a' && h[2] != 'b' && h[2] != 'y') || h[3] != '$' || h[4] < '0' ||
+	    h[4] > '9' || h[5] < '0' || h[5] > '9' || h[6] != '$')
+		return false;
+	int c = (h[4] - '0') * 10 + (h[5] - '0');
+	if (c < 4 || c > 31 || strspn(h + 7, alphabet) != BCRYPT_HASH_LEN - 7)
+		return false;
+	*cost = c;
+	return true;
+}
+
+static bool walk_users(struct loader *ld, const yaml_node_t *map, int *max_cost)
+{
+	static const char parent[] = "basic_auth_users";
+	if (!check_keys(ld, map, parent))
+		return false;
+	size_t n = (size_t)(map->data.mapping.pairs.top - map->data.mapping.pairs.start);
+	if (n == 0)
+		return true;
+	struct webconfig *w = ld->w;
+	w->users = calloc(n, sizeof *w->users);
+	if (!w->users) {
+		ld->rc = ERR_NOMEM;
+		return false;
+	}
+	bool ok = true;
+	for (const yaml_node_pair_t *p = map->data.mapping.pairs.start;
+	     p < map->data.mapping.pairs.top; p++) {
+		const yaml_node_t *k = yaml_document_get_node(ld->doc, p->key);
+		const yaml_node_t *v = yaml_document_get_node(ld->doc, p->value);
+		const char *name = scalar(k);
+		int cost = 0;
+		if (name[0] == '\0' || strchr(name, ':')) {
+			bad_child(ld, k, parent, name,
+				  "a user name must be non-empty and hold no ':' (basic authentication cannot send it)");
+			ok = false;
+			continue;
+		}
+		if (v->type != YAML_SCALAR_NODE || is_null(v) || !is_bcrypt(scalar(v), &cost)) {
+			bad_child(ld, v, parent, name,
+				  "must be a bcrypt hash ($2a$, $2b$ or $2y$ and 60 characters); other kinds of hash are refused");
+			ok = false;
+			continue;
+		}
+		struct user *u = &w->users[w->user_count];
+		u->name = strdup(name);
+		u->hash = strdup(scalar(v));
+		w->user_count++;
+		if (!u->name || !u->hash) {
+			ld->rc = ERR_NOMEM;
+			return false;
+		}
+		if (cost > *max_cost)
+			*max_cost = cost;
+	}
+	return ok;
+}
+
+static bool walk_root(struct loader *ld, const yaml_node_t *root, int *max_cost)
+{
+	if (!root || is_null(root))
+		return true; /* an empty file: plain HTTP, no authentication */
+	if (root->type != YAML_MAPPING_NODE) {
+		bad(ld, root, "(top)", "the file must be a YAML mapping of keys to values");
+		return false;
+	}
+	if (!check_keys(ld, root, NULL))
+		return false;
+	bool ok = true;
+	for (const yaml_node_pair_t *p = root->data.mapping.pairs.start;
+	     p < root->data.mapping.pairs.top && ld->rc != ERR_NOMEM; p++) {
+		const yaml_node_t *k = yaml_document_get_node(ld->doc, p->key);
+		const yaml_node_t *v = yaml_document_get_node(ld->doc, p->value);
+		const char *name = scalar(k);
+		if (strcmp(name, "tls_server_config") == 0) {
+			if (is_null(v))
+				continue;
+			if (v->type != YAML_MAPPING_NODE) {
+				bad(ld, v, name, "must be a mapping of keys to values");
+				ok = false;
+				continue;
+			}
+			ld->tls_line = line_of(k);
+			ok = walk_tls(ld, v) && ok;
+		} else if (strcmp(name, "basic_auth_users") == 0) {
+			if (is_null(v))
+				continue;
+			if (v->type != YAML_MAPPING_NODE) {
+				bad(ld, v, name, "must be a mapping of user names to bcrypt hashes");
+				ok = false;
+				continue;
+			}
+			ok = walk_users(ld, v, max_cost) && ok;
+		} else if (in_list(name, unsupported_top,
+				   sizeof unsupported_top / sizeof unsupported_top[0])) {
+			bad(ld, k, name, "not supported by doks_exporter; remove it");
+			ok = false;
+		} else {
+			bad(ld, k, name, "unknown key");
+			ok = false;
+		}
+	}
+	return ok && ld->rc != ERR_NOMEM;
+}
+
+/* ---- files ------------------------------------------------------------- */
+
+/* Reads a whole file of at most max bytes, NUL-terminated. On failure
+ * returns false with errno set (EFBIG: too large). */
+static bool read_all(const char *path, size_t max, char **out, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return false;
+	char *buf = malloc(max + 2);
+	if (!buf) {
+		fclose(f);
+		errno = ENOMEM;
+		return false;
+	}
+	size_t n = fread(buf, 1, max + 1, f);
+	int failed = ferror(f);
+	fclose(f);
+	if (failed || n > max) {
+		secret_wipe(buf, n);
+		free(buf);
+		errno = failed ? EIO : EFBIG;
+		return false;
+	}
+	buf[n] = '\0';
+	*out = buf;
+	*len = n;
+	return true;
+}
+
+static void free_secret(char *p, size_t len)
+{
+	if (!p)
+		return;
+	secret_wipe(p, len);
+	free(p);
+}
+
+/* Joins a relative path to the directory of the web configuration file,
+ * as exporter-toolkit does. */
+static char *resolve(const struct loader *ld, const char *file)
+{
+	if (file[0] == '/')
+		return strdup(file);
+	size_t n = strlen(ld->dir) + 1 + strlen(file) + 1;
+	char *p = malloc(n);
+	if (p)
+		snprintf(p, n, "%s/%s", ld->dir, file);
+	return p;
+}
+
+/* Reads a PEM file named by the key at line; NUL bytes are refused, since
+ * libmicrohttpd takes PEM text as a C string. */
+static bool read_pem(struct loader *ld, unsigned long line, const char *key,
+		     const char *file, char **out, size_t *len)
+{
+	char *full = resolve(ld, file);
+	if (!full) {
+		ld->rc = ERR_NOMEM;
+		return false;
+	}
+	char why[4200];
+	bool ok = read_all(full, PEM_FILE_MAX, out, len);
+	if (!ok)
+		snprintf(why, sizeof why, "cannot read %s: %s", full,
+			 errno == EFBIG ? "larger than 1 MiB" : strerror(errno));
+	else if (strlen(*out) != *len) {
+		snprintf(why, sizeof why, "%s holds a NUL byte: not a PEM file", full);
+		free_secret(*out, *len);
+		*out = NULL;
+		ok = false;
+	}
+	if (!ok)
+		bad_at(ld, line, key, why);
+	free(full);
+	return ok;
+}
+
+/* Counts the certificates of a PEM text; 0 with *err set when none. */
+static unsigned count_certs(const char *pem, size_t len, int *err)
+{
+	gnutls_datum_t d = { .data = (unsigned char *)(uintptr_t)pem, .size = (unsigned)len };
+	gnutls_x509_crt_t *crts = NULL;
+	unsigned n = 0;
+	*err = gnutls_x509_crt_list_import2(&crts, &n, &d, GNUTLS_X509_FMT_PEM, 0);
+	if (*err < 0)
+		return 0;
+	for (unsigned i = 0; i < n; i++)
+		gnutls_x509_crt_deinit(crts[i]);
+	gnutls_free(crts);
+	if (n == 0)
+		*err = GNUTLS_E_NO_CERTIFICATE_FOUND;
+	return n;
+}
+
+/* Loads the certificate, the key and the CA the way libmicrohttpd will,
+ * so that a bad file is reported with its key and line now. */
+static bool check_tls_material(struct loader *ld)
+{
+	struct webconfig *w = ld->w;
+	int err;
+	char why[256];
+	if (count_certs(w->cert_pem, w->cert_len, &err) == 0) {
+		snprintf(why, sizeof why, "no usable PEM certificate: %s", gnutls_strerror(err));
+		bad_at(ld, ld->cert_line, "tls_server_config.cert_file", why);
+		return false;
+	}
+	if (w->ca_pem && count_certs(w->ca_pem, w->ca_len, &err) == 0) {
+		snprintf(why, sizeof why, "no usable PEM certificate: %s", gnutls_strerror(err));
+		bad_at(ld, ld->ca_line, "tls_server_config.client_ca_file", why);
+		return false;
+	}
+	gnutls_certificate_credentials_t cred;
+	if (gnutls_certificate_allocate_credentials(&cred) < 0) {
+		ld->rc = ERR_NOMEM;
+		return false;
+	}
+	gnutls_datum_t cert = { .data = (unsigned char *)w->cert_pem, .size = (unsigned)w->cert_len };
+	gnutls_datum_t key = { .data = (unsigned char *)w->key_pem, .size = (unsigned)w->key_len };
+	err = gnutls_certificate_set_x509_key_mem(cred, &cert, &key, GNUTLS_X509_FMT_PEM);
+	gnutls_certificate_free_credentials(cred);
+	if (err < 0) {
+		snprintf(why, sizeof why, "%s",
+			 err == GNUTLS_E_CERTIFICATE_KEY_MISMATCH ?
+				 "the key does not match the certificate of cert_file" :
+				 "no usable PEM private key (an encrypted key is not supported)");
+		bad_at(ld, ld->key_line, "tls_server_config.key_file", why);
+		return false;
+	}
+	gnutls_priority_t prio;
+	const char *pos = NULL;
+	err = gnutls_priority_init(&prio, w->priorities, &pos);
+	if (err < 0) {
+		snprintf(why, sizeof why, "this GnuTLS refuses the TLS versions asked: %s",
+			 gnutls_strerror(err));
+		bad_at(ld, ld->min_line ? ld->min_line : ld->tls_line, "tls_server_config.min_version",
+		    why);
+		return false;
+	}
+	gnutls_priority_deinit(prio);
+	return true;
+}
+
+static bool finish_tls(struct loader *ld)
+{
+	struct webconfig *w = ld->w;
+	if (!ld->tls_line)
+		return true;
+	w->tls = true;
+	bool ok = true;
+	if (!ld->cert_file || ld->cert_file[0] == '\0') {
+		bad_at(ld, ld->cert_line ? ld->cert_line : ld->tls_line, "tls_server_config.cert_file",
+		    "required with tls_server_config");
+		ok = false;
+	}
+	if (!ld->key_file || ld->key_file[0] == '\0') {
+		bad_at(ld, ld->key_line ? ld->key_line : ld->tls_line, "tls_server_config.key_file",
+		    "required with tls_server_config");
+		ok = false;
+	}
+	bool has_ca = ld->ca_file && ld->ca_file[0] != '\0';
+	if (has_ca && w->client_auth == WEBCONFIG_NO_CLIENT_CERT) {
+		bad_at(ld, ld->ca_line, "tls_server_config.client_ca_file",
+		    "set without a client_auth_type that asks for client certificates");
+		ok = false;
+	}
+	if (!has_ca && (w->client_auth == WEBCONFIG_VERIFY_CLIENT_CERT_IF_GIVEN ||
+			w->client_auth == WEBCONFIG_REQUIRE_AND_VERIFY_CLIENT_CERT)) {
+		bad_at(ld, ld->ca_line ? ld->ca_line : ld->tls_line, "tls_server_config.client_ca_file",
+		    "required with a client_auth_type that verifies client certificates");
+		ok = false;
+	}
+	if (ld->min_version > ld->max_version) {
+		bad_at(ld, ld->max_line ? ld->max_line : ld->min_line, "tls_server_config.max_version",
+		    "lower than min_version");
+		ok = false;
+	}
+	if (!ok)
+		return false;
+	size_t used = (size_t)snprintf(w->priorities, sizeof w->priorities, "NORMAL:-VERS-ALL");
+	for (int v = (int)ld->max_version; v >= (int)ld->min_version; v--)
+		used += (size_t)snprintf(w->priorities + used, sizeof w->priorities - used,
+					 ":+VERS-%s", version_gnutls[v]);
+	if (!read_pem(ld, ld->cert_line, "tls_server_config.cert_file", ld->cert_file,
+		      &w->cert_pem, &w->cert_len) ||
+	    !read_pem(ld, ld->key_line, "tls_server_config.key_file", ld->key_file, &w->key_pem,
+		      &w->key_len) ||
+	    (has_ca && !read_pem(ld, ld->ca_line, "tls_server_config.client_ca_file", ld->ca_file,
+				 &w->ca_pem, &w->ca_len)))
+		return false;
+	return check_tls_material(ld);
+}
+
+/* A hash no password matches, of the highest cost among the users, for
+ * unknown users: bcrypt then takes as long as for a known one. */
+static bool make_dummy_hash(struct webconfig *w, int cost)
+{
+	char salt[CRYPT_GENSALT_OUTPUT_SIZE];
+	if (!crypt_gensalt_rn("$2b$", (unsigned long)cost, NULL, 0, salt, (int)sizeof salt) ||
+	    strlen(salt) != 29)
+		return false;
+	snprintf(w->dummy_hash, sizeof w->dummy_hash, "%s%s", salt,
+		 "...............................");
+	return strlen(w->dummy_hash) == BCRYPT_HASH_LEN;
+}
+
+static bool finish_users(struct loader *ld, int max_cost)
+{
+	struct webconfig *w = ld->w;
+	if (w->user_count == 0)
+		return true;
+	if (!make_dummy_hash(w, max_cost)) {
+		log_error("cannot make a bcrypt salt", "file", ld->path, "err", strerror(errno));
+		return false;
+	}
+	if (gnutls_rnd(GNUTLS_RND_KEY, w->hmac_key, sizeof w->hmac_key) < 0) {
+		log_error("cannot draw a random key", "file", ld->path);
+		return false;
+	}
+	w->cache = calloc(1, sizeof *w->cache);
+	if (!w->cache || pthread_mutex_init(&w->cache->lock, NULL) != 0) {
+		free(w->cache);
+		w->cache = NULL;
+		ld->rc = ERR_NOMEM;
+		return false;
+	}
+	return true;
+}
+
+static char *dir_of(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	if (!slash)
+		return strdup(".");
+	if (slash == path)
+		return strdup("/");
+	return strndup(path, (size_t)(slash - path));
+}
+
+/* Parses the text: one YAML document at most. */
+static bool parse(struct loader *ld, const char *text, size_t len, int *max_cost)
+{
+	yaml_parser_t parser;
+	yaml_document_t doc;
+	if (!yaml_parser_initialize(&parser)) {
+		ld->rc = ERR_NOMEM;
+		return false;
+	}
+	yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
+	bool ok = false;
+	bool loaded = yaml_parser_load(&parser, &doc) != 0;
+	if (loaded) {
+		ld->doc = &doc;
+		ok = walk_root(ld, yaml_document_get_root_node(&doc), max_cost);
+		ld->doc = NULL;
+		yaml_document_delete(&doc);
+	}
+	if (ok) {
+		/* a second document would be ignored by exporter-toolkit: refuse it */
+		loaded = yaml_parser_load(&parser, &doc) != 0;
+		if (loaded) {
+			const yaml_node_t *extra = yaml_document_get_root_node(&doc);
+			if (extra) {
+				bad(ld, extra, "(top)", "more than one YAML document");
+				ok = false;
+			}
+			yaml_document_delete(&doc);
+		} else {
+			ok = false;
+		}
+	}
+	if (!loaded) {
+		if (parser.error == YAML_MEMORY_ERROR) {
+			ld->rc = ERR_NOMEM;
+		} else {
+			char line[32], why[512];
+			snprintf(line, sizeof line, "%lu", (unsigned long)parser.problem_mark.line + 1);
+			snprintf(why, sizeof why, "%s%s%s", parser.context ? parser.context : "",
+				 parser.context ? ": " : "",
+				 parser.problem ? parser.problem : "malformed YAML");
+			log_error("web configuration syntax error", "file", ld->path, "line", line,
+				  "err", why);
+		}
+	}
+	yaml_parser_delete(&parser);
+	return ok;
+}
 
 enum err webconfig_load(const char *path, struct webconfig **out)
 {
-	(void)out;
-	log_error("--web.config.file is not supported by this build", "file", path);
-	return ERR_CONFIG;
+	struct loader ld = { .path = path, .rc = ERR_CONFIG, .min_version = TLS12,
+			     .max_version = TLS13 };
+	char *text = NULL;
+	size_t len = 0;
+	int max_cost = 4;
+	ld.w = calloc(1, sizeof *ld.w);
+	ld.dir = dir_of(path);
+	if (!ld.w || !ld.dir) {
+		ld.rc = ERR_NOMEM;
+		goto out;
+	}
+	if (!read_all(path, YAML_FILE_MAX, &text, &len)) {
+		log_error("cannot read the web configuration file", "file", path, "err",
+			  errno == EFBIG ? "larger than 1 MiB" : strerror(errno));
+		goto out;
+	}
+	if (strlen(text) != len) {
+		log_error("invalid web configuration", "file", path, "err",
+			  "the file holds a NUL byte");
+		goto out;
+	}
+	if (!parse(&ld, text, len, &max_cost) || !finish_tls(&ld) ||
+	    !finish_users(&ld, max_cost))
+		goto out;
+	if (!ld.w->tls && ld.w->user_count == 0)
+		log_warn("the web configuration file sets neither TLS nor users: serving plain HTTP without authentication",
+			 "file", path);
+	*out = ld.w;
+	ld.w = NULL;
+	ld.rc = ERR_OK;
+out:
+	if (ld.rc == ERR_NOMEM)
+		log_error("out of memory reading the web configuration file", "file", path);
+	free_secret(text, len); /* it held the hashes */
+	free(ld.cert_file);
+	free(ld.key_file);
+	free(ld.ca_file);
+	free(ld.dir);
+	webconfig_free(ld.w);
+	return ld.rc;
 }
 
 void webconfig_free(struct webconfig *w)
 {
-	(void)w;
+	if (!w)
+		return;
+	free_secret(w->key_pem, w->key_len);
+	free(w->cert_pem);
+	free(w->ca_pem);
+	for (size_t i = 0; i < w->user_count; i++) {
+		free(w->users[i].name);
+		free_secret(w->users[i].hash, strlen(w->users[i].hash));
+	}
+	free(w->users);
+	if (w->cache) {
+		pthread_mutex_destroy(&w->cache->lock);
+		secret_wipe(w->cache, sizeof *w->cache);
+		free(w->cache);
+	}
+	secret_wipe(w, sizeof *w);
+	free(w);
+}
+
+/* ---- accessors --------------------------------------------------------- */
+
+bool webconfig_tls_enabled(const struct webconfig *w) { return w && w->tls; }
+const char *webconfig_tls_cert_pem(const struct webconfig *w) { return w ? w->cert_pem : NULL; }
+const char *webconfig_tls_key_pem(const struct webconfig *w) { return w ? w->key_pem : NULL; }
+const char *webconfig_tls_client_ca_pem(const struct webconfig *w) { return w ? w->ca_pem : NULL; }
+
+const char *webconfig_tls_priorities(const struct webconfig *w)
+{
+	return w && w->tls ? w->priorities : NULL;
+}
+
+enum webconfig_client_auth webconfig_client_auth(const struct webconfig *w)
+{
+	return w ? w->client_auth : WEBCONFIG_NO_CLIENT_CERT;
+}
+
+bool webconfig_requires_auth(const struct webconfig *w) { return w && w->user_count > 0; }
+
+/* ---- basic authentication ---------------------------------------------- */
+
+/* Equal strings, in a time that depends on their lengths only. */
+static bool equal_ct(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b);
+	size_t n = la < lb ? la : lb;
+	volatile unsigned char diff = la != lb;
+	for (size_t i = 0; i < n; i++)
+		diff |= (unsigned char)(a[i] ^ b[i]);
+	return diff == 0;
+}
+
+static bool equal_key_ct(const unsigned char *a, const unsigned char *b)
+{
+	volatile unsigned char diff = 0;
+	for (size_t i = 0; i < CACHE_KEY_LEN; i++)
+		diff |= (unsigned char)(a[i] ^ b[i]);
+	return diff == 0;
+}
+
+/* HMAC-SHA-256 of len(user) user len(pass) pass hash: the lengths keep
+ * ("ab", "c") apart from ("a", "bc"). */
+static bool cache_key(const struct webconfig *w, const char *user, const char *pass,
+		      const char *hash, unsigned char *out)
+{
+	gnutls_hmac_hd_t h;
+	if (gnutls_hmac_init(&h, GNUTLS_MAC_SHA256, w->hmac_key, sizeof w->hmac_key) < 0)
+		return false;
+	const char *parts[] = { user, pass, hash };
+	bool ok = true;
+	for (size_t i = 0; i < 3; i++) {
+		uint64_t n = strlen(parts[i]);
+		unsigned char len[8];
+		for (size_t j = 0; j < 8; j++)
+			len[j] = (unsigned char)(n >> (8 * j));
+		ok = ok && gnutls_hmac(h, len, sizeof len) >= 0 &&
+		     gnutls_hmac(h, parts[i], (size_t)n) >= 0;
+	}
+	gnutls_hmac_deinit(h, out);
+	return ok;
+}
+
+/* Looks at every entry, whatever it finds. */
+static bool cache_has(struct auth_cache *c, const unsigned char *key)
+{
+	bool found = false;
+	for (size_t i = 0; i < c->count; i++)
+		found |= equal_key_ct(c->entries[i], key);
+	return found;
+}
+
+static bool bcrypt_matches(const char *pass, const char *hash)
+{
+	struct crypt_data *cd = calloc(1, sizeof *cd);
+	if (!cd)
+		return false;
+	const char *got = crypt_rn(pass, hash, cd, (int)sizeof *cd);
+	bool ok = got && equal_ct(got, hash);
+	secret_wipe(cd, sizeof *cd); /* it held the password and its hash */
+	free(cd);
+	return ok;
+}
+
+bool webconfig_check_basic_auth(const struct webconfig *w, const char *user, const char *pass)
+{
+	if (!w || w->user_count == 0 || !w->cache || !user || !pass)
+		return false;
+	const struct user *found = NULL;
+	for (size_t i = 0; i < w->user_count; i++)
+		if (strcmp(w->users[i].name, user) == 0)
+			found = &w->users[i];
+	const char *hash = found ? found->hash : w->dummy_hash;
+	struct auth_cache *c = w->cache;
+	unsigned char key[CACHE_KEY_LEN];
+	bool keyed = cache_key(w, user, pass, hash, key);
+	if (keyed) {
+		pthread_mutex_lock(&c->lock);
+		bool hit = cache_has(c, key);
+		if (hit)
+			c->cache_hits++;
+		pthread_mutex_unlock(&c->lock);
+		if (hit && found) {
+			secret_wipe(key, sizeof key);
+			return true;
+		}
+	}
+	/* outside the lock: bcrypt takes milliseconds, and crypt_rn is reentrant */
+	bool ok = bcrypt_matches(pass, hash) && found;
+	pthread_mutex_lock(&c->lock);
+	c->bcrypt_runs++;
+	if (ok && keyed && !cache_has(c, key)) {
+		memcpy(c->entries[c->next], key, sizeof key);
+		c->next = (c->next + 1) % WEBCONFIG_AUTH_CACHE_MAX;
+		if (c->count < WEBCONFIG_AUTH_CACHE_MAX)
+			c->count++;
+	}
+	pthread_mutex_unlock(&c->lock);
+	secret_wipe(key, sizeof key);
+	return ok;
+}
+
+void webconfig_auth_stats(const struct webconfig *w, struct webconfig_auth_stats *out)
+{
+	memset(out, 0, sizeof *out);
+	if (!w || !w->cache)
+		return;
+	pthread_mutex_lock(&w->cache->lock);
+	out->bcrypt_runs = w->cache->bcrypt_runs;
+	out->cache_hits = w->cache->cache_hits;
+	out->cached = w->cache->count;
+	pthread_mutex_unlock(&w->cache->lock);
+}
+
+/* Standard base64 with '=' padding, as RFC 7617 asks; -1 for a character
+ * outside the alphabet. */
+static int b64_value(unsigned char ch)
+{
+	if (ch >= 'A' && ch <= 'Z')
+		return ch - 'A';
+	if (ch >= 'a' && ch <= 'z')
+		return ch - 'a' + 26;
+	if (ch >= '0' && ch <= '9')
+		return ch - '0' + 52;
+	if (ch == '+')
+		return 62;
+	if (ch == '/')
+		return 63;
+	return -1;
+}
+
+bool webconfig_parse_basic_auth(const char *header, char *buf, size_t size, const char **user,
+				const char **pass)
+{
+	if (!header || !buf || size == 0 || strncasecmp(header, "Basic", 5) != 0 ||
+	    (header[5] != ' ' && header[5] != '\t'))
+		return false;
+	const char *p = header + 5;
+	while (*p == ' ' || *p == '\t')
+		p++;
+	size_t n = strlen(p);
+	while (n > 0 && (p[n - 1] == ' ' || p[n - 1] == '\t'))
+		n--;
+	if (n == 0 || n % 4 != 0 || n > WEBCONFIG_AUTH_HEADER_MAX)
+		return false;
+	size_t out = 0;
+	for (size_t i = 0; i < n; i += 4) {
+		int v[4];
+		size_t pad = 0;
+		for (size_t j = 0; j < 4; j++) {
+			unsigned char ch = (unsigned char)p[i + j];
+			if (ch == '=' && i + 4 == n && j >= 2) {
+				v[j] = 0;
+				pad++;
+				continue;
+			}
+			v[j] = b64_value(ch);
+			if (v[j] < 0 || pad > 0) /* a character after '=' */
+				return false;
+		}
+		uint32_t bits = ((uint32_t)v[0] << 18) | ((uint32_t)v[1] << 12) |
+				((uint32_t)v[2] << 6) | (uint32_t)v[3];
+		unsigned char bytes[3] = { (unsigned char)(bits >> 16), (unsigned char)(bits >> 8),
+					   (unsigned char)bits };
+		for (size_t j = 0; j < 3 - pad; j++) {
+			if (out + 1 >= size || bytes[j] == '\0') {
+				secret_wipe(buf, out);
+				return false;
+			}
+			buf[out++] = (char)bytes[j];
+		}
+	}
+	buf[out] = '\0';
+	char *colon = strchr(buf, ':');
+	if (!colon) {
+		secret_wipe(buf, out);
+		return false;
+	}
+	*colon = '\0';
+	*user = buf;
+	*pass = colon + 1;
+	return true;
 }

@@ -32,7 +32,8 @@ done
 api_port=$(cat "$tmp/port")
 
 cat >"$tmp/demo.conf" <<CONF
-api = { url = "http://127.0.0.1:$api_port"; timeout = 5; };
+# the fake API has no budget to share: no pacing
+api = { url = "http://127.0.0.1:$api_port"; timeout = 5; max_requests_per_minute = 0; };
 poll = { interval = 15; credentials_interval = 60; };
 web = { listen_address = "127.0.0.1:$PORT"; };
 CONF
