@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "log.h"
@@ -146,7 +147,33 @@ static int run_once(struct settings *s)
 	return status;
 }
 
-static int run_server(struct settings *s)
+static double now_real(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* SIGHUP: a valid file takes effect at the next cycle; an invalid one is
+ * logged (file and line, by settings_load) and the running one stays. */
+static void reload(const struct settings_flags *flags, const struct settings *running,
+		   struct poller *p)
+{
+	struct settings *fresh;
+	if (settings_load(flags, &fresh) != ERR_OK) {
+		poller_note_reload(p, false, 0);
+		log_error("configuration reload failed; the running configuration stays");
+		return;
+	}
+	if (strcmp(settings_listen_address(fresh), settings_listen_address(running)) != 0 ||
+	    strcmp(settings_telemetry_path(fresh), settings_telemetry_path(running)) != 0)
+		log_warn("web.listen_address and web.telemetry_path take effect at the next start only");
+	poller_reload(p, fresh);
+	poller_note_reload(p, true, now_real());
+	log_info("configuration reloaded", "file", settings_config_path(fresh));
+}
+
+static int run_server(const struct settings_flags *flags, struct settings *s)
 {
 	/* every thread inherits this mask; the main thread alone takes the
 	 * signals, with sigwait, so no handler runs inside library code */
@@ -179,7 +206,7 @@ static int run_server(struct settings *s)
 		if (sigwait(&set, &sig) != 0)
 			continue;
 		if (sig == SIGHUP) {
-			log_info("SIGHUP received; reloading is not supported yet, nothing changed");
+			reload(flags, s, p);
 			continue;
 		}
 		log_info("shutting down", "signal", sig == SIGINT ? "SIGINT" : "SIGTERM");
@@ -229,7 +256,7 @@ int main(int argc, char **argv)
 	}
 	log_info("starting doks_exporter", "version", DOKS_VERSION, "revision", DOKS_REVISION,
 		 "api_url", settings_api_url(s));
-	int status = o.once ? run_once(s) : run_server(s);
+	int status = o.once ? run_once(s) : run_server(&o.flags, s);
 	settings_free(s);
 	curl_global_cleanup();
 	return status;

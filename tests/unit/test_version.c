@@ -1,0 +1,62 @@
+/* test_version.c - version.h: slugs as numbers. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "version.h"
+
+static void test_parse(void **state)
+{
+	(void)state;
+	struct version v;
+	assert_true(version_parse("1.29.1-do.0", &v));
+	assert_int_equal(v.major, 1);
+	assert_int_equal(v.minor, 29);
+	assert_int_equal(v.patch, 1);
+	assert_int_equal(v.revision, 0);
+	assert_true(version_parse("1.31.12", &v));
+	assert_int_equal(v.patch, 12);
+	assert_int_equal(v.revision, -1);
+	assert_true(version_parse("0.0.0-do.99999", &v));
+
+	static const char *const bad[] = { "", "1", "1.2", "1.2.", "1.2.3-", "1.2.3-do.",
+					   "1.2.3-do.x", "1.2.3-gen0", "01.2.3", "1.02.3",
+					   "-1.2.3", "+1.2.3", "1.2.3 ", " 1.2.3", "1.2.3-do.1.2",
+					   "100000.0.0", "1..3", "a.b.c", "1.2.3-DO.0" };
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		v.major = 42;
+		if (version_parse(bad[i], &v))
+			fail_msg("\"%s\" parsed", bad[i]);
+		assert_int_equal(v.major, 42); /* untouched on failure */
+	}
+}
+
+static int compare(const char *a, const char *b)
+{
+	struct version x, y;
+	assert_true(version_parse(a, &x));
+	assert_true(version_parse(b, &y));
+	return version_compare(&x, &y);
+}
+
+static void test_compare_is_numeric(void **state)
+{
+	(void)state;
+	assert_true(compare("1.10.0-do.0", "1.9.9-do.9") > 0); /* not as strings */
+	assert_true(compare("1.29.2-do.0", "1.29.10-do.0") < 0);
+	assert_true(compare("1.29.1-do.1", "1.29.1-do.0") > 0);
+	assert_true(compare("1.29.1", "1.29.1-do.0") < 0);
+	assert_true(compare("2.0.0", "1.99.99") > 0);
+	assert_int_equal(compare("1.29.1-do.0", "1.29.1-do.0"), 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_parse),
+		cmocka_unit_test(test_compare_is_numeric),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
