@@ -461,3 +461,12 @@ t_alert_rules_are_valid() {
 	"$PROMTOOL" check rules dashboards/doks-alerts.rules.yml >"$T/out" 2>&1 || fail "$(cat "$T/out")"
 }
 
+
+# The example configuration is valid as shipped.
+t_example_config_is_valid() {
+	start_fake "$SCENARIOS/basic.json" || return 1
+	sed "s#url = \"https://api.digitalocean.com\";#url = \"$FAKE_URL\";#" config/doks_exporter.conf >"$T/example.conf"
+	grep -q "$FAKE_URL" "$T/example.conf" || fail "api.url not found in the example" || return 1
+	DIGITALOCEAN_TOKEN=$TOKEN "$EXPORTER" --config.file="$T/example.conf" --once >"$T/out" 2>"$T/err" ||
+		fail "the example configuration fails: $(grep level=error "$T/err")"
+}
