@@ -14,7 +14,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "maintenance.h"
 #include "secret.h"
+#include "x509.h"
 
 /* A pool larger than this is not a real answer. */
 #define POOL_COUNT_MAX 1000000.0
@@ -110,6 +112,23 @@ static enum err cluster_from_json(const cJSON *obj, struct cluster *out)
 	    !opt_bool(obj, "surge_upgrade", &c.surge_upgrade) ||
 	    !opt_bool(obj, "ha", &c.ha))
 		return ERR_SCHEMA;
+
+	const cJSON *policy = cJSON_GetObjectItemCaseSensitive(obj, "maintenance_policy");
+	if (!is_absent(policy)) {
+		if (!cJSON_IsObject(policy))
+			return ERR_SCHEMA;
+		const char *day = req_string(policy, "day");
+		const char *start = req_string(policy, "start_time");
+		const cJSON *duration = cJSON_GetObjectItemCaseSensitive(policy, "duration");
+		if (!is_absent(duration) && !cJSON_IsString(duration))
+			return ERR_SCHEMA;
+		if (!day || !start ||
+		    !maintenance_parse(day, start,
+				       cJSON_IsString(duration) ? duration->valuestring : NULL,
+				       &c.maintenance))
+			return ERR_SCHEMA;
+		c.have_maintenance = true;
+	}
 
 	const cJSON *pools = cJSON_GetObjectItemCaseSensitive(obj, "node_pools");
 	if (!cJSON_IsArray(pools))
@@ -280,11 +299,21 @@ enum err decode_credentials(const char *body, size_t len, struct credentials *ou
 		goto out;
 	const cJSON *token = cJSON_GetObjectItemCaseSensitive(root, "token");
 	const cJSON *cert = cJSON_GetObjectItemCaseSensitive(root, "client_certificate_data");
+	const cJSON *ca = cJSON_GetObjectItemCaseSensitive(root, "certificate_authority_data");
 	const cJSON *exp = cJSON_GetObjectItemCaseSensitive(root, "expires_at");
 	if ((!is_absent(token) && !cJSON_IsString(token)) ||
 	    (!is_absent(cert) && !cJSON_IsString(cert)) ||
+	    (!is_absent(ca) && !cJSON_IsString(ca)) ||
 	    (!is_absent(exp) && !cJSON_IsString(exp)))
 		goto out;
+	if (cJSON_IsString(ca) && ca->valuestring[0] != '\0') {
+		c.has_ca_expiry = x509_not_after_b64(ca->valuestring, &c.ca_expires_at);
+		c.unreadable_certificate = !c.has_ca_expiry;
+	}
+	if (cJSON_IsString(cert) && cert->valuestring[0] != '\0') {
+		c.has_client_expiry = x509_not_after_b64(cert->valuestring, &c.client_expires_at);
+		c.unreadable_certificate = c.unreadable_certificate || !c.has_client_expiry;
+	}
 	if (cJSON_IsString(token) && token->valuestring[0] != '\0')
 		c.kind = CREDENTIALS_TOKEN;
 	else if (cJSON_IsString(cert) && cert->valuestring[0] != '\0')
@@ -411,4 +440,54 @@ bool decode_rfc3339(const char *s, double *out)
 		    sec - offset;
 	*out = (double)t + frac;
 	return true;
+}
+
+enum err decode_options(const char *body, size_t len, struct upgrades *out)
+{
+	cJSON *root = parse(body, len);
+	if (!root)
+		return ERR_PARSE;
+	enum err rc = ERR_SCHEMA;
+	struct upgrades u = { 0 };
+	const cJSON *options = cJSON_IsObject(root) ?
+				       cJSON_GetObjectItemCaseSensitive(root, "options") :
+				       NULL;
+	if (!cJSON_IsObject(options))
+		goto out;
+	const cJSON *arr = cJSON_GetObjectItemCaseSensitive(options, "versions");
+	if (!is_absent(arr) && !cJSON_IsArray(arr))
+		goto out;
+	size_t total = arr ? (size_t)cJSON_GetArraySize(arr) : 0;
+	if (total > 0) {
+		u.versions = calloc(total, sizeof *u.versions);
+		if (!u.versions) {
+			rc = ERR_NOMEM;
+			goto out;
+		}
+	}
+	const cJSON *item;
+	cJSON_ArrayForEach(item, arr) {
+		if (!cJSON_IsObject(item) || u.count >= total)
+			goto out;
+		const char *slug = req_string(item, "slug");
+		const char *kv = req_string(item, "kubernetes_version");
+		if (!slug || slug[0] == '\0' || !kv)
+			goto out;
+		struct upgrade_version *v = &u.versions[u.count];
+		v->slug = strdup(slug);
+		v->kubernetes_version = strdup(kv);
+		u.count++;
+		if (!v->slug || !v->kubernetes_version) {
+			rc = ERR_NOMEM;
+			goto out;
+		}
+	}
+	*out = u;
+	u.versions = NULL;
+	u.count = 0;
+	rc = ERR_OK;
+out:
+	upgrades_cleanup(&u);
+	cJSON_Delete(root);
+	return rc;
 }

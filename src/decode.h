@@ -27,10 +27,15 @@ enum err decode_cluster(const char *body, size_t len, struct cluster *out);
  * *out is owned (upgrades_cleanup). */
 enum err decode_upgrades(const char *body, size_t len, struct upgrades *out);
 
-/* GET .../credentials. Keeps only the kind and expires_at. The string
+/* GET .../credentials. Keeps only the kind, expires_at and the notAfter
+ * of the certificates (read with OpenSSL, never kept). The string
  * values of the parsed tree are wiped before it is freed; the caller
  * wipes body. */
 enum err decode_credentials(const char *body, size_t len, struct credentials *out);
+
+/* GET /v2/kubernetes/options: the offered versions (regions and sizes are
+ * not kept). *out is owned (upgrades_cleanup). */
+enum err decode_options(const char *body, size_t len, struct upgrades *out);
 
 /* An error body {"id": ..., "message": ...}: copies id into buf (at most
  * size-1 bytes, printable ASCII only). False when there is none. */

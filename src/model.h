@@ -11,6 +11,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "maintenance.h"
+
 /* The cluster states the API documents, plus UNKNOWN for anything else
  * (godo sends "" for example). Order is the export order. */
 #define CLUSTER_STATE_LIST(X)                                               \
@@ -39,6 +41,8 @@ struct cluster {
 	bool ha;
 	long node_pools;
 	long nodes; /* sum of the pools' count */
+	bool have_maintenance; /* false for a null or absent policy */
+	struct maintenance_policy maintenance;
 };
 
 void cluster_cleanup(struct cluster *c);
@@ -59,11 +63,17 @@ void upgrades_cleanup(struct upgrades *u);
 
 enum credentials_kind { CREDENTIALS_NONE, CREDENTIALS_TOKEN, CREDENTIALS_CERTIFICATE };
 
-/* All that survives of a /credentials answer. */
+/* All that survives of a /credentials answer: no token, key or
+ * certificate body, only kinds and expiry times. */
 struct credentials {
 	enum credentials_kind kind;
 	bool has_expiry;
 	double expires_at; /* Unix seconds, with the fraction */
+	bool has_ca_expiry;
+	double ca_expires_at; /* notAfter of certificate_authority_data */
+	bool has_client_expiry;
+	double client_expires_at; /* notAfter of client_certificate_data */
+	bool unreadable_certificate; /* a certificate was sent but not X.509 */
 };
 
 /* What the poller knows of one cluster between cycles: the last good

@@ -832,6 +832,133 @@ static void test_id_is_valid(void **state)
 	assert_false(decode_id_is_valid("a\n"));
 }
 
+/* ---- maintenance, certificates, options ------------------------------- */
+
+static void test_maintenance_policy(void **state)
+{
+	(void)state;
+	size_t len;
+	char *body = read_fixture("cluster.json", &len);
+	struct cluster c;
+	assert_int_equal(decode_cluster(body, len, &c), ERR_OK);
+	free(body);
+	assert_true(c.have_maintenance);
+	assert_int_equal(c.maintenance.day, MAINTENANCE_ANY_DAY);
+	assert_string_equal(c.maintenance.start_time, "00:00");
+	assert_int_equal(c.maintenance.duration, 4 * 3600);
+	cluster_cleanup(&c);
+
+	static const char *const shapes[][2] = {
+		/* body, expected: "ok" with a window, "none" without, "schema" */
+		{ "null", "none" },
+		{ "{\"day\": \"Monday\", \"start_time\": \"03:30\"}", "ok" },
+		{ "{\"day\": \"funday\", \"start_time\": \"03:30\"}", "schema" },
+		{ "{\"day\": \"any\", \"start_time\": \"25:00\"}", "schema" },
+		{ "{\"day\": \"any\"}", "schema" },
+		{ "{\"day\": \"any\", \"start_time\": \"03:30\", \"duration\": 4}", "schema" },
+		{ "\"monday\"", "schema" },
+	};
+	for (size_t i = 0; i < sizeof shapes / sizeof shapes[0]; i++) {
+		char json[512];
+		snprintf(json, sizeof json,
+			 "{\"kubernetes_cluster\": {\"id\": \"abc\", \"name\": \"n\", \"region\": \"r\", "
+			 "\"version\": \"1.29.1-do.0\", \"node_pools\": [], \"maintenance_policy\": %s}}",
+			 shapes[i][0]);
+		body = exact(json, &len);
+		enum err rc = decode_cluster(body, len, &c);
+		free(body);
+		if (strcmp(shapes[i][1], "schema") == 0) {
+			if (rc != ERR_SCHEMA)
+				fail_msg("policy %s: got %d, want ERR_SCHEMA", shapes[i][0], rc);
+			continue;
+		}
+		assert_int_equal(rc, ERR_OK);
+		assert_int_equal(c.have_maintenance, strcmp(shapes[i][1], "ok") == 0);
+		if (c.have_maintenance) {
+			assert_string_equal(c.maintenance.day_name, "monday");
+			assert_int_equal(c.maintenance.start_minute, 3 * 60 + 30);
+		}
+		cluster_cleanup(&c);
+	}
+}
+
+static void test_credentials_certificates(void **state)
+{
+	(void)state;
+	size_t len;
+	struct credentials c;
+	/* tests/fixtures/certs: the CA ends 2036-11-25T01:46:14Z, the client 2026-12-28T01:46:14Z */
+	char *body = read_fixture("credentials-legacy.json", &len);
+	assert_int_equal(decode_credentials(body, len, &c), ERR_OK);
+	free(body);
+	assert_int_equal(c.kind, CREDENTIALS_CERTIFICATE);
+	assert_true(c.has_ca_expiry);
+	assert_true(c.ca_expires_at == 2111190374.0);
+	assert_true(c.has_client_expiry);
+	assert_true(c.client_expires_at == 1798422374.0);
+	assert_false(c.unreadable_certificate);
+
+	body = read_fixture("credentials-token-ca.json", &len);
+	assert_int_equal(decode_credentials(body, len, &c), ERR_OK);
+	free(body);
+	assert_int_equal(c.kind, CREDENTIALS_TOKEN);
+	assert_true(c.has_ca_expiry);
+	assert_true(c.ca_expires_at == 2111190374.0);
+	assert_false(c.has_client_expiry);
+
+	/* the spec's example CA is not a whole certificate: no expiry, flagged */
+	body = read_fixture("credentials-token.json", &len);
+	assert_int_equal(decode_credentials(body, len, &c), ERR_OK);
+	free(body);
+	assert_false(c.has_ca_expiry);
+	assert_true(c.unreadable_certificate);
+
+	/* base64 of nonsense and broken base64 alike */
+	static const char *const junk[] = { "bm90IGEgY2VydGlmaWNhdGU=", "!!!!", "QQ", "" };
+	for (size_t i = 0; i < 4; i++) {
+		char json[256];
+		snprintf(json, sizeof json, "{\"certificate_authority_data\": \"%s\"}", junk[i]);
+		body = exact(json, &len);
+		assert_int_equal(decode_credentials(body, len, &c), ERR_OK);
+		free(body);
+		assert_false(c.has_ca_expiry);
+		assert_int_equal(c.unreadable_certificate, junk[i][0] != '\0');
+	}
+	body = exact("{\"certificate_authority_data\": 5}", &len);
+	assert_int_equal(decode_credentials(body, len, &c), ERR_SCHEMA);
+	free(body);
+}
+
+static void test_options(void **state)
+{
+	(void)state;
+	size_t len;
+	char *body = read_fixture("options.json", &len);
+	struct upgrades u;
+	assert_int_equal(decode_options(body, len, &u), ERR_OK);
+	free(body);
+	assert_true(u.count >= 1);
+	for (size_t i = 0; i < u.count; i++) {
+		assert_true(strlen(u.versions[i].slug) > 0);
+		assert_true(strlen(u.versions[i].kubernetes_version) > 0);
+	}
+	upgrades_cleanup(&u);
+	static const char *const bad[] = { "{}", "{\"options\": []}",
+					   "{\"options\": {\"versions\": {}}}",
+					   "{\"options\": {\"versions\": [{\"slug\": \"1.2.3\"}]}}",
+					   "[]" };
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		body = exact(bad[i], &len);
+		if (decode_options(body, len, &u) != ERR_SCHEMA)
+			fail_msg("options %s accepted", bad[i]);
+		free(body);
+	}
+	body = exact("{\"options\": {\"versions\": null}}", &len);
+	assert_int_equal(decode_options(body, len, &u), ERR_OK);
+	assert_int_equal(u.count, 0);
+	free(body);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -864,6 +991,9 @@ int main(void)
 		cmocka_unit_test(test_rfc3339_valid),
 		cmocka_unit_test(test_rfc3339_invalid),
 		cmocka_unit_test(test_id_is_valid),
+		cmocka_unit_test(test_maintenance_policy),
+		cmocka_unit_test(test_credentials_certificates),
+		cmocka_unit_test(test_options),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
