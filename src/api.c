@@ -186,7 +186,7 @@ static size_t on_header(char *line, size_t size, size_t nmemb, void *userp)
 	return n;
 }
 
-enum err api_new(const struct settings *settings, struct apistats *stats,
+enum err api_new(const struct settings *settings, const char *token, struct apistats *stats,
 		 const atomic_bool *stop, struct api **out)
 {
 	struct api *a = calloc(1, sizeof *a);
@@ -205,7 +205,6 @@ enum err api_new(const struct settings *settings, struct apistats *stats,
 	a->nslots = (size_t)settings_max_parallel(settings);
 	a->slots = calloc(a->nslots, sizeof *a->slots);
 	a->multi = curl_multi_init();
-	const char *token = settings_token(settings);
 	size_t hlen = strlen(token) + sizeof "Authorization: Bearer ";
 	char *auth = malloc(hlen);
 	if (!a->slots || !a->multi || !auth) {
@@ -399,7 +398,11 @@ static void finish(struct api *a, struct slot *s, CURLcode rc)
 
 	if (status >= 100) {
 		apistats_count_request(a->stats, req->ep, status);
-		if (t->have_limit && t->have_remaining && t->have_reset) {
+		/* answers of parallel requests arrive out of order: within one
+		 * window (the same reset), the lowest remaining is the newest */
+		bool newer = !a->stats->have_rate_limit || t->reset != a->stats->rate_limit_reset ||
+			     t->remaining <= a->stats->rate_limit_remaining;
+		if (t->have_limit && t->have_remaining && t->have_reset && newer) {
 			a->stats->have_rate_limit = true;
 			a->stats->rate_limit_limit = t->limit;
 			a->stats->rate_limit_remaining = t->remaining;

@@ -14,7 +14,7 @@
 /* Route names, never IDs, so the label stays bounded. */
 #define ENDPOINT_LIST(X)                                                   \
 	X(CLUSTERS, "clusters") X(CLUSTER, "cluster") X(UPGRADES, "upgrades") \
-	X(CREDENTIALS, "credentials")
+	X(CREDENTIALS, "credentials") X(OPTIONS, "options")
 
 enum endpoint {
 #define ENDPOINT_ENUM(name, str) ENDPOINT_##name,

@@ -15,26 +15,44 @@
 #include "err.h"
 #include "model.h"
 
-struct exporter_view {
+/* One account: a token, its clusters and its API usage. */
+struct account_view {
+	const char *name; /* the account label's value; NULL: no account label */
 	const struct cluster_record *clusters; /* borrowed; sorted by id */
 	size_t count;
-	bool credentials_enabled;
 	bool discovery_enabled;
 	bool discovery_attempted;
 	bool discovery_success;
 	double last_discovery_success; /* Unix seconds; 0 when never */
+	const struct apistats *api;    /* borrowed */
+	double throttled_until;        /* Unix seconds of the latest 429 pause; 0: never */
+};
+
+struct exporter_view {
+	const struct account_view *accounts; /* borrowed */
+	size_t account_count;
+	double now;                    /* Unix seconds: maintenance windows are relative */
+	bool credentials_enabled;
+	bool options_enabled;
+	bool options_attempted;
+	bool options_success;
+	double last_options_success;   /* Unix seconds; 0 when never */
+	const struct upgrades *options; /* versions the API offers; NULL until known */
 	double poll_duration;          /* seconds of the latest cycle */
 	double effective_interval;     /* seconds between cycle starts, after budgeting */
-	double throttled_until;        /* Unix seconds of the latest 429 pause; 0: never */
 	bool config_reload_success;
 	double config_last_reload_success; /* Unix seconds */
-	const struct apistats *api;    /* borrowed */
 	const char *version;
 	const char *revision;
 };
 
 /* Renders everything but the process_* families. *out is owned (free()). */
 enum err metrics_render(const struct exporter_view *v, char **out, size_t *len);
+
+/* Whether the API still offers version (a slug) for new clusters, and how
+ * many minors the newest offered one is ahead of it (-1: unknown). */
+bool metrics_version_supported(const struct upgrades *options, const char *version);
+long metrics_minor_versions_behind(const struct upgrades *options, const char *version);
 
 struct process_stats {
 	double start_time;      /* Unix seconds */

@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "version.h"
+
 static const char *const state_names[] = {
 #define STATE_NAME(name, str) str,
 	CLUSTER_STATE_LIST(STATE_NAME)
@@ -73,4 +75,26 @@ void cluster_record_cleanup(struct cluster_record *r)
 	cluster_cleanup(&r->cluster);
 	upgrades_cleanup(&r->upgrades);
 	memset(r, 0, sizeof *r);
+}
+
+const char *upgrade_kind_name(enum upgrade_kind k)
+{
+	static const char *const names[] = {
+#define KIND_NAME(name, str) str,
+		UPGRADE_KIND_LIST(KIND_NAME)
+#undef KIND_NAME
+	};
+	return (unsigned)k < sizeof names / sizeof names[0] ? names[k] : "unknown";
+}
+
+enum upgrade_kind upgrade_kind_of(const char *current, const char *offered)
+{
+	struct version c, o;
+	if (!current || !offered || !version_parse(current, &c) || !version_parse(offered, &o))
+		return UPGRADE_KIND_UNKNOWN;
+	if (o.major == c.major && o.minor == c.minor)
+		return UPGRADE_KIND_PATCH;
+	if (o.major > c.major || (o.major == c.major && o.minor > c.minor))
+		return UPGRADE_KIND_MINOR;
+	return UPGRADE_KIND_UNKNOWN; /* an older minor is no upgrade we can name */
 }

@@ -49,14 +49,32 @@ void cluster_cleanup(struct cluster *c);
 /* Deep copy; ERR-free: returns false on out of memory (dst untouched). */
 bool cluster_copy(struct cluster *dst, const struct cluster *src);
 
+/* An offered version against the cluster's: the same minor, a newer
+ * minor, or a slug that does not read as a version. */
+#define UPGRADE_KIND_LIST(X) X(PATCH, "patch") X(MINOR, "minor") X(UNKNOWN, "unknown")
+
+enum upgrade_kind {
+#define KIND_ENUM(name, str) UPGRADE_KIND_##name,
+	UPGRADE_KIND_LIST(KIND_ENUM)
+#undef KIND_ENUM
+};
+
+const char *upgrade_kind_name(enum upgrade_kind k);
+
+/* Classifies offered against current (both version slugs). */
+enum upgrade_kind upgrade_kind_of(const char *current, const char *offered);
+
 struct upgrade_version {
 	char *slug;
 	char *kubernetes_version;
+	enum upgrade_kind kind; /* set by the poller */
+	double first_seen;      /* Unix seconds; set by the poller from the state */
 };
 
 struct upgrades {
 	struct upgrade_version *versions;
 	size_t count;
+	double pending_since; /* Unix seconds, when count > 0; set by the poller */
 };
 
 void upgrades_cleanup(struct upgrades *u);

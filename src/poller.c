@@ -1,12 +1,13 @@
 /* poller.c - schedule, fetch, decode, render, publish.
  *
- * The poller thread is the only writer of the cluster records and API
- * counters, so they need no lock; the rendered text leaves through
- * snapshot_publish. A cycle lists the clusters page by page, then sends
- * every per-cluster request as one batch (api_run: parallel, paced,
- * retried). A failed request keeps the last good values of that cluster
- * and marks its poll status failed; a cluster the API says is gone (404,
- * or missing from discovery) leaves the output.
+ * The poller thread is the only writer of the accounts, cluster records,
+ * API counters and state, so they need no lock; the rendered text leaves
+ * through snapshot_publish. A cycle, for each account in turn, lists the
+ * clusters page by page, then sends every per-cluster request as one
+ * batch (api_run: parallel, paced, retried). A failed request keeps the
+ * last good values of that cluster and marks its poll status failed; a
+ * cluster the API says is gone (404, or missing from discovery) leaves the
+ * output.
  */
 #include "poller.h"
 
@@ -24,6 +25,7 @@
 #include "model.h"
 #include "settings.h"
 #include "snapshot.h"
+#include "state.h"
 
 #ifndef DOKS_VERSION
 #define DOKS_VERSION "0.0.0"
@@ -37,32 +39,55 @@
 #define PAGES_MAX 10000
 /* Room for "/v2/kubernetes/clusters/<64>/credentials?expiry_seconds=<n>". */
 #define PATH_MAX_LEN 160
+/* Room for "<account>/<cluster id>", the state's key. */
+#define KEY_MAX 160
 
 struct record {
 	struct cluster_record r;
-	bool configured; /* listed in clusters.ids */
+	bool configured; /* listed in the account's ids */
 	bool gone;       /* the API said 404: kept, unexported, asked again */
 	bool seen;       /* scratch: listed by this cycle's discovery */
 	bool not_found;  /* scratch: a request of this cycle got 404 */
+	bool logged_unknown; /* an unparsable version slug was logged */
+	bool logged_certificate; /* an unreadable certificate was logged */
+};
+
+/* One token: its client, counters, clusters and discovery. */
+struct account {
+	char *name;   /* "" for the one account of a file without accounts */
+	size_t index; /* in the settings */
+	struct api *api;
+	struct apistats stats;
+	struct record *records; /* sorted by id between cycles */
+	size_t count;
+	size_t cap;
+	bool discover;
+	bool discovery_attempted;
+	bool discovery_success;
+	double last_discovery_success;
+	size_t requests; /* requests of the latest cycle */
 };
 
 struct poller {
 	const struct settings *settings;
 	bool settings_owned; /* false for the one passed to poller_new */
-	struct api *api;
-	struct apistats stats;
 	atomic_bool stop;
 
-	struct record *records; /* sorted by id between cycles */
-	size_t count;
-	size_t cap;
+	struct account *accounts;
+	size_t account_count;
 
-	bool discovery_attempted;
-	bool discovery_success;
-	double last_discovery_success;
+	/* GET /v2/kubernetes/options: on its own interval, with the first account */
+	struct upgrades options;
+	bool have_options;
+	bool options_attempted;
+	bool options_success;
+	double last_options_success;
+	double options_due; /* Unix seconds */
+
+	struct state *state; /* pending-since times, saved to state.file */
+
 	double poll_duration;
 	double effective_interval;
-	size_t last_requests; /* requests of the latest cycle */
 
 	char *last_text; /* copy of the latest snapshot, kept for --once */
 	size_t last_len;
@@ -91,72 +116,137 @@ static int by_id(const void *a, const void *b)
 }
 
 /* Records stay sorted by id between cycles, so lookups are binary. */
-static struct record *find(struct poller *p, const char *id)
+static struct record *find(struct account *acc, const char *id)
 {
 	struct record key = { .r.cluster.id = (char *)id };
-	return bsearch(&key, p->records, p->count, sizeof *p->records, by_id);
+	/* bsearch wants a real array, even when it is empty */
+	if (acc->count == 0)
+		return NULL;
+	return bsearch(&key, acc->records, acc->count, sizeof *acc->records, by_id);
 }
 
-static void sort_records(struct poller *p)
+static void sort_records(struct account *acc)
 {
-	if (p->count > 1)
-		qsort(p->records, p->count, sizeof *p->records, by_id);
+	if (acc->count > 1)
+		qsort(acc->records, acc->count, sizeof *acc->records, by_id);
 }
 
 /* A new record for id at the end (the caller sorts), or NULL on out of
  * memory. Invalidates pointers into records. */
-static struct record *add(struct poller *p, const char *id)
+static struct record *add(struct account *acc, const char *id)
 {
-	if (p->count == p->cap) {
-		size_t nc = p->cap ? p->cap * 2 : 16;
-		struct record *nr = realloc(p->records, nc * sizeof *nr);
+	if (acc->count == acc->cap) {
+		size_t nc = acc->cap ? acc->cap * 2 : 16;
+		struct record *nr = realloc(acc->records, nc * sizeof *nr);
 		if (!nr)
 			return NULL;
-		p->records = nr;
-		p->cap = nc;
+		acc->records = nr;
+		acc->cap = nc;
 	}
-	struct record *rec = &p->records[p->count];
+	struct record *rec = &acc->records[acc->count];
 	memset(rec, 0, sizeof *rec);
 	rec->r.cluster.id = strdup(id);
 	if (!rec->r.cluster.id)
 		return NULL;
-	p->count++;
+	acc->count++;
 	return rec;
 }
 
 /* Removes every record for which drop is true, keeping the order. */
-static void remove_if(struct poller *p, bool (*drop)(const struct record *))
+static void remove_if(struct account *acc, bool (*drop)(const struct record *))
 {
 	size_t kept = 0;
-	for (size_t i = 0; i < p->count; i++) {
-		if (drop(&p->records[i])) {
-			cluster_record_cleanup(&p->records[i].r);
+	for (size_t i = 0; i < acc->count; i++) {
+		if (drop(&acc->records[i])) {
+			cluster_record_cleanup(&acc->records[i].r);
 			continue;
 		}
-		p->records[kept++] = p->records[i];
+		acc->records[kept++] = acc->records[i];
 	}
-	p->count = kept;
+	acc->count = kept;
 }
 
-/* Marks the configured ids, adding records for new ones. */
-static bool apply_configured_ids(struct poller *p)
+/* Marks the account's configured ids, adding records for new ones. */
+static bool apply_configured_ids(struct account *acc, const struct settings *s)
 {
-	for (size_t i = 0; i < p->count; i++)
-		p->records[i].configured = false;
-	const struct settings *s = p->settings;
-	for (size_t i = 0; i < settings_cluster_id_count(s); i++) {
-		const char *id = settings_cluster_id(s, i);
-		struct record *rec = find(p, id);
+	for (size_t i = 0; i < acc->count; i++)
+		acc->records[i].configured = false;
+	for (size_t i = 0; i < settings_account_id_count(s, acc->index); i++) {
+		const char *id = settings_account_id(s, acc->index, i);
+		struct record *rec = find(acc, id);
 		if (!rec) {
-			rec = add(p, id);
-			if (!rec)
+			if (!add(acc, id))
 				return false;
-			sort_records(p);
-			rec = find(p, id);
+			sort_records(acc);
+			rec = find(acc, id);
 		}
 		rec->configured = true;
 	}
 	return true;
+}
+
+static void account_cleanup(struct account *acc)
+{
+	for (size_t i = 0; i < acc->count; i++)
+		cluster_record_cleanup(&acc->records[i].r);
+	free(acc->records);
+	api_free(acc->api);
+	free(acc->name);
+	memset(acc, 0, sizeof *acc);
+}
+
+static bool not_configured(const struct record *rec)
+{
+	return !rec->configured;
+}
+
+/* Builds the accounts of settings s. An account of the same name in old
+ * (n_old of them) hands over its clusters, counters and any pause the API
+ * asked for; what is taken from old is zeroed there. */
+static enum err make_accounts(struct poller *p, const struct settings *s, struct account *old,
+			      size_t n_old, struct account **out)
+{
+	size_t n = settings_account_count(s);
+	struct account *accs = calloc(n, sizeof *accs);
+	if (!accs)
+		return ERR_NOMEM;
+	enum err rc = ERR_OK;
+	for (size_t i = 0; i < n && rc == ERR_OK; i++) {
+		struct account *acc = &accs[i];
+		const char *name = settings_account_name(s, i);
+		for (size_t j = 0; j < n_old; j++) {
+			if (old[j].name && strcmp(old[j].name, name) == 0) {
+				*acc = old[j];
+				memset(&old[j], 0, sizeof old[j]);
+				break;
+			}
+		}
+		struct api *previous = acc->api;
+		acc->api = NULL;
+		acc->index = i;
+		acc->discover = settings_account_discover(s, i);
+		if (!acc->name)
+			acc->name = strdup(name);
+		rc = acc->name ? api_new(s, settings_account_token(s, i), &acc->stats, &p->stop,
+					 &acc->api) :
+				 ERR_NOMEM;
+		if (rc == ERR_OK && previous)
+			api_inherit_pause(acc->api, previous);
+		api_free(previous);
+		if (rc == ERR_OK && !apply_configured_ids(acc, s))
+			rc = ERR_NOMEM;
+		/* without discovery, only the listed ids are watched */
+		if (rc == ERR_OK && !acc->discover)
+			remove_if(acc, not_configured);
+	}
+	if (rc != ERR_OK) {
+		for (size_t i = 0; i < n; i++)
+			account_cleanup(&accs[i]);
+		free(accs);
+		return rc;
+	}
+	*out = accs;
+	return ERR_OK;
 }
 
 enum err poller_new(const struct settings *settings, struct poller **out)
@@ -171,20 +261,21 @@ enum err poller_new(const struct settings *settings, struct poller **out)
 	p->reload_ok = true;
 	p->reload_success_time = now_real();
 	p->effective_interval = (double)settings_poll_interval(settings);
-	enum err rc = api_new(settings, &p->stats, &p->stop, &p->api);
-	if (rc == ERR_OK && !apply_configured_ids(p))
-		rc = ERR_NOMEM;
+	enum err rc = make_accounts(p, settings, NULL, 0, &p->accounts);
+	if (rc == ERR_OK) {
+		p->account_count = settings_account_count(settings);
+		const char *file = settings_state_file(settings);
+		if (file)
+			rc = state_load(file, &p->state);
+		else if (!(p->state = state_new()))
+			rc = ERR_NOMEM;
+	}
 	if (rc != ERR_OK) {
 		poller_free(p);
 		return rc;
 	}
 	*out = p;
 	return ERR_OK;
-}
-
-static bool unwanted_after_reload(const struct record *rec)
-{
-	return !rec->configured;
 }
 
 /* Takes a reloaded configuration at the start of a cycle. */
@@ -196,32 +287,31 @@ static void take_pending_settings(struct poller *p)
 	pthread_mutex_unlock(&p->lock);
 	if (!s)
 		return;
-	struct api *api;
-	if (api_new(s, &p->stats, &p->stop, &api) != ERR_OK) {
+	struct account *accs;
+	if (make_accounts(p, s, p->accounts, p->account_count, &accs) != ERR_OK) {
 		log_error("cannot apply the reloaded configuration; the previous one stays");
 		settings_free(s);
 		return;
 	}
-	/* a pause the API asked for outlives the configuration */
-	api_inherit_pause(api, p->api);
-	api_free(p->api);
-	p->api = api;
+	/* what make_accounts left belongs to accounts no longer configured */
+	for (size_t i = 0; i < p->account_count; i++)
+		account_cleanup(&p->accounts[i]);
+	free(p->accounts);
+	p->accounts = accs;
+	p->account_count = settings_account_count(s);
 	if (p->settings_owned)
 		settings_free((struct settings *)p->settings);
 	p->settings = s;
 	p->settings_owned = true;
 	p->effective_interval = (double)settings_poll_interval(s);
-	if (!apply_configured_ids(p))
-		log_error("out of memory applying clusters.ids");
-	/* without discovery, only the listed ids are watched */
-	if (!settings_discover(s))
-		remove_if(p, unwanted_after_reload);
+	p->options_due = 0;
 	log_info("configuration reloaded; it applies from this cycle");
 }
 
 /* Logs a non-2xx answer once, with the API's error id and a hint for the
  * statuses an operator can fix. */
-static void log_status(enum endpoint ep, const char *id, const struct api_response *res)
+static void log_status(const struct account *acc, enum endpoint ep, const char *id,
+		       const struct api_response *res)
 {
 	char status[16], errid[64] = "";
 	snprintf(status, sizeof status, "%ld", res->status);
@@ -235,12 +325,12 @@ static void log_status(enum endpoint ep, const char *id, const struct api_respon
 			       "the token lacks the kubernetes:read scope";
 	else if (res->status == 429)
 		hint = "rate limited by the API: requests pause until it allows more";
-	log_warn("API answered with an error", "endpoint", endpoint_name(ep), "cluster_id",
-		 id[0] ? id : NULL, "status", status, "error_id", errid[0] ? errid : NULL, "hint",
-		 hint);
+	log_warn("API answered with an error", "account", acc->name[0] ? acc->name : NULL,
+		 "endpoint", endpoint_name(ep), "cluster_id", id[0] ? id : NULL, "status", status,
+		 "error_id", errid[0] ? errid : NULL, "hint", hint);
 }
 
-static void count_decode_error(struct poller *p, enum endpoint ep, enum err rc,
+static void count_decode_error(struct account *acc, enum endpoint ep, enum err rc,
 			       const char *id)
 {
 	if (rc == ERR_NOMEM) {
@@ -248,15 +338,15 @@ static void count_decode_error(struct poller *p, enum endpoint ep, enum err rc,
 		return;
 	}
 	enum reason r = rc == ERR_PARSE ? REASON_PARSE : REASON_SCHEMA;
-	apistats_count_error(&p->stats, ep, r);
-	log_warn("API answer could not be used", "endpoint", endpoint_name(ep), "cluster_id",
-		 id[0] ? id : NULL, "reason", reason_name(r));
+	apistats_count_error(&acc->stats, ep, r);
+	log_warn("API answer could not be used", "account", acc->name[0] ? acc->name : NULL,
+		 "endpoint", endpoint_name(ep), "cluster_id", id[0] ? id : NULL, "reason",
+		 reason_name(r));
 }
 
-/* Lists every cluster, following links.pages.next. On success *out is
- * an owned array of *count clusters. *pages counts the requests made. */
-static bool discover(struct poller *p, double deadline, struct cluster **out, size_t *count,
-		     size_t *pages)
+/* Lists every cluster of the account, following links.pages.next. On
+ * success *out is an owned array of *count clusters. */
+static bool discover(struct account *acc, double deadline, struct cluster **out, size_t *count)
 {
 	struct cluster *all = NULL;
 	size_t n = 0;
@@ -268,10 +358,10 @@ static bool discover(struct poller *p, double deadline, struct cluster **out, si
 		goto out;
 	for (;;) {
 		struct api_response res;
-		enum err rc = api_get(p->api, ENDPOINT_CLUSTERS, path, false, deadline, &res);
-		(*pages)++;
+		enum err rc = api_get(acc->api, ENDPOINT_CLUSTERS, path, false, deadline, &res);
+		acc->requests++;
 		if (rc == ERR_HTTP)
-			log_status(ENDPOINT_CLUSTERS, "", &res);
+			log_status(acc, ENDPOINT_CLUSTERS, "", &res);
 		if (rc != ERR_OK) {
 			api_response_cleanup(&res, false);
 			goto out;
@@ -282,7 +372,7 @@ static bool discover(struct poller *p, double deadline, struct cluster **out, si
 		rc = decode_cluster_list(res.body, res.len, &page, &pn, &next);
 		api_response_cleanup(&res, false);
 		if (rc != ERR_OK) {
-			count_decode_error(p, ENDPOINT_CLUSTERS, rc, "");
+			count_decode_error(acc, ENDPOINT_CLUSTERS, rc, "");
 			goto out;
 		}
 		struct cluster *grown = pn ? realloc(all, (n + pn) * sizeof *all) : all;
@@ -301,8 +391,8 @@ static bool discover(struct poller *p, double deadline, struct cluster **out, si
 			break;
 
 		const char *next_path;
-		if (!api_path_of(p->api, next, &next_path)) {
-			apistats_count_error(&p->stats, ENDPOINT_CLUSTERS, REASON_FOREIGN_ORIGIN);
+		if (!api_path_of(acc->api, next, &next_path)) {
+			apistats_count_error(&acc->stats, ENDPOINT_CLUSTERS, REASON_FOREIGN_ORIGIN);
 			log_warn("refused a pagination link to another origin: the token is never sent there",
 				 "endpoint", "clusters");
 			free(next);
@@ -312,7 +402,7 @@ static bool discover(struct poller *p, double deadline, struct cluster **out, si
 		for (size_t i = 0; i < nvisited && !loop; i++)
 			loop = strcmp(visited[i], next_path) == 0;
 		if (loop) {
-			apistats_count_error(&p->stats, ENDPOINT_CLUSTERS, REASON_PAGE_LOOP);
+			apistats_count_error(&acc->stats, ENDPOINT_CLUSTERS, REASON_PAGE_LOOP);
 			log_warn("pagination links loop back to a page already read", "endpoint",
 				 "clusters", "path", next_path);
 			free(next);
@@ -353,17 +443,18 @@ static bool missing_from_discovery(const struct record *rec)
 }
 
 /* Replaces the records' cluster data with a successful discovery. */
-static void apply_discovery(struct poller *p, struct cluster *list, size_t n)
+static void apply_discovery(struct account *acc, struct cluster *list, size_t n)
 {
-	for (size_t i = 0; i < p->count; i++)
-		p->records[i].seen = false;
-	size_t before = p->count;
+	for (size_t i = 0; i < acc->count; i++)
+		acc->records[i].seen = false;
+	size_t before = acc->count;
 	for (size_t i = 0; i < n; i++) {
 		/* records [0, before) are sorted; new ones are appended */
 		struct record key = { .r.cluster.id = list[i].id };
-		struct record *rec = bsearch(&key, p->records, before, sizeof *p->records, by_id);
+		struct record *rec =
+			before ? bsearch(&key, acc->records, before, sizeof *acc->records, by_id) : NULL;
 		if (!rec)
-			rec = add(p, list[i].id);
+			rec = add(acc, list[i].id);
 		if (!rec) {
 			log_error("out of memory adding a discovered cluster", "cluster_id", list[i].id);
 			continue;
@@ -376,8 +467,8 @@ static void apply_discovery(struct poller *p, struct cluster *list, size_t n)
 		rec->seen = true;
 	}
 	/* missing from the account's list: gone, unless configured by id */
-	remove_if(p, missing_from_discovery);
-	sort_records(p);
+	remove_if(acc, missing_from_discovery);
+	sort_records(acc);
 }
 
 static void mark(struct poll_status *ps, bool success, double now)
@@ -388,9 +479,34 @@ static void mark(struct poll_status *ps, bool success, double now)
 		ps->last_success = now;
 }
 
-/* What one cycle's batch needs to know in the done callback. */
+static void state_key(const struct account *acc, const char *id, char *key)
+{
+	snprintf(key, KEY_MAX, "%s/%s", acc->name, id);
+}
+
+/* Classifies the offered versions and dates them from the state. */
+static void note_upgrades(struct poller *p, struct account *acc, struct record *rec, double now)
+{
+	struct upgrades *u = &rec->r.upgrades;
+	for (size_t i = 0; i < u->count; i++) {
+		u->versions[i].kind = upgrade_kind_of(rec->r.cluster.version, u->versions[i].slug);
+		if (u->versions[i].kind == UPGRADE_KIND_UNKNOWN && rec->r.have_cluster &&
+		    !rec->logged_unknown) {
+			log_warn("a version slug does not read as MAJOR.MINOR.PATCH[-do.N]: its kind is unknown",
+				 "cluster_id", rec->r.cluster.id, "cluster_version",
+				 rec->r.cluster.version, "version_slug", u->versions[i].slug);
+			rec->logged_unknown = true;
+		}
+	}
+	char key[KEY_MAX];
+	state_key(acc, rec->r.cluster.id, key);
+	state_observe(p->state, key, u, now);
+}
+
+/* What one batch needs in the done callback. */
 struct batch {
 	struct poller *p;
+	struct account *acc;
 	double now;
 	bool all_ok;
 };
@@ -398,12 +514,12 @@ struct batch {
 static void on_done(struct api_request *req, void *ctx)
 {
 	struct batch *b = ctx;
-	struct poller *p = b->p;
-	struct record *rec = &p->records[(uintptr_t)req->user];
+	struct account *acc = b->acc;
+	struct record *rec = &acc->records[(uintptr_t)req->user];
 	const char *id = rec->r.cluster.id;
 	bool ok = req->result == ERR_OK;
 	if (req->result == ERR_HTTP) {
-		log_status(req->ep, id, &req->res);
+		log_status(acc, req->ep, id, &req->res);
 		if (req->res.status == 404)
 			rec->not_found = true;
 	} else if (req->result == ERR_THROTTLED) {
@@ -411,7 +527,7 @@ static void on_done(struct api_request *req, void *ctx)
 			 endpoint_name(req->ep), "cluster_id", id);
 	}
 	if (ok) {
-		enum err rc = ERR_OK;
+		enum err rc = ERR_SCHEMA;
 		switch (req->ep) {
 		case ENDPOINT_CLUSTER: {
 			struct cluster c;
@@ -444,16 +560,20 @@ static void on_done(struct api_request *req, void *ctx)
 				rec->r.credentials = c;
 				rec->r.have_credentials = true;
 				rec->r.credentials_due =
-					b->now + (double)settings_credentials_interval(p->settings);
+					b->now + (double)settings_credentials_interval(b->p->settings);
+				if (c.unreadable_certificate && !rec->logged_certificate) {
+					log_warn("a certificate of the cluster's credentials is not X.509: its expiry is not exported",
+						 "cluster_id", id);
+					rec->logged_certificate = true;
+				}
 			}
 			break;
 		}
 		default:
-			rc = ERR_SCHEMA;
 			break;
 		}
 		if (rc != ERR_OK) {
-			count_decode_error(p, req->ep, rc, id);
+			count_decode_error(acc, req->ep, rc, id);
 			ok = false;
 		}
 	}
@@ -472,18 +592,26 @@ static bool discovered_and_not_found(const struct record *rec)
 	return rec->not_found && !rec->configured;
 }
 
-/* Sets the spacing of cycles from what this one costs: the configured
- * interval, or longer when the hourly share or the pace cannot carry it. */
+/* The spacing of cycles: the configured interval, or longer when an
+ * account's hourly share or pace cannot carry what its cycle costs. */
 static void update_effective_interval(struct poller *p)
 {
 	double interval = (double)settings_poll_interval(p->settings);
-	double effective = api_effective_interval(p->api, interval, p->last_requests);
+	double effective = interval;
+	size_t requests = 0;
+	for (size_t i = 0; i < p->account_count; i++) {
+		const struct account *acc = &p->accounts[i];
+		double e = api_effective_interval(acc->api, interval, acc->requests);
+		if (e > effective)
+			effective = e;
+		requests += acc->requests;
+	}
 	if (effective != p->effective_interval &&
 	    (effective > interval || p->effective_interval > interval)) {
 		char e[32], i[32], r[32];
 		snprintf(e, sizeof e, "%.0f", effective);
 		snprintf(i, sizeof i, "%.0f", interval);
-		snprintf(r, sizeof r, "%zu", p->last_requests);
+		snprintf(r, sizeof r, "%zu", requests);
 		log_warn("poll interval lengthened to stay within the API budget", "interval", i,
 			 "effective_interval", e, "requests_per_cycle", r);
 	}
@@ -498,12 +626,13 @@ static void plan(struct api_request *req, enum endpoint ep, const char *path, si
 				     .user = (void *)(uintptr_t)record };
 }
 
-/* Every per-cluster request of the cycle, sent as one batch. */
-static void poll_clusters(struct poller *p, double now, double started, bool *all_ok)
+/* Every per-cluster request of the account's cycle, sent as one batch. */
+static void poll_clusters(struct poller *p, struct account *acc, double now, double started,
+			  bool *all_ok)
 {
 	const struct settings *s = p->settings;
 	bool credentials = settings_credentials_interval(s) > 0;
-	size_t max = p->count * 3;
+	size_t max = acc->count * 3;
 	struct api_request *reqs = calloc(max ? max : 1, sizeof *reqs);
 	char(*paths)[PATH_MAX_LEN] = calloc(max ? max : 1, sizeof *paths);
 	if (!reqs || !paths) {
@@ -514,9 +643,9 @@ static void poll_clusters(struct poller *p, double now, double started, bool *al
 		return;
 	}
 	size_t n = 0;
-	bool listed = settings_discover(s) && p->discovery_success;
-	for (size_t i = 0; i < p->count; i++) {
-		struct record *rec = &p->records[i];
+	bool listed = acc->discover && acc->discovery_success;
+	for (size_t i = 0; i < acc->count; i++) {
+		struct record *rec = &acc->records[i];
 		const char *id = rec->r.cluster.id;
 		rec->not_found = false;
 		/* a configured id that discovery did not list is read on its own */
@@ -540,16 +669,18 @@ static void poll_clusters(struct poller *p, double now, double started, bool *al
 			n++;
 		}
 	}
-	/* the whole cycle's cost sets its length, before the first request */
-	p->last_requests += n;
+	/* the cycle's whole cost sets its length, before the first request */
+	acc->requests += n;
 	update_effective_interval(p);
 	double deadline = started + p->effective_interval;
-	struct batch b = { .p = p, .now = now, .all_ok = true };
-	api_run(p->api, reqs, n, deadline, on_done, &b);
+	struct batch b = { .p = p, .acc = acc, .now = now, .all_ok = true };
+	api_run(acc->api, reqs, n, deadline, on_done, &b);
 	*all_ok = *all_ok && b.all_ok;
 
-	for (size_t i = 0; i < p->count; i++) {
-		struct record *rec = &p->records[i];
+	for (size_t i = 0; i < acc->count; i++) {
+		struct record *rec = &acc->records[i];
+		if (rec->r.have_upgrades)
+			note_upgrades(p, acc, rec, now);
 		if (!rec->configured)
 			continue;
 		if (rec->not_found && !rec->gone)
@@ -563,49 +694,132 @@ static void poll_clusters(struct poller *p, double now, double started, bool *al
 	}
 	/* a discovered cluster that went between the list and its requests
 	 * leaves now; a configured one is asked again next cycle */
-	remove_if(p, discovered_and_not_found);
+	remove_if(acc, discovered_and_not_found);
 	free(reqs);
 	free(paths);
 }
 
-static void publish(struct poller *p)
+/* GET /v2/kubernetes/options when due, with the first account's client. */
+static void poll_options(struct poller *p, double now, double deadline, bool *all_ok)
 {
-	/* the view holds only the exported records, in id order */
-	struct cluster_record *view = calloc(p->count ? p->count : 1, sizeof *view);
-	if (!view) {
-		log_error("out of memory rendering metrics; the previous snapshot stays");
+	long interval = settings_options_interval(p->settings);
+	if (interval <= 0 || now < p->options_due)
+		return;
+	struct account *acc = &p->accounts[0];
+	struct api_response res;
+	enum err rc = api_get(acc->api, ENDPOINT_OPTIONS, "/v2/kubernetes/options", false, deadline,
+			      &res);
+	acc->requests++;
+	if (rc == ERR_CANCELLED) {
+		api_response_cleanup(&res, false);
 		return;
 	}
-	size_t n = 0;
-	for (size_t i = 0; i < p->count; i++)
-		if (!p->records[i].gone)
-			view[n++] = p->records[i].r; /* shallow: borrowed for the render */
+	p->options_attempted = true;
+	if (rc == ERR_HTTP)
+		log_status(acc, ENDPOINT_OPTIONS, "", &res);
+	if (rc == ERR_OK) {
+		struct upgrades u;
+		rc = decode_options(res.body, res.len, &u);
+		if (rc == ERR_OK) {
+			upgrades_cleanup(&p->options);
+			p->options = u;
+			p->have_options = true;
+			p->last_options_success = now;
+			p->options_due = now + (double)interval;
+		} else {
+			count_decode_error(acc, ENDPOINT_OPTIONS, rc, "");
+		}
+	}
+	api_response_cleanup(&res, false);
+	p->options_success = rc == ERR_OK;
+	*all_ok = *all_ok && p->options_success;
+}
+
+static bool key_is_known(const char *key, void *ctx)
+{
+	const struct poller *p = ctx;
+	const char *slash = strchr(key, '/');
+	if (!slash)
+		return false;
+	for (size_t i = 0; i < p->account_count; i++) {
+		struct account *acc = &p->accounts[i];
+		size_t n = strlen(acc->name);
+		if (n != (size_t)(slash - key) || strncmp(key, acc->name, n) != 0)
+			continue;
+		const struct record *rec = find(acc, slash + 1);
+		return rec && !rec->gone;
+	}
+	return false;
+}
+
+static void save_state(struct poller *p)
+{
+	state_retain(p->state, key_is_known, p);
+	const char *file = settings_state_file(p->settings);
+	if (file)
+		state_save(p->state, file);
+}
+
+static void publish(struct poller *p, double now)
+{
+	struct account_view *accounts = calloc(p->account_count, sizeof *accounts);
+	struct cluster_record **views = calloc(p->account_count, sizeof *views);
+	bool ok = accounts && views;
+	for (size_t i = 0; ok && i < p->account_count; i++) {
+		struct account *acc = &p->accounts[i];
+		/* only the exported records, in id order; shallow copies */
+		views[i] = calloc(acc->count ? acc->count : 1, sizeof *views[i]);
+		if (!views[i]) {
+			ok = false;
+			break;
+		}
+		size_t n = 0;
+		for (size_t j = 0; j < acc->count; j++)
+			if (!acc->records[j].gone)
+				views[i][n++] = acc->records[j].r;
+		accounts[i] = (struct account_view){
+			.name = settings_named_accounts(p->settings) ? acc->name : NULL,
+			.clusters = views[i],
+			.count = n,
+			.discovery_enabled = acc->discover,
+			.discovery_attempted = acc->discovery_attempted,
+			.discovery_success = acc->discovery_success,
+			.last_discovery_success = acc->last_discovery_success,
+			.api = &acc->stats,
+			.throttled_until = api_throttled_until(acc->api),
+		};
+	}
 	pthread_mutex_lock(&p->lock);
 	bool reload_ok = p->reload_ok;
 	double reload_time = p->reload_success_time;
 	pthread_mutex_unlock(&p->lock);
-	struct exporter_view v = {
-		.clusters = view,
-		.count = n,
-		.credentials_enabled = settings_credentials_interval(p->settings) > 0,
-		.discovery_enabled = settings_discover(p->settings),
-		.discovery_attempted = p->discovery_attempted,
-		.discovery_success = p->discovery_success,
-		.last_discovery_success = p->last_discovery_success,
-		.poll_duration = p->poll_duration,
-		.effective_interval = p->effective_interval,
-		.throttled_until = api_throttled_until(p->api),
-		.config_reload_success = reload_ok,
-		.config_last_reload_success = reload_time,
-		.api = &p->stats,
-		.version = DOKS_VERSION,
-		.revision = DOKS_REVISION,
-	};
-	char *text;
-	size_t len;
-	enum err rc = metrics_render(&v, &text, &len);
-	free(view);
-	if (rc != ERR_OK) {
+	char *text = NULL;
+	size_t len = 0;
+	if (ok) {
+		struct exporter_view v = {
+			.accounts = accounts,
+			.account_count = p->account_count,
+			.now = now,
+			.credentials_enabled = settings_credentials_interval(p->settings) > 0,
+			.options_enabled = settings_options_interval(p->settings) > 0,
+			.options_attempted = p->options_attempted,
+			.options_success = p->options_success,
+			.last_options_success = p->last_options_success,
+			.options = p->have_options ? &p->options : NULL,
+			.poll_duration = p->poll_duration,
+			.effective_interval = p->effective_interval,
+			.config_reload_success = reload_ok,
+			.config_last_reload_success = reload_time,
+			.version = DOKS_VERSION,
+			.revision = DOKS_REVISION,
+		};
+		ok = metrics_render(&v, &text, &len) == ERR_OK;
+	}
+	for (size_t i = 0; views && i < p->account_count; i++)
+		free(views[i]);
+	free(views);
+	free(accounts);
+	if (!ok) {
 		log_error("out of memory rendering metrics; the previous snapshot stays");
 		return;
 	}
@@ -624,35 +838,46 @@ bool poller_cycle(struct poller *p)
 	take_pending_settings(p);
 	double started = api_now_mono();
 	double now = now_real();
-	double deadline = started + p->effective_interval;
 	bool all_ok = true;
-	p->last_requests = 0;
 
-	if (settings_discover(p->settings)) {
-		struct cluster *list = NULL;
-		size_t n = 0;
-		p->discovery_attempted = true;
-		p->discovery_success = discover(p, deadline, &list, &n, &p->last_requests);
-		if (p->discovery_success) {
-			p->last_discovery_success = now;
-			apply_discovery(p, list, n);
-			free(list);
-		} else {
-			all_ok = false;
+	for (size_t i = 0; i < p->account_count; i++)
+		p->accounts[i].requests = 0;
+	poll_options(p, now, started + p->effective_interval, &all_ok);
+	for (size_t i = 0; i < p->account_count && !atomic_load(&p->stop); i++) {
+		struct account *acc = &p->accounts[i];
+		if (acc->discover) {
+			struct cluster *list = NULL;
+			size_t n = 0;
+			acc->discovery_attempted = true;
+			acc->discovery_success =
+				discover(acc, started + p->effective_interval, &list, &n);
+			if (acc->discovery_success) {
+				acc->last_discovery_success = now;
+				apply_discovery(acc, list, n);
+				free(list);
+			} else {
+				all_ok = false;
+			}
 		}
+		if (!atomic_load(&p->stop))
+			poll_clusters(p, acc, now, started, &all_ok);
 	}
-	if (!atomic_load(&p->stop))
-		poll_clusters(p, now, started, &all_ok);
 	if (atomic_load(&p->stop))
 		return false;
 	p->poll_duration = api_now_mono() - started;
+	save_state(p);
+	publish(p, now_real());
 
-	publish(p);
-	char took[32], clusters[32], requests[32];
+	size_t clusters = 0, requests = 0;
+	for (size_t i = 0; i < p->account_count; i++) {
+		clusters += p->accounts[i].count;
+		requests += p->accounts[i].requests;
+	}
+	char took[32], clusters_s[32], requests_s[32];
 	snprintf(took, sizeof took, "%.3f", p->poll_duration);
-	snprintf(clusters, sizeof clusters, "%zu", p->count);
-	snprintf(requests, sizeof requests, "%zu", p->last_requests);
-	log_info("poll cycle finished", "clusters", clusters, "requests", requests, "duration",
+	snprintf(clusters_s, sizeof clusters_s, "%zu", clusters);
+	snprintf(requests_s, sizeof requests_s, "%zu", requests);
+	log_info("poll cycle finished", "clusters", clusters_s, "requests", requests_s, "duration",
 		 took, "success", all_ok ? "true" : "false");
 	return all_ok;
 }
@@ -739,11 +964,12 @@ void poller_free(struct poller *p)
 	if (!p)
 		return;
 	poller_stop(p);
-	for (size_t i = 0; i < p->count; i++)
-		cluster_record_cleanup(&p->records[i].r);
-	free(p->records);
+	for (size_t i = 0; i < p->account_count; i++)
+		account_cleanup(&p->accounts[i]);
+	free(p->accounts);
+	upgrades_cleanup(&p->options);
+	state_free(p->state);
 	free(p->last_text);
-	api_free(p->api);
 	settings_free(p->pending_settings);
 	if (p->settings_owned)
 		settings_free((struct settings *)p->settings);

@@ -125,6 +125,31 @@ static gnutls_session_t tls_session_of(struct MHD_Connection *c)
 	return ci ? (gnutls_session_t)ci->tls_session : NULL;
 }
 
+/* A client certificate, when there is one, chains to client_ca_file and
+ * may be used by TLS clients. */
+static bool peer_cert_valid(gnutls_session_t session)
+{
+	unsigned status = 0;
+	return gnutls_certificate_verify_peers(session, &client_purpose, 1, &status) == 0 &&
+	       status == 0;
+}
+
+static bool has_peer_cert(gnutls_session_t session)
+{
+	unsigned count = 0;
+	const gnutls_datum_t *peers = gnutls_certificate_get_peers(session, &count);
+	return peers && count > 0;
+}
+
+/* Runs inside the handshake once the client's certificate has arrived:
+ * non-zero fails the handshake. No certificate passes here: GNUTLS_CERT_REQUIRE
+ * refuses that already where it must. (gnutls_session_set_verify_cert
+ * would refuse it for VerifyClientCertIfGiven too.) */
+static int verify_in_handshake(gnutls_session_t session)
+{
+	return !has_peer_cert(session) || peer_cert_valid(session) ? 0 : -1;
+}
+
 /* Called when a connection is accepted, before its TLS handshake: asks
  * for a client certificate as client_auth_type says, so that the
  * handshake itself fails without one (Require*) or with an invalid one
@@ -135,28 +160,28 @@ static void on_connection(void *cls, struct MHD_Connection *c, void **socket_con
 {
 	(void)socket_context;
 	const struct server *s = cls;
-	if (code != MHD_CONNECTION_NOTIFY_STARTED)
+	if (code != MHD_CONNECTION_NOTIFY_STARTED || !s->web)
 		return;
 	gnutls_session_t session = tls_session_of(c);
 	if (!session)
 		return;
 	switch (webconfig_client_auth(s->web)) {
 	case WEBCONFIG_NO_CLIENT_CERT:
-		return;
+		break;
 	case WEBCONFIG_REQUEST_CLIENT_CERT:
 		gnutls_certificate_server_set_request(session, GNUTLS_CERT_REQUEST);
-		return;
+		break;
 	case WEBCONFIG_REQUIRE_ANY_CLIENT_CERT:
 		gnutls_certificate_server_set_request(session, GNUTLS_CERT_REQUIRE);
-		return;
+		break;
 	case WEBCONFIG_VERIFY_CLIENT_CERT_IF_GIVEN:
 		gnutls_certificate_server_set_request(session, GNUTLS_CERT_REQUEST);
-		gnutls_session_set_verify_cert2(session, &client_purpose, 1, 0);
-		return;
+		gnutls_session_set_verify_function(session, verify_in_handshake);
+		break;
 	case WEBCONFIG_REQUIRE_AND_VERIFY_CLIENT_CERT:
 		gnutls_certificate_server_set_request(session, GNUTLS_CERT_REQUIRE);
-		gnutls_session_set_verify_cert2(session, &client_purpose, 1, 0);
-		return;
+		gnutls_session_set_verify_function(session, verify_in_handshake);
+		break;
 	}
 }
 
@@ -170,15 +195,9 @@ static bool client_cert_ok(const struct server *s, struct MHD_Connection *c)
 	gnutls_session_t session = tls_session_of(c);
 	if (!session)
 		return false;
-	unsigned count = 0;
-	const gnutls_datum_t *peers = gnutls_certificate_get_peers(session, &count);
-	if (!peers || count == 0)
+	if (!has_peer_cert(session))
 		return policy == WEBCONFIG_VERIFY_CLIENT_CERT_IF_GIVEN;
-	if (policy == WEBCONFIG_REQUIRE_ANY_CLIENT_CERT)
-		return true;
-	unsigned status = 0;
-	return gnutls_certificate_verify_peers(session, &client_purpose, 1, &status) == 0 &&
-	       status == 0;
+	return policy == WEBCONFIG_REQUIRE_ANY_CLIENT_CERT || peer_cert_valid(session);
 }
 
 static void remote_address(struct MHD_Connection *c, char *buf, size_t size)
@@ -281,7 +300,7 @@ static void log_mhd(void *cls, const char *fmt, va_list ap)
 {
 	struct server *s = cls;
 	char msg[512];
-	vsnprintf(msg, sizeof msg, fmt, ap); /* NOLINT(clang-analyzer-valist.Uninitialized) */
+	vsnprintf(msg, sizeof msg, fmt, ap);
 	size_t n = strlen(msg);
 	while (n > 0 && (msg[n - 1] == '\n' || msg[n - 1] == ' '))
 		msg[--n] = '\0';

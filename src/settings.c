@@ -22,21 +22,33 @@
 
 #define TOKEN_MAX 4096
 
+/* One token and the clusters it watches. */
+struct account {
+	char *name;       /* "" for the one account of a file without accounts */
+	char *token;      /* secret: wiped by account_cleanup */
+	char *token_file;
+	char *token_env;
+	bool discover;
+	bool discover_set;
+	char **ids;
+	size_t id_count;
+};
+
 struct settings {
 	char *config_path;
 	char *api_url;
-	char *token;
-	char *token_file;
 	double api_timeout;
 	long long max_response_bytes;
 	double max_requests_per_minute;
 	double hourly_budget_fraction;
 	long max_parallel;
 	long retries;
-	bool discover;
-	bool discover_set;
-	char **ids;
-	size_t id_count;
+	struct account simple;     /* api.token_file and clusters.*, without accounts */
+	struct account *accounts;  /* the accounts list, or simple moved here */
+	size_t account_count;
+	bool named_accounts;
+	char *state_file;
+	long options_interval;
 	long poll_interval;
 	long credentials_interval;
 	long credentials_expiry_seconds;
@@ -68,11 +80,13 @@ static const struct key keys[] = {
 	{ "poll.interval", K_INT, 1, 86400 * 7 },
 	{ "poll.credentials_interval", K_INT, 0, 86400 * 7 },
 	{ "poll.credentials_expiry_seconds", K_INT, 60, 86400 * 7 },
+	{ "poll.options_interval", K_INT, 0, 86400 * 7 },
+	{ "state.file", K_STRING, 0, 0 },
 	{ "web.listen_address", K_STRING, 0, 0 },
 	{ "web.telemetry_path", K_STRING, 0, 0 },
 };
 
-static const char *const groups[] = { "api", "clusters", "poll", "web" };
+static const char *const groups[] = { "api", "clusters", "poll", "state", "web" };
 
 static const char *file_of(const config_setting_t *st, const char *fallback)
 {
@@ -106,6 +120,8 @@ static bool check_known(const config_t *cfg, const char *file)
 	for (int i = 0; i < config_setting_length(root); i++) {
 		const config_setting_t *g = config_setting_get_elem(root, (unsigned)i);
 		const char *gname = config_setting_name(g);
+		if (strcmp(gname, "accounts") == 0)
+			continue; /* a list, checked by read_accounts */
 		bool known = false;
 		for (size_t k = 0; k < sizeof groups / sizeof groups[0]; k++)
 			known = known || strcmp(gname, groups[k]) == 0;
@@ -136,6 +152,48 @@ static bool dup_into(char **dst, const char *src)
 	free(*dst);
 	*dst = c;
 	return true;
+}
+
+/* A list of cluster ids, checked and without duplicates, into a. */
+static bool read_ids(const config_setting_t *st, const char *path, const char *file,
+		     struct account *a)
+{
+	int type = config_setting_type(st);
+	if (type != CONFIG_TYPE_ARRAY && type != CONFIG_TYPE_LIST) {
+		bad_key(st, path, file, "must be a list of strings [ \"...\", ... ]");
+		return false;
+	}
+	int n = config_setting_length(st);
+	char **ids = calloc((size_t)n + 1, sizeof *ids);
+	if (!ids)
+		return false;
+	size_t count = 0;
+	bool ok = true;
+	for (int i = 0; i < n && ok; i++) {
+		const config_setting_t *el = config_setting_get_elem(st, (unsigned)i);
+		const char *id = config_setting_get_string(el);
+		if (!id || !decode_id_is_valid(id)) {
+			bad_key(el, path, file, "each id must be a cluster UUID (letters, digits and '-')");
+			ok = false;
+			break;
+		}
+		bool seen = false;
+		for (size_t j = 0; j < count; j++)
+			seen = seen || strcmp(ids[j], id) == 0;
+		if (seen)
+			continue;
+		ids[count] = strdup(id);
+		if (!ids[count])
+			ok = false;
+		else
+			count++;
+	}
+	for (size_t i = 0; i < a->id_count; i++)
+		free(a->ids[i]);
+	free(a->ids);
+	a->ids = ids;
+	a->id_count = count;
+	return ok;
 }
 
 /* Reads one key if present, checking kind and range. */
@@ -195,7 +253,7 @@ static bool read_key(const config_t *cfg, const char *file, const struct key *k,
 	if (strcmp(k->path, "api.url") == 0)
 		ok = dup_into(&s->api_url, config_setting_get_string(st));
 	else if (strcmp(k->path, "api.token_file") == 0)
-		ok = dup_into(&s->token_file, config_setting_get_string(st));
+		ok = dup_into(&s->simple.token_file, config_setting_get_string(st));
 	else if (strcmp(k->path, "api.timeout") == 0)
 		s->api_timeout = num;
 	else if (strcmp(k->path, "api.max_response_bytes") == 0)
@@ -209,7 +267,7 @@ static bool read_key(const config_t *cfg, const char *file, const struct key *k,
 	else if (strcmp(k->path, "api.retries") == 0)
 		s->retries = (long)num;
 	else if (strcmp(k->path, "clusters.discover") == 0)
-		s->discover = config_setting_get_bool(st), s->discover_set = true;
+		s->simple.discover = config_setting_get_bool(st), s->simple.discover_set = true;
 	else if (strcmp(k->path, "poll.interval") == 0)
 		s->poll_interval = (long)num;
 	else if (strcmp(k->path, "poll.credentials_interval") == 0)
@@ -220,40 +278,130 @@ static bool read_key(const config_t *cfg, const char *file, const struct key *k,
 		ok = dup_into(&s->listen_address, config_setting_get_string(st));
 	else if (strcmp(k->path, "web.telemetry_path") == 0)
 		ok = dup_into(&s->telemetry_path, config_setting_get_string(st));
-	else if (strcmp(k->path, "clusters.ids") == 0) {
-		int n = config_setting_length(st);
-		char **ids = calloc((size_t)n + 1, sizeof *ids);
-		if (!ids)
-			return false;
-		size_t count = 0;
-		for (int i = 0; i < n; i++) {
-			const config_setting_t *el = config_setting_get_elem(st, (unsigned)i);
-			const char *id = config_setting_get_string(el);
-			if (!id || !decode_id_is_valid(id)) {
-				bad_key(el, k->path, file,
-					"each id must be a cluster UUID (letters, digits and '-')");
-				ok = false;
-				break;
-			}
-			bool seen = false;
-			for (size_t j = 0; j < count; j++)
-				seen = seen || strcmp(ids[j], id) == 0;
-			if (seen)
-				continue;
-			ids[count] = strdup(id);
-			if (!ids[count]) {
-				ok = false;
-				break;
-			}
-			count++;
-		}
-		for (size_t i = 0; i < s->id_count; i++)
-			free(s->ids[i]);
-		free(s->ids);
-		s->ids = ids;
-		s->id_count = count;
-	}
+	else if (strcmp(k->path, "clusters.ids") == 0)
+		ok = read_ids(st, k->path, file, &s->simple);
+	else if (strcmp(k->path, "state.file") == 0)
+		ok = dup_into(&s->state_file, config_setting_get_string(st));
+	else if (strcmp(k->path, "poll.options_interval") == 0)
+		s->options_interval = (long)num;
 	return ok;
+}
+
+static void account_cleanup(struct account *a)
+{
+	if (a->token) {
+		secret_wipe(a->token, strlen(a->token));
+		free(a->token);
+	}
+	for (size_t i = 0; i < a->id_count; i++)
+		free(a->ids[i]);
+	free(a->ids);
+	free(a->name);
+	free(a->token_file);
+	free(a->token_env);
+	memset(a, 0, sizeof *a);
+}
+
+/* A name that can go into a label value and a log line unquoted. */
+static bool account_name_is_valid(const char *name)
+{
+	size_t n = strlen(name);
+	return n >= 1 && n <= 64 &&
+	       strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") == n;
+}
+
+/* One element of the accounts list. */
+static bool read_account(const config_setting_t *g, int index, const char *file,
+			 struct account *a)
+{
+	char path[96];
+	snprintf(path, sizeof path, "accounts[%d]", index);
+	if (!config_setting_is_group(g)) {
+		bad_key(g, path, file, "must be a group { name = \"...\"; ... }");
+		return false;
+	}
+	static const char *const known[] = { "name", "token_file", "token_env", "discover", "ids" };
+	bool ok = true;
+	for (int j = 0; j < config_setting_length(g); j++) {
+		const config_setting_t *st = config_setting_get_elem(g, (unsigned)j);
+		const char *key = config_setting_name(st);
+		char kpath[160];
+		snprintf(kpath, sizeof kpath, "%s.%s", path, key);
+		size_t k = 0;
+		while (k < sizeof known / sizeof known[0] && strcmp(key, known[k]) != 0)
+			k++;
+		if (k == sizeof known / sizeof known[0]) {
+			bad_key(st, kpath, file, "unknown key");
+			ok = false;
+			continue;
+		}
+		int type = config_setting_type(st);
+		if (strcmp(key, "ids") == 0) {
+			ok = read_ids(st, kpath, file, a) && ok;
+		} else if (strcmp(key, "discover") == 0) {
+			if (type != CONFIG_TYPE_BOOL) {
+				bad_key(st, kpath, file, "must be true or false");
+				ok = false;
+			} else {
+				a->discover = config_setting_get_bool(st);
+				a->discover_set = true;
+			}
+		} else if (type != CONFIG_TYPE_STRING) {
+			bad_key(st, kpath, file, "must be a string");
+			ok = false;
+		} else {
+			char **dst = strcmp(key, "name") == 0	   ? &a->name :
+				     strcmp(key, "token_file") == 0 ? &a->token_file :
+								      &a->token_env;
+			ok = dup_into(dst, config_setting_get_string(st)) && ok;
+		}
+	}
+	if (!ok)
+		return false;
+	if (!a->name || !account_name_is_valid(a->name)) {
+		bad_key(g, path, file, "needs a name of 1 to 64 letters, digits and _.-");
+		return false;
+	}
+	if (!a->token_file == !a->token_env) {
+		bad_key(g, path, file, "needs exactly one of token_file and token_env");
+		return false;
+	}
+	return true;
+}
+
+/* accounts = ( { name = ...; token_file = ...; discover = ...; ids = [...]; }, ... ); */
+static bool read_accounts(const config_t *cfg, const char *file, struct settings *s)
+{
+	const config_setting_t *list = config_lookup(cfg, "accounts");
+	if (!list)
+		return true;
+	if (config_setting_type(list) != CONFIG_TYPE_LIST || config_setting_length(list) == 0) {
+		bad_key(list, "accounts", file, "must be a non-empty list ( { ... }, ... )");
+		return false;
+	}
+	if (s->simple.token_file || s->simple.id_count > 0 || s->simple.discover_set) {
+		bad_key(list, "accounts", file,
+			"with accounts, set token_file, discover and ids in each account, not in api and clusters");
+		return false;
+	}
+	size_t n = (size_t)config_setting_length(list);
+	s->accounts = calloc(n, sizeof *s->accounts);
+	if (!s->accounts)
+		return false;
+	s->named_accounts = true;
+	for (size_t i = 0; i < n; i++) {
+		const config_setting_t *g = config_setting_get_elem(list, (unsigned)i);
+		struct account *a = &s->accounts[s->account_count++];
+		if (!read_account(g, (int)i, file, a))
+			return false;
+		for (size_t j = 0; j < i; j++) {
+			if (strcmp(s->accounts[j].name, a->name) == 0) {
+				bad_key(g, "accounts", file, "two accounts have the same name");
+				return false;
+			}
+		}
+	}
+	return true;
 }
 
 bool settings_parse_listen_address(const char *addr, char *host, size_t host_size,
@@ -334,31 +482,41 @@ static bool token_is_valid(const char *t)
 	return true;
 }
 
-static bool load_token(struct settings *s)
+static bool load_token(struct account *a)
 {
 	const char *source = NULL;
-	if (s->token_file) {
-		if (!read_token_file(s->token_file, &s->token))
+	if (a->token_file) {
+		if (!read_token_file(a->token_file, &a->token))
 			return false;
-		source = s->token_file;
+		source = a->token_file;
+	} else if (a->token_env) {
+		const char *v = getenv(a->token_env);
+		if (v && *v && !dup_into(&a->token, v))
+			return false;
+		source = a->token_env;
+		if (!a->token) {
+			log_error("no API token in the environment variable the account names",
+				  "account", a->name, "token_env", a->token_env);
+			return false;
+		}
 	} else {
 		static const char *const vars[] = { "DIGITALOCEAN_TOKEN", "DIGITALOCEAN_ACCESS_TOKEN" };
-		for (size_t i = 0; i < 2 && !s->token; i++) {
+		for (size_t i = 0; i < 2 && !a->token; i++) {
 			const char *v = getenv(vars[i]);
 			if (v && *v) {
-				if (!dup_into(&s->token, v))
+				if (!dup_into(&a->token, v))
 					return false;
 				source = vars[i];
 			}
 		}
 	}
-	if (!s->token) {
+	if (!a->token) {
 		log_error("no API token: set DIGITALOCEAN_TOKEN (or DIGITALOCEAN_ACCESS_TOKEN), or api.token_file in the configuration");
 		return false;
 	}
-	if (!token_is_valid(s->token)) {
+	if (!token_is_valid(a->token)) {
 		log_error("the API token is empty or holds spaces or control characters",
-			  "source", source);
+			  "account", a->name[0] ? a->name : NULL, "source", source);
 		return false;
 	}
 	return true;
@@ -367,9 +525,21 @@ static bool load_token(struct settings *s)
 static bool check_values(struct settings *s, const char *file)
 {
 	const char *where = file ? file : "(defaults)";
-	/* unset, discovery is on unless ids are listed */
-	if (!s->discover_set)
-		s->discover = s->id_count == 0;
+	for (size_t i = 0; i < s->account_count; i++) {
+		struct account *a = &s->accounts[i];
+		/* unset, discovery is on unless ids are listed */
+		if (!a->discover_set)
+			a->discover = a->id_count == 0;
+		if (!a->discover && a->id_count == 0) {
+			log_error("invalid configuration", "file", where, "key",
+				  s->named_accounts ? "accounts" : "clusters", "account",
+				  a->name[0] ? a->name : NULL, "err",
+				  s->named_accounts ?
+					  "nothing to watch: set discover = true or list ids" :
+					  "nothing to watch: set clusters.discover = true or list clusters.ids");
+			return false;
+		}
+	}
 	size_t len = strlen(s->api_url);
 	while (len > 0 && s->api_url[len - 1] == '/')
 		s->api_url[--len] = '\0';
@@ -382,11 +552,6 @@ static bool check_values(struct settings *s, const char *file)
 	if (!o.https && !url_host_is_loopback(o.host)) {
 		log_error("invalid configuration", "file", where, "key", "api.url",
 			  "err", "http:// is allowed only to a loopback host: the token must never cross a network in clear text");
-		return false;
-	}
-	if (!s->discover && s->id_count == 0) {
-		log_error("invalid configuration", "file", where, "key", "clusters",
-			  "err", "nothing to watch: set clusters.discover = true or list clusters.ids");
 		return false;
 	}
 	char host[256];
@@ -432,7 +597,7 @@ enum err settings_load(const struct settings_flags *flags, struct settings **out
 	s->hourly_budget_fraction = 0.5;
 	s->max_parallel = 4;
 	s->retries = 2;
-	s->discover = true;
+	s->options_interval = 3600;
 	s->poll_interval = 300;
 	s->credentials_interval = 3600;
 	s->credentials_expiry_seconds = 600;
@@ -456,6 +621,8 @@ enum err settings_load(const struct settings_flags *flags, struct settings **out
 		for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
 			if (!read_key(&cfg, path, &keys[i], s))
 				goto out;
+		if (!read_accounts(&cfg, path, s))
+			goto out;
 	} else if (config_error_type(&cfg) == CONFIG_ERR_FILE_IO) {
 		/* only the default path may be missing: then defaults apply */
 		if (flags->config_file) {
@@ -482,9 +649,25 @@ enum err settings_load(const struct settings_flags *flags, struct settings **out
 		rc = ERR_NOMEM;
 		goto out;
 	}
-	if (!check_values(s, s->config_path) || !load_token(s))
+	if (!s->named_accounts) {
+		/* the simple case: one account, made of api.token_file and clusters */
+		s->accounts = calloc(1, sizeof *s->accounts);
+		if (!s->accounts || !dup_into(&s->simple.name, "")) {
+			rc = ERR_NOMEM;
+			goto out;
+		}
+		s->accounts[0] = s->simple;
+		memset(&s->simple, 0, sizeof s->simple);
+		s->account_count = 1;
+	}
+	if (!check_values(s, s->config_path))
 		goto out;
-	warn_if_readable(s->token_file, "api.token_file");
+	for (size_t i = 0; i < s->account_count; i++) {
+		if (!load_token(&s->accounts[i]))
+			goto out;
+		warn_if_readable(s->accounts[i].token_file,
+				 s->named_accounts ? "accounts[].token_file" : "api.token_file");
+	}
 	*out = s;
 	s = NULL;
 	rc = ERR_OK;
@@ -498,16 +681,13 @@ void settings_free(struct settings *s)
 {
 	if (!s)
 		return;
-	if (s->token) {
-		secret_wipe(s->token, strlen(s->token));
-		free(s->token);
-	}
-	for (size_t i = 0; i < s->id_count; i++)
-		free(s->ids[i]);
-	free(s->ids);
+	account_cleanup(&s->simple);
+	for (size_t i = 0; i < s->account_count; i++)
+		account_cleanup(&s->accounts[i]);
+	free(s->accounts);
+	free(s->state_file);
 	free(s->config_path);
 	free(s->api_url);
-	free(s->token_file);
 	free(s->listen_address);
 	free(s->telemetry_path);
 	free(s->web_config_file);
@@ -516,16 +696,21 @@ void settings_free(struct settings *s)
 
 const char *settings_config_path(const struct settings *s) { return s->config_path; }
 const char *settings_api_url(const struct settings *s) { return s->api_url; }
-const char *settings_token(const struct settings *s) { return s->token; }
 double settings_api_timeout(const struct settings *s) { return s->api_timeout; }
 size_t settings_max_response_bytes(const struct settings *s) { return (size_t)s->max_response_bytes; }
 double settings_max_requests_per_minute(const struct settings *s) { return s->max_requests_per_minute; }
 double settings_hourly_budget_fraction(const struct settings *s) { return s->hourly_budget_fraction; }
 long settings_max_parallel(const struct settings *s) { return s->max_parallel; }
 long settings_retries(const struct settings *s) { return s->retries; }
-bool settings_discover(const struct settings *s) { return s->discover; }
-size_t settings_cluster_id_count(const struct settings *s) { return s->id_count; }
-const char *settings_cluster_id(const struct settings *s, size_t i) { return s->ids[i]; }
+size_t settings_account_count(const struct settings *s) { return s->account_count; }
+bool settings_named_accounts(const struct settings *s) { return s->named_accounts; }
+const char *settings_account_name(const struct settings *s, size_t a) { return s->accounts[a].name; }
+const char *settings_account_token(const struct settings *s, size_t a) { return s->accounts[a].token; }
+bool settings_account_discover(const struct settings *s, size_t a) { return s->accounts[a].discover; }
+size_t settings_account_id_count(const struct settings *s, size_t a) { return s->accounts[a].id_count; }
+const char *settings_account_id(const struct settings *s, size_t a, size_t i) { return s->accounts[a].ids[i]; }
+const char *settings_state_file(const struct settings *s) { return s->state_file && s->state_file[0] ? s->state_file : NULL; }
+long settings_options_interval(const struct settings *s) { return s->options_interval; }
 long settings_poll_interval(const struct settings *s) { return s->poll_interval; }
 long settings_credentials_interval(const struct settings *s) { return s->credentials_interval; }
 long settings_credentials_expiry_seconds(const struct settings *s) { return s->credentials_expiry_seconds; }

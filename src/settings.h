@@ -32,16 +32,24 @@ void settings_free(struct settings *s);
 
 const char *settings_config_path(const struct settings *s); /* NULL: defaults only */
 const char *settings_api_url(const struct settings *s);     /* no trailing '/' */
-const char *settings_token(const struct settings *s);       /* secret: never log */
 double settings_api_timeout(const struct settings *s);      /* seconds */
 size_t settings_max_response_bytes(const struct settings *s);
 double settings_max_requests_per_minute(const struct settings *s); /* 0: no pacing */
 double settings_hourly_budget_fraction(const struct settings *s);
 long settings_max_parallel(const struct settings *s);               /* transfers at once */
 long settings_retries(const struct settings *s);                    /* after the first try */
-bool settings_discover(const struct settings *s);
-size_t settings_cluster_id_count(const struct settings *s);
-const char *settings_cluster_id(const struct settings *s, size_t i);
+/* Accounts: each a token and the clusters it watches. A file without an
+ * accounts list has one, named "", made of api.token_file (or the
+ * environment) and clusters.*; its series carry no account label. */
+size_t settings_account_count(const struct settings *s); /* >= 1 */
+bool settings_named_accounts(const struct settings *s);  /* an accounts list was given */
+const char *settings_account_name(const struct settings *s, size_t a);
+const char *settings_account_token(const struct settings *s, size_t a); /* secret: never log */
+bool settings_account_discover(const struct settings *s, size_t a);
+size_t settings_account_id_count(const struct settings *s, size_t a);
+const char *settings_account_id(const struct settings *s, size_t a, size_t i);
+const char *settings_state_file(const struct settings *s);   /* NULL: memory only */
+long settings_options_interval(const struct settings *s);    /* seconds; 0: off */
 long settings_poll_interval(const struct settings *s);            /* seconds, >= 1 */
 long settings_credentials_interval(const struct settings *s);     /* seconds; 0: off */
 long settings_credentials_expiry_seconds(const struct settings *s);

@@ -30,8 +30,8 @@
 #include "log.h"
 #include "secret.h"
 
-#define YAML_FILE_MAX (1024 * 1024) /* the web configuration file */
-#define PEM_FILE_MAX (1024 * 1024)  /* a certificate, key or CA file */
+#define YAML_FILE_MAX ((size_t)1 << 20) /* the web configuration file */
+#define PEM_FILE_MAX ((size_t)1 << 20)  /* a certificate, key or CA file */
 #define BCRYPT_HASH_LEN 60
 #define CACHE_KEY_LEN 32 /* HMAC-SHA-256 */
 
@@ -410,12 +410,12 @@ static bool read_all(const char *path, size_t max, char **out, size_t *len)
 		return false;
 	}
 	size_t n = fread(buf, 1, max + 1, f);
-	int failed = ferror(f);
+	int failed = ferror(f) ? (errno ? errno : EIO) : 0;
 	fclose(f);
 	if (failed || n > max) {
 		secret_wipe(buf, n);
 		free(buf);
-		errno = failed ? EIO : EFBIG;
+		errno = failed ? failed : EFBIG;
 		return false;
 	}
 	buf[n] = '\0';
@@ -475,7 +475,7 @@ static bool read_pem(struct loader *ld, unsigned long line, const char *key,
 /* Counts the certificates of a PEM text; 0 with *err set when none. */
 static unsigned count_certs(const char *pem, size_t len, int *err)
 {
-	gnutls_datum_t d = { .data = (unsigned char *)(uintptr_t)pem, .size = (unsigned)len };
+	gnutls_datum_t d = { .data = (unsigned char *)pem, .size = (unsigned)len };
 	gnutls_x509_crt_t *crts = NULL;
 	unsigned n = 0;
 	*err = gnutls_x509_crt_list_import2(&crts, &n, &d, GNUTLS_X509_FMT_PEM, 0);
@@ -591,13 +591,15 @@ static bool finish_tls(struct loader *ld)
  * unknown users: bcrypt then takes as long as for a known one. */
 static bool make_dummy_hash(struct webconfig *w, int cost)
 {
+	enum { SETTING_LEN = 29 }; /* "$2b$NN$" and 22 characters of salt */
 	char salt[CRYPT_GENSALT_OUTPUT_SIZE];
 	if (!crypt_gensalt_rn("$2b$", (unsigned long)cost, NULL, 0, salt, (int)sizeof salt) ||
-	    strlen(salt) != 29)
+	    strlen(salt) != SETTING_LEN)
 		return false;
-	snprintf(w->dummy_hash, sizeof w->dummy_hash, "%s%s", salt,
-		 "...............................");
-	return strlen(w->dummy_hash) == BCRYPT_HASH_LEN;
+	memcpy(w->dummy_hash, salt, SETTING_LEN);
+	memset(w->dummy_hash + SETTING_LEN, '.', BCRYPT_HASH_LEN - SETTING_LEN);
+	w->dummy_hash[BCRYPT_HASH_LEN] = '\0';
+	return true;
 }
 
 static bool finish_users(struct loader *ld, int max_cost)

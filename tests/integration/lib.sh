@@ -54,7 +54,7 @@ reload_fake() {
 write_config() {
 	cat >"$T/doks.conf" <<CONF
 api = { url = "$FAKE_URL"; timeout = ${API_TIMEOUT:-5}; max_requests_per_minute = ${API_RPM:-0}; retries = ${API_RETRIES:-0}; ${API_EXTRA:-} };
-poll = { interval = ${POLL_INTERVAL:-1}; credentials_interval = ${CRED_INTERVAL:-3600}; credentials_expiry_seconds = 300; };
+poll = { interval = ${POLL_INTERVAL:-1}; credentials_interval = ${CRED_INTERVAL:-3600}; credentials_expiry_seconds = 300; options_interval = ${OPTIONS_INTERVAL:-0}; };
 $1
 CONF
 }
@@ -96,7 +96,7 @@ stop_all() {
 # buckets, process figures.
 mask_volatile() {
 	sed -E \
-		-e 's/^((doks_exporter_[a-z_]*_timestamp_seconds|doks_exporter_poll_duration_seconds|doks_api_request_duration_seconds_(bucket|sum)|process_[a-z_]*)(\{[^}]*\})?) .*/\1 X/' \
+		-e 's/^((doks_exporter_[a-z_]*_timestamp_seconds|doks_cluster_(upgrade_pending_since|available_upgrade_first_seen|next_maintenance_window)_timestamp_seconds|doks_exporter_poll_duration_seconds|doks_api_request_duration_seconds_(bucket|sum)|process_[a-z_]*)(\{[^}]*\})?) .*/\1 X/' \
 		-e 's/^(doks_exporter_build_info\{version="[^"]*",revision=")[^"]*"/\1X"/'
 }
 

@@ -244,7 +244,7 @@ t_500_keeps_last_values() {
 	start_exporter || return 1
 	wait_cycles 1 || return 1
 	SCRAPE=$(scrape)
-	local info="doks_cluster_available_upgrade_info{cluster_id=\"$CLUSTER_PATCH\",cluster_name=\"staging-api\",version_slug=\"1.29.2-do.0\",kubernetes_version=\"1.29.2\"}"
+	local info="doks_cluster_available_upgrade_info{cluster_id=\"$CLUSTER_PATCH\",cluster_name=\"staging-api\",version_slug=\"1.29.2-do.0\",kubernetes_version=\"1.29.2\",kind=\"patch\"}"
 	[ "$(metric_value "$info")" = 1 ] || fail "no upgrade info before the fault" || return 1
 	scenario_with_faults "$T/s.json" "[{\"route\": \"upgrades\", \"cluster_id\": \"$CLUSTER_PATCH\", \"status\": 500}, {\"route\": \"clusters\", \"status\": 503}]"
 	reload_fake "$T/s.json" || return 1

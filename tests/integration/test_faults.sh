@@ -28,7 +28,7 @@ fault_matrix_case() {
 			fail "[$name] poll_success not 0" || return 1
 	}
 	# the last good values stay
-	[ "$(metric_value "doks_cluster_available_upgrade_info{cluster_id=\"$CLUSTER_PATCH\",cluster_name=\"staging-api\",version_slug=\"1.29.2-do.0\",kubernetes_version=\"1.29.2\"}")" = 1 ] ||
+	[ "$(metric_value "doks_cluster_available_upgrade_info{cluster_id=\"$CLUSTER_PATCH\",cluster_name=\"staging-api\",version_slug=\"1.29.2-do.0\",kubernetes_version=\"1.29.2\",kind=\"patch\"}")" = 1 ] ||
 		fail "[$name] last good values lost" || return 1
 	printf '%s\n' "$SCRAPE" >"$T/scrape.prom"
 	"$PROMTOOL" check metrics <"$T/scrape.prom" >"$T/lint" 2>&1 || fail "[$name] promtool: $(cat "$T/lint")" || return 1

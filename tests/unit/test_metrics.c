@@ -121,6 +121,7 @@ struct fixture {
 	struct cluster_record rec[3];
 	struct upgrade_version versions[2];
 	struct apistats api;
+	struct account_view account;
 	struct exporter_view view;
 };
 
@@ -137,11 +138,20 @@ static struct fixture *make_fixture(void)
 				       .surge_upgrade = false, .ha = true, .node_pools = 2,
 				       .nodes = 5 };
 	a->have_cluster = true;
-	f->versions[0] = (struct upgrade_version){ (char *)"1.30.2-do.0", (char *)"1.30.2" };
-	f->versions[1] = (struct upgrade_version){ (char *)"1.31.1-do.0", (char *)"1.31.1" };
-	a->upgrades = (struct upgrades){ f->versions, 2 };
+	f->versions[0] = (struct upgrade_version){ .slug = (char *)"1.30.2-do.0",
+						   .kubernetes_version = (char *)"1.30.2",
+						   .kind = UPGRADE_KIND_PATCH,
+						   .first_seen = 1690000100 };
+	f->versions[1] = (struct upgrade_version){ .slug = (char *)"1.31.1-do.0",
+						   .kubernetes_version = (char *)"1.31.1",
+						   .kind = UPGRADE_KIND_MINOR,
+						   .first_seen = 1690000200 };
+	a->upgrades = (struct upgrades){ .versions = f->versions, .count = 2,
+					 .pending_since = 1690000100 };
 	a->have_upgrades = true;
-	a->credentials = (struct credentials){ CREDENTIALS_TOKEN, true, 1573300228.889080 };
+	a->credentials = (struct credentials){ .kind = CREDENTIALS_TOKEN, .has_expiry = true,
+					       .expires_at = 1573300228.889080,
+					       .has_ca_expiry = true, .ca_expires_at = 2111190374 };
 	a->have_credentials = true;
 	a->poll[POLL_CLUSTER] = (struct poll_status){ true, true, 1700000000 };
 	a->poll[POLL_UPGRADES] = (struct poll_status){ true, true, 1700000001 };
@@ -155,7 +165,9 @@ static struct fixture *make_fixture(void)
 				       .node_pools = 1, .nodes = 0 };
 	b->have_cluster = true;
 	b->have_upgrades = true; /* count 0: up to date */
-	b->credentials = (struct credentials){ CREDENTIALS_CERTIFICATE, false, 0 };
+	b->credentials = (struct credentials){ .kind = CREDENTIALS_CERTIFICATE,
+					       .has_client_expiry = true,
+					       .client_expires_at = 1798422374 };
 	b->have_credentials = true;
 	b->poll[POLL_CLUSTER] = (struct poll_status){ true, true, 1700000002 };
 	b->poll[POLL_UPGRADES] = (struct poll_status){ true, false, 0 };
@@ -186,16 +198,20 @@ static struct fixture *make_fixture(void)
 	s->rate_limit_remaining = 4816;
 	s->rate_limit_reset = 1444931833;
 
-	f->view = (struct exporter_view){
+	f->account = (struct account_view){
 		.clusters = f->rec,
 		.count = 3,
-		.credentials_enabled = true,
 		.discovery_enabled = true,
 		.discovery_attempted = true,
 		.discovery_success = true,
 		.last_discovery_success = 1700000003,
-		.poll_duration = 0.25,
 		.api = &f->api,
+	};
+	f->view = (struct exporter_view){
+		.accounts = &f->account,
+		.account_count = 1,
+		.credentials_enabled = true,
+		.poll_duration = 0.25,
 		.version = "0.1.0",
 		.revision = "abc1234",
 	};
@@ -271,9 +287,18 @@ static void test_upgrade_families(void **state)
 	assert_line(t, "doks_cluster_available_upgrades{" A "} 2");
 	assert_line(t, "doks_cluster_available_upgrades{" B "} 0");
 	assert_line(t, "doks_cluster_available_upgrade_info{" A
-		       ",version_slug=\"1.30.2-do.0\",kubernetes_version=\"1.30.2\"} 1");
+		       ",version_slug=\"1.30.2-do.0\",kubernetes_version=\"1.30.2\",kind=\"patch\"} 1");
 	assert_line(t, "doks_cluster_available_upgrade_info{" A
-		       ",version_slug=\"1.31.1-do.0\",kubernetes_version=\"1.31.1\"} 1");
+		       ",version_slug=\"1.31.1-do.0\",kubernetes_version=\"1.31.1\",kind=\"minor\"} 1");
+	assert_line(t, "doks_cluster_patch_upgrade_available{" A "} 1");
+	assert_line(t, "doks_cluster_minor_upgrade_available{" A "} 1");
+	assert_line(t, "doks_cluster_patch_upgrade_available{" B "} 0");
+	assert_line(t, "doks_cluster_minor_upgrade_available{" B "} 0");
+	assert_line(t, "doks_cluster_upgrade_pending_since_timestamp_seconds{" A "} 1690000100");
+	/* up to date: no pending-since series */
+	assert_int_equal(count_prefix(t, "doks_cluster_upgrade_pending_since_timestamp_seconds{" B), 0);
+	assert_line(t, "doks_cluster_available_upgrade_first_seen_timestamp_seconds{" A
+		       ",version_slug=\"1.31.1-do.0\"} 1690000200");
 	assert_int_equal(count_prefix(t, "doks_cluster_available_upgrade_info{"), 2);
 	/* no upgrade data for the unfetched cluster: no series at all */
 	assert_int_equal(count_prefix(t, "doks_cluster_upgrade_available{" C), 0);
@@ -330,14 +355,14 @@ static void test_poll_families(void **state)
 	assert_line(t, "doks_exporter_build_info{version=\"0.1.0\",revision=\"abc1234\"} 1");
 	free(t);
 
-	f->view.discovery_success = false;
-	f->view.last_discovery_success = 0;
+	f->account.discovery_success = false;
+	f->account.last_discovery_success = 0;
 	t = render(&f->view);
 	assert_line(t, "doks_exporter_discovery_success 0");
 	assert_null(strstr(t, "doks_exporter_last_discovery_success_timestamp_seconds"));
 	free(t);
 
-	f->view.discovery_enabled = false;
+	f->account.discovery_enabled = false;
 	t = render(&f->view);
 	assert_null(strstr(t, "doks_exporter_discovery_success"));
 	free(t);
@@ -455,19 +480,33 @@ static void test_every_family_once(void **state)
 		"doks_cluster_ha_enabled",
 		"doks_cluster_node_pools",
 		"doks_cluster_nodes",
+		"doks_cluster_maintenance_window_info",
+		"doks_cluster_next_maintenance_window_timestamp_seconds",
 		"doks_cluster_upgrade_available",
+		"doks_cluster_patch_upgrade_available",
+		"doks_cluster_minor_upgrade_available",
 		"doks_cluster_available_upgrades",
 		"doks_cluster_available_upgrade_info",
+		"doks_cluster_upgrade_pending_since_timestamp_seconds",
+		"doks_cluster_available_upgrade_first_seen_timestamp_seconds",
 		"doks_cluster_credentials_expiry_timestamp_seconds",
+		"doks_cluster_ca_certificate_expiry_timestamp_seconds",
+		"doks_cluster_client_certificate_expiry_timestamp_seconds",
+		"doks_cluster_credentials_info",
 		"doks_exporter_poll_success",
 		"doks_exporter_last_poll_success_timestamp_seconds",
 		"doks_exporter_discovery_success",
 		"doks_exporter_last_discovery_success_timestamp_seconds",
 		"doks_exporter_clusters",
 		"doks_exporter_poll_duration_seconds",
+		"doks_exporter_effective_poll_interval_seconds",
+		"doks_exporter_config_last_reload_successful",
+		"doks_exporter_config_last_reload_success_timestamp_seconds",
 		"doks_exporter_build_info",
 		"doks_api_requests_total",
 		"doks_api_request_errors_total",
+		"doks_api_retries_total",
+		"doks_api_throttled_until_timestamp_seconds",
 		"doks_api_request_duration_seconds",
 		"doks_api_rate_limit_limit",
 		"doks_api_rate_limit_remaining",
@@ -489,12 +528,85 @@ static void test_every_family_once(void **state)
 	free(f);
 }
 
+/* Versions the API offers, accounts, certificates and maintenance windows. */
+static void test_issue_four_families(void **state)
+{
+	(void)state;
+	struct fixture *f = make_fixture();
+	struct upgrade_version offered[] = {
+		{ .slug = (char *)"1.29.9-do.1", .kubernetes_version = (char *)"1.29.9" },
+		{ .slug = (char *)"1.31.1-do.0", .kubernetes_version = (char *)"1.31.1" },
+		{ .slug = (char *)"1.32.0-do.0", .kubernetes_version = (char *)"1.32.0" },
+	};
+	struct upgrades options = { .versions = offered, .count = 3 };
+	f->view.options_enabled = true;
+	f->view.options_attempted = true;
+	f->view.options_success = true;
+	f->view.last_options_success = 1700000009;
+	f->view.options = &options;
+	/* a's 1.30.1 is no longer offered and two minors behind 1.32 */
+	f->view.now = 1795564800; /* Wednesday 2026-11-25 00:00 UTC */
+	assert_true(maintenance_parse("Friday", "02:00", NULL, &f->rec[0].cluster.maintenance));
+	f->rec[0].cluster.have_maintenance = true;
+	char *t = render(&f->view);
+	assert_line(t, "doks_kubernetes_version_available{version_slug=\"1.32.0-do.0\",kubernetes_version=\"1.32.0\"} 1");
+	assert_int_equal(count_prefix(t, "doks_kubernetes_version_available{"), 3);
+	assert_line(t, "doks_cluster_version_supported{" A "} 0");
+	assert_line(t, "doks_cluster_version_supported{" B "} 1");
+	assert_line(t, "doks_cluster_minor_versions_behind{" A "} 2");
+	assert_line(t, "doks_cluster_minor_versions_behind{" B "} 3");
+	assert_line(t, "doks_exporter_options_success 1");
+	assert_line(t, "doks_exporter_last_options_success_timestamp_seconds 1700000009");
+	assert_line(t, "doks_cluster_maintenance_window_info{" A ",day=\"friday\",start_time=\"02:00\"} 1");
+	/* Friday 2026-11-27 02:00 UTC */
+	assert_line(t, "doks_cluster_next_maintenance_window_timestamp_seconds{" A "} 1795744800");
+	assert_int_equal(count_prefix(t, "doks_cluster_maintenance_window_info{"), 1);
+	assert_line(t, "doks_cluster_ca_certificate_expiry_timestamp_seconds{" A "} 2111190374");
+	assert_line(t, "doks_cluster_client_certificate_expiry_timestamp_seconds{" B "} 1798422374");
+	assert_line(t, "doks_cluster_credentials_info{" A ",auth=\"token\"} 1");
+	assert_line(t, "doks_cluster_credentials_info{" B ",auth=\"certificate\"} 1");
+	/* without an account list, no account label anywhere */
+	assert_null(strstr(t, "account="));
+	free(t);
+
+	/* named accounts: the label leads every cluster and API series */
+	f->account.name = "prod";
+	t = render(&f->view);
+	assert_line(t, "doks_cluster_info{account=\"prod\",cluster_id=\"aaa-1\",cluster_name=\"prod \\\"eu\\\"\",region_slug=\"fra1\",version_slug=\"1.30.1-do.0\"} 1");
+	assert_line(t, "doks_api_requests_total{account=\"prod\",endpoint=\"clusters\",code=\"200\"} 3");
+	assert_line(t, "doks_exporter_clusters{account=\"prod\"} 3");
+	assert_line(t, "doks_exporter_discovery_success{account=\"prod\"} 1");
+	free(t);
+	free(f);
+}
+
+static void test_supported_and_behind(void **state)
+{
+	(void)state;
+	struct upgrade_version offered[] = {
+		{ .slug = (char *)"1.30.5-do.0", .kubernetes_version = (char *)"1.30.5" },
+		{ .slug = (char *)"1.31.2-do.1", .kubernetes_version = (char *)"1.31.2" },
+		{ .slug = (char *)"bogus", .kubernetes_version = (char *)"x" },
+	};
+	struct upgrades o = { .versions = offered, .count = 3 };
+	assert_true(metrics_version_supported(&o, "1.31.2-do.1"));
+	assert_false(metrics_version_supported(&o, "1.31.2-do.0"));
+	assert_int_equal(metrics_minor_versions_behind(&o, "1.31.2-do.1"), 0);
+	assert_int_equal(metrics_minor_versions_behind(&o, "1.29.0-do.0"), 2);
+	assert_int_equal(metrics_minor_versions_behind(&o, "1.32.0-do.0"), 0); /* ahead */
+	assert_int_equal(metrics_minor_versions_behind(&o, "2.0.0"), -1);        /* another major */
+	assert_int_equal(metrics_minor_versions_behind(&o, "garbage"), -1);
+	struct upgrades none = { 0 };
+	assert_int_equal(metrics_minor_versions_behind(&none, "1.31.2-do.1"), -1);
+}
+
 static void test_empty_view(void **state)
 {
 	(void)state;
 	struct apistats api;
 	memset(&api, 0, sizeof api);
-	struct exporter_view v = { .api = &api, .version = "v", .revision = "r" };
+	struct account_view a = { .api = &api };
+	struct exporter_view v = { .accounts = &a, .account_count = 1, .version = "v", .revision = "r" };
 	char *t = render(&v);
 	assert_line(t, "doks_exporter_clusters 0");
 	assert_line(t, "# TYPE doks_cluster_info gauge");
@@ -560,6 +672,8 @@ int main(void)
 		cmocka_unit_test(test_histogram_cumulative),
 		cmocka_unit_test(test_every_family_once),
 		cmocka_unit_test(test_empty_view),
+		cmocka_unit_test(test_issue_four_families),
+		cmocka_unit_test(test_supported_and_behind),
 		cmocka_unit_test(test_process_render),
 		cmocka_unit_test(test_process_read),
 	};

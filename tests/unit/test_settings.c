@@ -17,6 +17,27 @@
 
 /* ---- helpers ----------------------------------------------------------- */
 
+/* The one account of a file without an accounts list. */
+static const char *settings_account_token_0(const struct settings *s)
+{
+	return settings_account_token(s, 0);
+}
+
+static bool settings_account_discover_0(const struct settings *s)
+{
+	return settings_account_discover(s, 0);
+}
+
+static size_t settings_account_id_count_0(const struct settings *s)
+{
+	return settings_account_id_count(s, 0);
+}
+
+static const char *settings_account_id_0(const struct settings *s, size_t i)
+{
+	return settings_account_id(s, 0, i);
+}
+
 /* Writes content to a new file under /tmp; path gets its name. */
 static void write_temp(const char *content, char *path, size_t size)
 {
@@ -176,13 +197,13 @@ static void test_full_file(void **state)
 	const struct settings *s = r.s;
 	assert_string_equal(settings_config_path(s), r.path);
 	assert_string_equal(settings_api_url(s), "https://api.example.com");
-	assert_string_equal(settings_token(s), "dop_v1_unit");
+	assert_string_equal(settings_account_token_0(s), "dop_v1_unit");
 	assert_true(settings_api_timeout(s) == 2.5);
 	assert_int_equal(settings_max_response_bytes(s), 65536);
-	assert_false(settings_discover(s));
-	assert_int_equal(settings_cluster_id_count(s), 2);
-	assert_string_equal(settings_cluster_id(s, 0), "abc-1");
-	assert_string_equal(settings_cluster_id(s, 1), "def-2");
+	assert_false(settings_account_discover_0(s));
+	assert_int_equal(settings_account_id_count_0(s), 2);
+	assert_string_equal(settings_account_id_0(s, 0), "abc-1");
+	assert_string_equal(settings_account_id_0(s, 1), "def-2");
 	assert_int_equal(settings_poll_interval(s), 120);
 	assert_int_equal(settings_credentials_interval(s), 0);
 	assert_int_equal(settings_credentials_expiry_seconds(s), 900);
@@ -203,8 +224,8 @@ static void test_empty_file_gives_defaults(void **state)
 	assert_string_equal(settings_api_url(s), "https://api.digitalocean.com");
 	assert_true(settings_api_timeout(s) == 10);
 	assert_int_equal(settings_max_response_bytes(s), 8 * 1024 * 1024);
-	assert_true(settings_discover(s));
-	assert_int_equal(settings_cluster_id_count(s), 0);
+	assert_true(settings_account_discover_0(s));
+	assert_int_equal(settings_account_id_count_0(s), 0);
 	assert_int_equal(settings_poll_interval(s), 300);
 	assert_int_equal(settings_credentials_interval(s), 3600);
 	assert_int_equal(settings_credentials_expiry_seconds(s), 600);
@@ -391,20 +412,20 @@ static void test_token_from_env(void **state)
 	setenv("DIGITALOCEAN_ACCESS_TOKEN", "dop_v1_second", 1);
 	load("", &r);
 	assert_int_equal(r.rc, ERR_OK);
-	assert_string_equal(settings_token(r.s), "dop_v1_first");
+	assert_string_equal(settings_account_token_0(r.s), "dop_v1_first");
 	done(&r);
 
 	unsetenv("DIGITALOCEAN_TOKEN");
 	load("", &r);
 	assert_int_equal(r.rc, ERR_OK);
-	assert_string_equal(settings_token(r.s), "dop_v1_second");
+	assert_string_equal(settings_account_token_0(r.s), "dop_v1_second");
 	done(&r);
 
 	/* an empty variable counts as unset */
 	setenv("DIGITALOCEAN_TOKEN", "", 1);
 	load("", &r);
 	assert_int_equal(r.rc, ERR_OK);
-	assert_string_equal(settings_token(r.s), "dop_v1_second");
+	assert_string_equal(settings_account_token_0(r.s), "dop_v1_second");
 	done(&r);
 }
 
@@ -441,7 +462,7 @@ static void test_token_file(void **state)
 	load(content, &r);
 	if (r.rc != ERR_OK)
 		fail_msg("rejected: %s", r.log);
-	assert_string_equal(settings_token(r.s), "dop_v1_fromfile");
+	assert_string_equal(settings_account_token_0(r.s), "dop_v1_fromfile");
 	assert_null(strstr(r.log, "dop_v1_fromfile"));
 	done(&r);
 	unlink(tok);
@@ -450,7 +471,7 @@ static void test_token_file(void **state)
 	snprintf(content, sizeof content, "api = { token_file = \"%s\"; };\n", tok);
 	load(content, &r);
 	assert_int_equal(r.rc, ERR_OK);
-	assert_string_equal(settings_token(r.s), "dop_v1_crlf");
+	assert_string_equal(settings_account_token_0(r.s), "dop_v1_crlf");
 	done(&r);
 	unlink(tok);
 
@@ -474,23 +495,23 @@ static void test_discover_defaults(void **state)
 	struct result r;
 	load("clusters = { };\n", &r);
 	assert_int_equal(r.rc, ERR_OK);
-	assert_true(settings_discover(r.s));
+	assert_true(settings_account_discover_0(r.s));
 	done(&r);
 
 	load("clusters = { ids = [ \"bd5f5959-5e1e-4205-a714-a914373942af\" ]; };\n", &r);
 	assert_int_equal(r.rc, ERR_OK);
-	assert_false(settings_discover(r.s));
-	assert_int_equal(settings_cluster_id_count(r.s), 1);
-	assert_string_equal(settings_cluster_id(r.s, 0), "bd5f5959-5e1e-4205-a714-a914373942af");
+	assert_false(settings_account_discover_0(r.s));
+	assert_int_equal(settings_account_id_count_0(r.s), 1);
+	assert_string_equal(settings_account_id_0(r.s, 0), "bd5f5959-5e1e-4205-a714-a914373942af");
 	done(&r);
 
 	load("clusters = { discover = true; ids = ( \"a\", \"b\", \"a\", \"b\", \"c\" ); };\n", &r);
 	assert_int_equal(r.rc, ERR_OK);
-	assert_true(settings_discover(r.s));
-	assert_int_equal(settings_cluster_id_count(r.s), 3);
-	assert_string_equal(settings_cluster_id(r.s, 0), "a");
-	assert_string_equal(settings_cluster_id(r.s, 1), "b");
-	assert_string_equal(settings_cluster_id(r.s, 2), "c");
+	assert_true(settings_account_discover_0(r.s));
+	assert_int_equal(settings_account_id_count_0(r.s), 3);
+	assert_string_equal(settings_account_id_0(r.s, 0), "a");
+	assert_string_equal(settings_account_id_0(r.s, 1), "b");
+	assert_string_equal(settings_account_id_0(r.s, 2), "c");
 	done(&r);
 
 	/* nothing to watch */

@@ -1,0 +1,40 @@
+/* state.h - what must survive a restart: since when each cluster has had
+ * an upgrade available, and when each offered version was first seen.
+ *
+ * Kept in a small JSON file written atomically (write, fsync, rename). A
+ * missing, unreadable or corrupt file is logged and replaced, never fatal.
+ * Used by the poller thread only.
+ */
+#ifndef DOKS_STATE_H
+#define DOKS_STATE_H
+
+#include <stdbool.h>
+
+#include "err.h"
+#include "model.h"
+
+struct state;
+
+/* An empty state; NULL on out of memory. */
+struct state *state_new(void);
+void state_free(struct state *s);
+
+/* Reads path into a new state. Anything wrong with the file is logged
+ * and gives an empty state: only ERR_NOMEM fails. *out is owned. */
+enum err state_load(const char *path, struct state **out);
+
+/* Writes the state to path atomically, when it changed since the last
+ * save. Logs and returns ERR_IO on failure. */
+enum err state_save(struct state *s, const char *path);
+
+/* Records a cluster's offered upgrades as of now, and fills in
+ * u->pending_since and each version's first_seen from what was known:
+ * an upgrade seen before keeps its first time. A cluster with none
+ * forgets its entry (it upgraded, or nothing is offered). The key is
+ * "account/cluster_id". */
+void state_observe(struct state *s, const char *key, struct upgrades *u, double now);
+
+/* Drops every entry whose key keep() rejects (clusters gone). */
+void state_retain(struct state *s, bool (*keep)(const char *key, void *ctx), void *ctx);
+
+#endif

@@ -1,0 +1,284 @@
+# The web configuration file (--web.config.file): TLS, client
+# certificates, basic authentication, and its errors. Sourced by run.sh;
+# each t_web_* function is one test. Certificates are made with openssl
+# at run time, in $T/pki.
+
+# alice's password is alice-pw (tests/fixtures/web/users.yml; cost 04)
+WEB_ALICE_HASH='$2b$04$1zBdUplhkXVEqsTSAZvy3.fbKoh7lQqF/YuzzUOTn1zJ9QRfQv9W2'
+
+# web_pki: a CA, a server certificate for 127.0.0.1 and localhost, a
+# client certificate signed by the CA, and a self-signed client one.
+web_pki() {
+	PKI="$T/pki"
+	mkdir -p "$PKI"
+	local ec=(-newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes)
+	{
+		openssl req -x509 "${ec[@]}" -keyout "$PKI/ca.key" -out "$PKI/ca.crt" -days 2 \
+			-subj "/CN=doks_exporter test CA" &&
+		openssl req "${ec[@]}" -keyout "$PKI/server.key" -out "$PKI/server.csr" -subj "/CN=localhost" &&
+		printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n' >"$PKI/server.ext" &&
+		openssl x509 -req -in "$PKI/server.csr" -CA "$PKI/ca.crt" -CAkey "$PKI/ca.key" -CAcreateserial \
+			-out "$PKI/server.crt" -days 2 -extfile "$PKI/server.ext" &&
+		openssl req "${ec[@]}" -keyout "$PKI/client.key" -out "$PKI/client.csr" -subj "/CN=prometheus" &&
+		printf 'extendedKeyUsage=clientAuth\n' >"$PKI/client.ext" &&
+		openssl x509 -req -in "$PKI/client.csr" -CA "$PKI/ca.crt" -CAkey "$PKI/ca.key" -CAcreateserial \
+			-out "$PKI/client.crt" -days 2 -extfile "$PKI/client.ext" &&
+		openssl req -x509 "${ec[@]}" -keyout "$PKI/intruder.key" -out "$PKI/intruder.crt" -days 2 \
+			-subj "/CN=prometheus" -addext extendedKeyUsage=clientAuth
+	} >"$T/openssl.log" 2>&1 || fail "openssl: $(tail -3 "$T/openssl.log")"
+}
+
+# write_web TEXT: the web configuration in $T/pki/web.yml, next to the
+# certificates, so that relative paths name them.
+write_web() {
+	printf '%s' "$1" >"$PKI/web.yml"
+}
+
+# start_exporter_https [FLAGS...]: start_exporter with the web
+# configuration; EXP_URL becomes https://.
+start_exporter_https() {
+	start_exporter --web.config.file="$PKI/web.yml" "$@" || return 1
+	EXP_URL="https://${EXP_URL#http://}"
+}
+
+# wcurl [CURL ARGS...]: curl trusting the test CA; prints the status code
+# ("000" when no HTTP answer came back).
+wcurl() {
+	curl -s -o /dev/null -w '%{http_code}' --max-time 5 --cacert "$PKI/ca.crt" "$@"
+}
+
+# expect_refused WHAT CODE: a refused client gets no HTTP answer at all
+# (the handshake failed) or a 403.
+expect_refused() {
+	[ "$2" = 000 ] || [ "$2" = 403 ] || fail "$1: got $2, want a failed handshake or 403"
+}
+
+web_tls_block='tls_server_config:
+  cert_file: server.crt
+  key_file: server.key
+'
+
+t_web_https_scrape() {
+	web_pki || return 1
+	start_fake "$SCENARIOS/basic.json" || return 1
+	write_config ""
+	write_web "$web_tls_block"
+	start_exporter_https || return 1
+	grep -q 'msg=listening .*tls=true basic_auth=false' "$EXP_LOG" || fail "no tls=true in: $(grep listening "$EXP_LOG")" || return 1
+	wait_cycles 1 || return 1
+	curl -fsS --max-time 5 --cacert "$PKI/ca.crt" "$EXP_URL/metrics" >"$T/scrape.prom" ||
+		fail "HTTPS scrape failed" || return 1
+	grep -q "^doks_cluster_info{cluster_id=\"$CLUSTER_PATCH\"" "$T/scrape.prom" || fail "no cluster in the HTTPS scrape" || return 1
+	local lint
+	lint=$("$PROMTOOL" check metrics <"$T/scrape.prom" 2>&1) || fail "promtool: $lint" || return 1
+	[ -z "$lint" ] || fail "promtool lint: $lint" || return 1
+	# the name in the certificate, too
+	local port=${EXP_URL##*:}
+	[ "$(wcurl "https://localhost:$port/-/healthy")" = 200 ] || fail "https://localhost" || return 1
+	[ "$(wcurl "$EXP_URL/")" = 200 ] || fail "landing page over HTTPS" || return 1
+	# plain HTTP to the TLS port gets no answer
+	local plain
+	plain=$(curl -s --max-time 5 -o "$T/plain" -w '%{http_code}' "http://127.0.0.1:$port/metrics")
+	[ "$plain" = 000 ] || fail "plain HTTP to the TLS port answered $plain" || return 1
+	if grep -q doks_cluster_info "$T/plain" 2>/dev/null; then fail "metrics sent in clear text"; return 1; fi
+	# an untrusted server certificate is refused by the client, as it should
+	[ "$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 "$EXP_URL/metrics")" = 000 ] || fail "curl trusted a test CA" || return 1
+	# the key never reaches the log
+	if grep -q 'PRIVATE KEY' "$EXP_LOG"; then fail "the key was logged"; return 1; fi
+	return 0
+}
+
+# One path: 401 with the challenge without a login, with a wrong password
+# and for an unknown user; WANT with the right one.
+check_auth_path() {
+	local url=$1 want=$2 code
+	curl -s -D "$T/h" -o /dev/null --max-time 5 --cacert "$PKI/ca.crt" "$url" >/dev/null
+	grep -q '^HTTP/1.1 401' "$T/h" || fail "$url without a login: $(head -1 "$T/h")" || return 1
+	grep -qi '^WWW-Authenticate: Basic realm="doks_exporter"' "$T/h" || fail "$url: no WWW-Authenticate" || return 1
+	[ "$(wcurl -u alice:wrong-pw "$url")" = 401 ] || fail "$url: wrong password not 401" || return 1
+	[ "$(wcurl -u mallory:alice-pw "$url")" = 401 ] || fail "$url: unknown user not 401" || return 1
+	[ "$(wcurl -H 'Authorization: Bearer alice-pw' "$url")" = 401 ] || fail "$url: Bearer not 401" || return 1
+	code=$(wcurl -u alice:alice-pw "$url")
+	[ "$code" = "$want" ] || fail "$url with the right login: $code, want $want"
+}
+
+t_web_basic_auth() {
+	web_pki || return 1
+	start_fake "$SCENARIOS/basic.json" || return 1
+	write_config ""
+	write_web "$web_tls_block
+basic_auth_users:
+  alice: $WEB_ALICE_HASH
+"
+	start_exporter_https --log.level=debug || return 1
+	wait_cycles 1 || return 1
+	check_auth_path "$EXP_URL/metrics" 200 || return 1
+	check_auth_path "$EXP_URL/-/healthy" 200 || return 1
+	check_auth_path "$EXP_URL/" 200 || return 1
+	check_auth_path "$EXP_URL/-/ready" 200 || return 1
+	check_auth_path "$EXP_URL/nope" 404 || return 1
+	# authentication comes before the method check
+	[ "$(wcurl -X POST "$EXP_URL/metrics")" = 401 ] || fail "POST without a login not 401" || return 1
+	[ "$(wcurl -u alice:alice-pw -X POST "$EXP_URL/metrics")" = 405 ] || fail "POST with a login not 405" || return 1
+	curl -fsS --max-time 5 --cacert "$PKI/ca.crt" -u alice:alice-pw "$EXP_URL/metrics" >"$T/scrape.prom" || return 1
+	"$PROMTOOL" check metrics <"$T/scrape.prom" >"$T/lint" 2>&1 || fail "promtool: $(cat "$T/lint")" || return 1
+	# failures are logged at debug level with the user, never the password
+	grep -q 'level=debug msg="authentication failed" .*user=alice' "$EXP_LOG" || fail "no debug line for a failed login" || return 1
+	grep -q 'level=debug msg="authentication failed" .*user=mallory' "$EXP_LOG" || fail "no debug line for an unknown user" || return 1
+	if grep -q 'alice-pw\|wrong-pw' "$EXP_LOG"; then fail "a password reached the log"; return 1; fi
+	if grep 'authentication failed' "$EXP_LOG" | grep -qv 'level=debug'; then fail "failed login above debug"; return 1; fi
+	return 0
+}
+
+# Basic authentication works without TLS too, as with exporter-toolkit.
+t_web_basic_auth_plain_http() {
+	web_pki || return 1
+	start_fake "$SCENARIOS/basic.json" || return 1
+	write_config ""
+	write_web "basic_auth_users:
+  alice: $WEB_ALICE_HASH
+"
+	start_exporter --web.config.file="$PKI/web.yml" || return 1
+	wait_cycles 1 || return 1
+	[ "$(curl -s -o /dev/null -w '%{http_code}' "$EXP_URL/metrics")" = 401 ] || fail "no login not 401" || return 1
+	[ "$(curl -s -o /dev/null -w '%{http_code}' -u alice:alice-pw "$EXP_URL/metrics")" = 200 ] || fail "login not 200"
+}
+
+t_web_require_and_verify_client_cert() {
+	web_pki || return 1
+	start_fake "$SCENARIOS/basic.json" || return 1
+	write_config ""
+	write_web "$web_tls_block  client_auth_type: RequireAndVerifyClientCert
+  client_ca_file: ca.crt
+"
+	start_exporter_https || return 1
+	wait_cycles 1 || return 1
+	expect_refused "no client certificate" "$(wcurl "$EXP_URL/metrics")" || return 1
+	[ "$(wcurl --cert "$PKI/client.crt" --key "$PKI/client.key" "$EXP_URL/metrics")" = 200 ] ||
+		fail "a client certificate signed by the CA was refused" || return 1
+	expect_refused "self-signed client certificate" \
+		"$(wcurl --cert "$PKI/intruder.crt" --key "$PKI/intruder.key" "$EXP_URL/metrics")" || return 1
+	# the same over TLS 1.2, where the certificate comes in the handshake proper
+	[ "$(wcurl --tls-max 1.2 --cert "$PKI/client.crt" --key "$PKI/client.key" "$EXP_URL/-/healthy")" = 200 ] ||
+		fail "TLS 1.2 with a good client certificate" || return 1
+	expect_refused "TLS 1.2, self-signed" \
+		"$(wcurl --tls-max 1.2 --cert "$PKI/intruder.crt" --key "$PKI/intruder.key" "$EXP_URL/-/healthy")" || return 1
+	expect_refused "TLS 1.2, no certificate" "$(wcurl --tls-max 1.2 "$EXP_URL/-/healthy")"
+}
+
+t_web_verify_client_cert_if_given() {
+	web_pki || return 1
+	start_fake "$SCENARIOS/basic.json" || return 1
+	write_config ""
+	write_web "$web_tls_block  client_auth_type: VerifyClientCertIfGiven
+  client_ca_file: ca.crt
+"
+	start_exporter_https || return 1
+	[ "$(wcurl "$EXP_URL/-/healthy")" = 200 ] || fail "no client certificate was refused" || return 1
+	[ "$(wcurl --cert "$PKI/client.crt" --key "$PKI/client.key" "$EXP_URL/-/healthy")" = 200 ] ||
+		fail "a client certificate signed by the CA was refused" || return 1
+	expect_refused "self-signed client certificate" \
+		"$(wcurl --cert "$PKI/intruder.crt" --key "$PKI/intruder.key" "$EXP_URL/-/healthy")"
+}
+
+# RequireAnyClientCert: a certificate, any certificate; no CA needed.
+t_web_require_any_client_cert() {
+	web_pki || return 1
+	start_fake "$SCENARIOS/basic.json" || return 1
+	write_config ""
+	write_web "$web_tls_block  client_auth_type: RequireAnyClientCert
+"
+	start_exporter_https || return 1
+	expect_refused "no client certificate" "$(wcurl "$EXP_URL/-/healthy")" || return 1
+	[ "$(wcurl --cert "$PKI/intruder.crt" --key "$PKI/intruder.key" "$EXP_URL/-/healthy")" = 200 ] ||
+		fail "a self-signed client certificate was refused"
+}
+
+t_web_tls_versions() {
+	web_pki || return 1
+	start_fake "$SCENARIOS/basic.json" || return 1
+	write_config ""
+	write_web "$web_tls_block  min_version: TLS13
+"
+	start_exporter_https || return 1
+	[ "$(wcurl --tls-max 1.2 "$EXP_URL/-/healthy")" = 000 ] || fail "TLS 1.2 accepted with min_version TLS13" || return 1
+	[ "$(wcurl --tlsv1.3 "$EXP_URL/-/healthy")" = 200 ] || fail "TLS 1.3 refused" || return 1
+	stop_all
+	# the default: TLS 1.2 and 1.3
+	write_web "$web_tls_block"
+	start_exporter_https || return 1
+	[ "$(wcurl --tls-max 1.1 "$EXP_URL/-/healthy")" = 000 ] || fail "TLS 1.1 accepted by default" || return 1
+	[ "$(wcurl --tls-max 1.2 "$EXP_URL/-/healthy")" = 200 ] || fail "TLS 1.2 refused by default" || return 1
+	stop_all
+	write_web "$web_tls_block  max_version: TLS12
+"
+	start_exporter_https || return 1
+	[ "$(wcurl --tlsv1.3 "$EXP_URL/-/healthy")" = 000 ] || fail "TLS 1.3 accepted with max_version TLS12"
+}
+
+# Connections that open and never finish a handshake do not hold up a
+# scrape.
+t_web_stalled_handshakes() {
+	web_pki || return 1
+	start_fake "$SCENARIOS/basic.json" || return 1
+	write_config ""
+	write_web "$web_tls_block"
+	start_exporter_https || return 1
+	local port=${EXP_URL##*:} i
+	for i in 1 2 3 4 5 6 7 8; do
+		eval "exec $((i + 20))<>/dev/tcp/127.0.0.1/$port" || return 1
+	done
+	printf '\x16\x03\x01\x00' >&21 # the start of a ClientHello, then nothing
+	local code
+	code=$(wcurl --max-time 3 "$EXP_URL/-/healthy")
+	for i in 1 2 3 4 5 6 7 8; do
+		eval "exec $((i + 20))>&-"
+	done
+	[ "$code" = 200 ] || fail "scrape beside stalled handshakes: $code"
+}
+
+# web_expect_error WANT...: the exporter exits 2 at once, and its stderr
+# holds every WANT.
+web_expect_error() {
+	local rc want
+	DIGITALOCEAN_TOKEN=$TOKEN timeout 10 "$EXPORTER" --config.file="$T/doks.conf" \
+		--web.listen-address=127.0.0.1:0 --web.config.file="$PKI/web.yml" >"$T/out" 2>"$T/err"
+	rc=$?
+	[ $rc = 2 ] || fail "exit $rc, want 2 ($(cat "$T/err"))" || return 1
+	for want in "$@"; do
+		grep -qF -- "$want" "$T/err" || fail "stderr lacks '$want': $(cat "$T/err")" || return 1
+	done
+	if grep -q 'msg=listening' "$T/err"; then fail "listened with a bad web configuration"; return 1; fi
+	return 0
+}
+
+t_web_config_errors() {
+	web_pki || return 1
+	printf 'api = { url = "http://127.0.0.1:1"; };\n' >"$T/doks.conf"
+	write_web "$web_tls_block  client_auth: NoClientCert
+"
+	web_expect_error "file=$PKI/web.yml line=4 key=tls_server_config.client_auth" 'err="unknown key"' || return 1
+	write_web "tls_server_config:
+  cert_file: missing.crt
+  key_file: server.key
+"
+	web_expect_error "file=$PKI/web.yml line=2 key=tls_server_config.cert_file" "cannot read $PKI/missing.crt" || return 1
+	write_web "$web_tls_block  cipher_suites: [TLS_AES_128_GCM_SHA256]
+"
+	web_expect_error "line=4 key=tls_server_config.cipher_suites" "not supported" || return 1
+	write_web "# users
+basic_auth_users:
+  alice: '\$6\$aPXvItNy8o5u7wsn\$VgdfrtllUzfr9OEBDA5HYL9hRK9vS1npfyxUzsA0VL8djg2iCZfxPJyBbyWP/u7SlBzU5SaNu7rtQ1RMr.wQK1'
+"
+	web_expect_error "line=3 key=basic_auth_users.alice" "bcrypt" || return 1
+	write_web "$web_tls_block  min_version: TLS14
+"
+	web_expect_error "line=4 key=tls_server_config.min_version" "unknown TLS version" || return 1
+	write_web "tls_server_config:
+  cert_file: server.crt
+   key_file: server.key
+"
+	web_expect_error "file=$PKI/web.yml line=3" "syntax error" || return 1
+	rm -f "$PKI/web.yml"
+	web_expect_error "cannot read the web configuration file" "$PKI/web.yml"
+}
