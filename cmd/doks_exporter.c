@@ -14,6 +14,7 @@
 
 #include "log.h"
 #include "poller.h"
+#include "report.h"
 #include "server.h"
 #include "settings.h"
 #include "snapshot.h"
@@ -41,13 +42,19 @@ static const char usage[] =
 	"  --log.level=LEVEL           debug, info, warn or error (default info)\n"
 	"  --once                      poll once, print the metrics, exit 0 if every\n"
 	"                              request succeeded and 1 otherwise\n"
+	"  --check                     poll once and print each cluster's upgrade status;\n"
+	"                              exit 0 all current, 1 an upgrade is pending,\n"
+	"                              2 a request failed or the configuration is bad\n"
+	"  --output=FORMAT             with --check: table (default) or json\n"
 	"  --version                   print the version and exit\n"
 	"  --help                      print this help and exit\n";
 
 struct options {
 	struct settings_flags flags;
 	const char *log_level;
+	const char *output;
 	int once;
+	int check;
 	int version;
 	int help;
 };
@@ -65,12 +72,14 @@ static int parse_args(int argc, char **argv, struct options *o)
 		{ "web.telemetry-path", offsetof(struct options, flags.telemetry_path) },
 		{ "web.config.file", offsetof(struct options, flags.web_config_file) },
 		{ "log.level", offsetof(struct options, log_level) },
+		{ "output", offsetof(struct options, output) },
 	};
 	static const struct {
 		const char *name;
 		size_t offset;
 	} bools[] = {
 		{ "once", offsetof(struct options, once) },
+		{ "check", offsetof(struct options, check) },
 		{ "version", offsetof(struct options, version) },
 		{ "help", offsetof(struct options, help) },
 	};
@@ -173,6 +182,45 @@ static void reload(const struct settings_flags *flags, const struct settings *ru
 	log_info("configuration reloaded", "file", settings_config_path(fresh));
 }
 
+static void add_to_report(const char *account, const struct cluster_record *c, int supported,
+			  void *ctx)
+{
+	struct report *r = ctx;
+	if (report_add(r, account, c, supported) != ERR_OK)
+		log_error("out of memory building the report");
+}
+
+/* --check: the upgrade watcher for cron jobs and pipelines. 2 (a failed
+ * request or a bad configuration) wins over 1 (an upgrade pending). */
+static int run_check(struct settings *s, bool json)
+{
+	struct poller *p;
+	if (poller_new(s, &p) != ERR_OK) {
+		log_error("cannot start the poller");
+		return 2;
+	}
+	once_poller = p;
+	struct sigaction sa = { .sa_handler = on_signal_once };
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	bool ok = poller_cycle(p);
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	struct report *r = report_new((double)ts.tv_sec);
+	int status = 2;
+	if (r) {
+		poller_each_cluster(p, add_to_report, r);
+		enum err rc = json ? report_write_json(r, !ok, stdout) : report_write_table(r, stdout);
+		if (fflush(stdout) == 0 && rc == ERR_OK)
+			status = !ok ? 2 : report_upgrade_pending(r) ? 1 : 0;
+	}
+	report_free(r);
+	once_poller = NULL;
+	poller_free(p);
+	return status;
+}
+
 static int run_server(const struct settings_flags *flags, struct settings *s)
 {
 	/* every thread inherits this mask; the main thread alone takes the
@@ -244,6 +292,18 @@ int main(int argc, char **argv)
 		}
 		log_set_level(level);
 	}
+	bool json = false;
+	if (o.output) {
+		if (!o.check || (strcmp(o.output, "json") != 0 && strcmp(o.output, "table") != 0)) {
+			fprintf(stderr, "doks_exporter: --output takes table or json, with --check\n");
+			return 2;
+		}
+		json = strcmp(o.output, "json") == 0;
+	}
+	if (o.check && o.once) {
+		fprintf(stderr, "doks_exporter: --check and --once do not go together\n");
+		return 2;
+	}
 	signal(SIGPIPE, SIG_IGN);
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
 		log_error("cannot initialise libcurl");
@@ -256,7 +316,7 @@ int main(int argc, char **argv)
 	}
 	log_info("starting doks_exporter", "version", DOKS_VERSION, "revision", DOKS_REVISION,
 		 "api_url", settings_api_url(s));
-	int status = o.once ? run_once(s) : run_server(&o.flags, s);
+	int status = o.check ? run_check(s, json) : o.once ? run_once(s) : run_server(&o.flags, s);
 	settings_free(s);
 	curl_global_cleanup();
 	return status;

@@ -888,6 +888,23 @@ const char *poller_last_text(const struct poller *p, size_t *len)
 	return p->last_text;
 }
 
+void poller_each_cluster(const struct poller *p, poller_cluster_fn fn, void *ctx)
+{
+	bool named = settings_named_accounts(p->settings);
+	for (size_t i = 0; i < p->account_count; i++) {
+		const struct account *acc = &p->accounts[i];
+		for (size_t j = 0; j < acc->count; j++) {
+			const struct record *rec = &acc->records[j];
+			if (rec->gone)
+				continue;
+			int supported = -1;
+			if (p->have_options && p->options.count > 0 && rec->r.have_cluster)
+				supported = metrics_version_supported(&p->options, rec->r.cluster.version);
+			fn(named ? acc->name : NULL, &rec->r, supported, ctx);
+		}
+	}
+}
+
 static void *run(void *arg)
 {
 	struct poller *p = arg;

@@ -26,6 +26,14 @@ bool poller_cycle(struct poller *p);
  * next cycle or poller_free. */
 const char *poller_last_text(const struct poller *p, size_t *len);
 
+/* Calls fn for every exported cluster after a cycle, in the output's
+ * order: account is NULL unless accounts are named; supported is 1 or 0
+ * when the offered versions are known, else -1. For --check. */
+struct cluster_record;
+typedef void (*poller_cluster_fn)(const char *account, const struct cluster_record *c,
+				  int supported, void *ctx);
+void poller_each_cluster(const struct poller *p, poller_cluster_fn fn, void *ctx);
+
 /* Starts the thread: a cycle now, then one every poll.interval. */
 enum err poller_start(struct poller *p);
 
