@@ -19,6 +19,8 @@
 #define SCENARIO_FILE_MAX (256L * 1024 * 1024)
 #define SCENARIO_GENERATE_MAX 1000000L
 #define SCENARIO_OVERSIZE_DEFAULT (64ULL * 1024 * 1024)
+#define CHAOS_DELAY_DEFAULT 3000L
+#define CHAOS_LIST_MAX 1000
 
 static const char DEFAULT_UPGRADES[] = "{\"available_upgrade_versions\":null}";
 static const char DEFAULT_CREDENTIALS[] =
@@ -673,6 +675,132 @@ static bool parse_fault(struct ctx *c, const cJSON *fv, size_t index,
 	return true;
 }
 
+static const char *const CHAOS_NAMES[CHAOS_NMODES] = {
+	[CHAOS_STATUS] = "status",
+	[CHAOS_NEVER] = "never",
+	[CHAOS_STALL_BODY] = "stall_body",
+	[CHAOS_RESET] = "reset",
+	[CHAOS_TRUNCATE] = "truncate",
+	[CHAOS_HTML] = "html",
+	[CHAOS_OVERSIZE] = "oversize",
+	[CHAOS_DELAY] = "delay",
+};
+
+/* Used when "status_codes" is absent. */
+static const int CHAOS_STATUS_DEFAULT[] = { 429, 500, 502, 503 };
+
+const char *chaos_mode_name(enum chaos_mode m)
+{
+	return (unsigned)m < CHAOS_NMODES ? CHAOS_NAMES[m] : "?";
+}
+
+/* A non-empty array of at most CHAOS_LIST_MAX items; sets *n. */
+static bool chaos_list(struct ctx *c, const cJSON *v, const char *key,
+		       size_t *n)
+{
+	int size;
+
+	if (!cJSON_IsArray(v))
+		return fail(c, "chaos: \"%s\" must be an array", key);
+	size = cJSON_GetArraySize(v);
+	if (size < 1 || size > CHAOS_LIST_MAX)
+		return fail(c, "chaos: \"%s\" needs 1..%d items", key,
+			    CHAOS_LIST_MAX);
+	*n = (size_t)size;
+	return true;
+}
+
+static bool chaos_modes(struct ctx *c, const cJSON *v, struct chaos *ch)
+{
+	const cJSON *it;
+	size_t n = CHAOS_NMODES;
+
+	if (v != NULL && !chaos_list(c, v, "modes", &n))
+		return false;
+	ch->modes = calloc(n, sizeof(*ch->modes));
+	if (ch->modes == NULL)
+		return fail(c, "out of memory");
+	if (v == NULL) {
+		for (ch->nmodes = 0; ch->nmodes < CHAOS_NMODES; ch->nmodes++)
+			ch->modes[ch->nmodes] = (enum chaos_mode)ch->nmodes;
+		return true;
+	}
+	cJSON_ArrayForEach(it, v) {
+		size_t m;
+
+		if (!cJSON_IsString(it))
+			return fail(c, "chaos: \"modes\" holds strings");
+		for (m = 0; m < CHAOS_NMODES; m++)
+			if (strcmp(CHAOS_NAMES[m], it->valuestring) == 0)
+				break;
+		if (m == CHAOS_NMODES)
+			return fail(c, "chaos: unknown mode \"%s\"",
+				    it->valuestring);
+		ch->modes[ch->nmodes++] = (enum chaos_mode)m;
+	}
+	return true;
+}
+
+static bool chaos_codes(struct ctx *c, const cJSON *v, struct chaos *ch)
+{
+	const cJSON *it;
+	size_t n = sizeof(CHAOS_STATUS_DEFAULT) / sizeof(CHAOS_STATUS_DEFAULT[0]);
+
+	if (v != NULL && !chaos_list(c, v, "status_codes", &n))
+		return false;
+	ch->status_codes = calloc(n, sizeof(*ch->status_codes));
+	if (ch->status_codes == NULL)
+		return fail(c, "out of memory");
+	if (v == NULL) {
+		memcpy(ch->status_codes, CHAOS_STATUS_DEFAULT,
+		       sizeof(CHAOS_STATUS_DEFAULT));
+		ch->nstatus = n;
+		return true;
+	}
+	cJSON_ArrayForEach(it, v) {
+		if (!cJSON_IsNumber(it) || !(it->valuedouble >= 400 &&
+					     it->valuedouble <= 599) ||
+		    it->valuedouble != (double)(int)it->valuedouble)
+			return fail(c, "chaos: \"status_codes\" holds "
+				       "integers in 400..599");
+		ch->status_codes[ch->nstatus++] = (int)it->valuedouble;
+	}
+	return true;
+}
+
+static bool parse_chaos(struct ctx *c, const cJSON *cv, struct chaos *ch)
+{
+	static const char *const keys[] = {
+		"probability", "seed", "modes", "status_codes", "delay_ms",
+		"oversize_size", NULL
+	};
+	const cJSON *p;
+	long long seed = 0, delay = CHAOS_DELAY_DEFAULT;
+	long long size = (long long)SCENARIO_OVERSIZE_DEFAULT;
+
+	if (!check_keys(c, cv, "chaos", keys) ||
+	    !get_int(c, cv, "seed", "chaos", 0, 1LL << 53, &seed) ||
+	    !get_int(c, cv, "delay_ms", "chaos", 0, 3600000, &delay) ||
+	    !get_int(c, cv, "oversize_size", "chaos", 0, 1LL << 50, &size))
+		return false;
+	p = cJSON_GetObjectItemCaseSensitive(cv, "probability");
+	if (p == NULL)
+		return fail(c, "chaos: needs \"probability\"");
+	if (!cJSON_IsNumber(p) || !(p->valuedouble >= 0.0 &&
+				    p->valuedouble <= 1.0))
+		return fail(c, "chaos: \"probability\" must be a number in "
+			       "0..1");
+	ch->on = true;
+	ch->probability = p->valuedouble;
+	ch->seed = (uint64_t)seed;
+	ch->delay_ms = (long)delay;
+	ch->oversize_size = (uint64_t)size;
+	return chaos_modes(c, cJSON_GetObjectItemCaseSensitive(cv, "modes"),
+			   ch) &&
+	       chaos_codes(c, cJSON_GetObjectItemCaseSensitive(
+				      cv, "status_codes"), ch);
+}
+
 static bool parse_ratelimit(struct ctx *c, const cJSON *rl,
 			    struct scenario *s)
 {
@@ -712,7 +840,7 @@ static bool parse_top(struct ctx *c, const cJSON *root, struct scenario *s)
 {
 	static const char *const keys[] = {
 		"token", "ratelimit", "clusters", "generate", "options_file",
-		"options", "pagination", "faults", NULL
+		"options", "pagination", "faults", "chaos", NULL
 	};
 	const cJSON *v, *it;
 	const char *token = NULL;
@@ -793,6 +921,10 @@ static bool parse_top(struct ctx *c, const cJSON *root, struct scenario *s)
 				return false;
 		}
 	}
+
+	v = cJSON_GetObjectItemCaseSensitive(root, "chaos");
+	if (v != NULL && !parse_chaos(c, v, &s->chaos))
+		return false;
 	return true;
 }
 
@@ -875,6 +1007,8 @@ void scenario_free(struct scenario *s)
 		free(f->headers);
 	}
 	free(s->faults);
+	free(s->chaos.modes);
+	free(s->chaos.status_codes);
 	body_clear(&s->options);
 	free(s->foreign_next);
 	free(s->token);

@@ -62,6 +62,31 @@ struct fault {
 	bool chunked;              /* oversize only */
 };
 
+/* What "chaos" may do to a request (README.md, "Chaos"). */
+enum chaos_mode {
+	CHAOS_STATUS,      /* an error status from status_codes */
+	CHAOS_NEVER,       /* as FAULT_MODE_NEVER */
+	CHAOS_STALL_BODY,  /* as FAULT_MODE_STALL_BODY */
+	CHAOS_RESET,       /* as FAULT_MODE_RESET */
+	CHAOS_TRUNCATE,    /* as FAULT_MODE_TRUNCATE */
+	CHAOS_HTML,        /* as FAULT_MODE_HTML */
+	CHAOS_OVERSIZE,    /* as FAULT_MODE_OVERSIZE, oversize_size bytes */
+	CHAOS_DELAY,       /* delay_ms, then the normal answer */
+	CHAOS_NMODES
+};
+
+struct chaos {
+	bool on;                   /* the scenario has a "chaos" key */
+	double probability;        /* per API request, 0..1 */
+	uint64_t seed;
+	enum chaos_mode *modes;    /* drawn uniformly; a repeat weighs more */
+	size_t nmodes;             /* >= 1 when on */
+	int *status_codes;         /* CHAOS_STATUS draws one uniformly */
+	size_t nstatus;            /* >= 1 when on */
+	long delay_ms;             /* CHAOS_DELAY */
+	uint64_t oversize_size;    /* CHAOS_OVERSIZE */
+};
+
 struct cluster {
 	char *id;
 	struct body json;          /* the cluster object, unformatted */
@@ -81,6 +106,7 @@ struct scenario {
 	char *foreign_next;        /* NULL: none */
 	struct fault *faults;      /* first match wins */
 	size_t nfaults;
+	struct chaos chaos;        /* on false: no chaos */
 };
 
 /*
@@ -94,6 +120,9 @@ bool scenario_load(const char *path, struct scenario **out, char *err,
 
 /* Accepts NULL. */
 void scenario_free(struct scenario *s);
+
+/* The mode's name in scenarios and in /__fake/chaos (static). */
+const char *chaos_mode_name(enum chaos_mode m);
 
 /* Returns the cluster with this id (borrowed from s), or NULL. */
 const struct cluster *scenario_find_cluster(const struct scenario *s,

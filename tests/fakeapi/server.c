@@ -44,12 +44,14 @@ struct live {
 	unsigned refs;         /* the server's own + one per request */
 	unsigned long *used;   /* per fault: how many times it applied */
 	long long remaining;   /* ratelimit-remaining of the next request */
+	uint64_t chaos_seq;    /* requests that reached the chaos draw */
+	unsigned long chaos_served[CHAOS_NMODES]; /* faults chaos applied */
 };
 
 struct server {
 	struct MHD_Daemon *daemon;
 	pthread_mutex_t lock;  /* guards cur, generation, and every live's
-				  refs, used and remaining */
+				  refs, used, remaining and chaos_* */
 	struct live *cur;
 	unsigned long generation;
 	pthread_mutex_t log_lock; /* guards writes to log */
@@ -430,15 +432,14 @@ static enum MHD_Result send_error(struct MHD_Connection *conn,
 	return send_reply(conn, rq, &r, NULL, allow);
 }
 
-static enum MHD_Result send_text(struct MHD_Connection *conn,
-				 unsigned long value)
+/* A control answer: text (borrowed, copied) as text/plain. */
+static enum MHD_Result send_plain(struct MHD_Connection *conn,
+				  const char *text)
 {
-	char text[32];
 	struct MHD_Response *resp;
 	enum MHD_Result ret;
 
-	snprintf(text, sizeof(text), "%lu\n", value);
-	resp = MHD_create_response_from_buffer(strlen(text), text,
+	resp = MHD_create_response_from_buffer(strlen(text), (void *)text,
 					       MHD_RESPMEM_MUST_COPY);
 	if (resp == NULL)
 		return MHD_NO;
@@ -450,6 +451,38 @@ static enum MHD_Result send_text(struct MHD_Connection *conn,
 	ret = MHD_queue_response(conn, MHD_HTTP_OK, resp);
 	MHD_destroy_response(resp);
 	return ret;
+}
+
+static enum MHD_Result send_text(struct MHD_Connection *conn,
+				 unsigned long value)
+{
+	char text[32];
+
+	snprintf(text, sizeof(text), "%lu\n", value);
+	return send_plain(conn, text);
+}
+
+/* GET /__fake/chaos: "MODE COUNT" per mode, then "total COUNT". */
+static enum MHD_Result send_chaos(struct MHD_Connection *conn,
+				  struct server *srv)
+{
+	unsigned long served[CHAOS_NMODES], total = 0;
+	char text[CHAOS_NMODES * 40 + 40];
+	size_t len = 0;
+	int i;
+
+	pthread_mutex_lock(&srv->lock);
+	memcpy(served, srv->cur->chaos_served, sizeof(served));
+	pthread_mutex_unlock(&srv->lock);
+	for (i = 0; i < CHAOS_NMODES; i++) {
+		len += (size_t)snprintf(text + len, sizeof(text) - len,
+					"%s %lu\n",
+					chaos_mode_name((enum chaos_mode)i),
+					served[i]);
+		total += served[i];
+	}
+	snprintf(text + len, sizeof(text) - len, "total %lu\n", total);
+	return send_plain(conn, text);
 }
 
 /* ---- routing ---- */
@@ -543,6 +576,94 @@ static const struct fault *fault_take(struct server *srv, struct live *l,
 	}
 	pthread_mutex_unlock(&srv->lock);
 	return hit;
+}
+
+/* ---- chaos ---- */
+
+/* splitmix64: small, good enough, and stateless apart from *x. */
+static uint64_t chaos_next(uint64_t *x)
+{
+	uint64_t z = (*x += 0x9E3779B97F4A7C15ULL);
+
+	z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+	z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+	return z ^ (z >> 31);
+}
+
+/* A uniform double in [0, 1). */
+static double chaos_unit(uint64_t *x)
+{
+	return (double)(chaos_next(x) >> 11) * (1.0 / 9007199254740992.0);
+}
+
+static char chaos_retry_name[] = "retry-after";
+static char chaos_retry_value[] = "1";
+/* Read-only, shared by every chaos 429 that gets it. */
+static struct header chaos_retry_after = { chaos_retry_name,
+					   chaos_retry_value };
+
+/*
+ * Draws whether chaos strikes this request and, if so, fills *out with the
+ * fault to apply, counting it. Request n of a scenario (counted under the
+ * lock) draws from its own generator seeded with seed and n, so the draws
+ * are the same for every run with the same seed and request order, and the
+ * generator needs no lock.
+ */
+static bool chaos_take(struct server *srv, struct live *l, struct fault *out)
+{
+	const struct chaos *ch = &l->sc->chaos;
+	enum chaos_mode mode;
+	uint64_t n, x;
+
+	if (!ch->on || ch->probability <= 0.0)
+		return false;
+	pthread_mutex_lock(&srv->lock);
+	n = ++l->chaos_seq;
+	pthread_mutex_unlock(&srv->lock);
+	x = ch->seed ^ chaos_next(&n);
+	if (chaos_unit(&x) >= ch->probability)
+		return false;
+	mode = ch->modes[chaos_next(&x) % ch->nmodes];
+	memset(out, 0, sizeof(*out));
+	out->route = ROUTE_ANY;
+	out->mode = FAULT_MODE_NONE;
+	switch (mode) {
+	case CHAOS_STATUS:
+		out->status = ch->status_codes[chaos_next(&x) % ch->nstatus];
+		if (out->status == 429 && (chaos_next(&x) & 1) != 0) {
+			out->headers = &chaos_retry_after;
+			out->nheaders = 1;
+		}
+		break;
+	case CHAOS_NEVER:
+		out->mode = FAULT_MODE_NEVER;
+		break;
+	case CHAOS_STALL_BODY:
+		out->mode = FAULT_MODE_STALL_BODY;
+		break;
+	case CHAOS_RESET:
+		out->mode = FAULT_MODE_RESET;
+		break;
+	case CHAOS_TRUNCATE:
+		out->mode = FAULT_MODE_TRUNCATE;
+		break;
+	case CHAOS_HTML:
+		out->mode = FAULT_MODE_HTML;
+		break;
+	case CHAOS_OVERSIZE:
+		out->mode = FAULT_MODE_OVERSIZE;
+		out->size = ch->oversize_size;
+		out->chunked = (chaos_next(&x) & 1) != 0;
+		break;
+	case CHAOS_DELAY:
+	case CHAOS_NMODES: /* never drawn: modes hold real modes only */
+		out->delay_ms = ch->delay_ms;
+		break;
+	}
+	pthread_mutex_lock(&srv->lock);
+	l->chaos_served[mode]++;
+	pthread_mutex_unlock(&srv->lock);
+	return true;
 }
 
 /* The answer the API would give without faults. */
@@ -643,6 +764,7 @@ static enum MHD_Result answer_api(struct MHD_Connection *conn,
 	long page = route == ROUTE_CLUSTERS ?
 		    arg_long(conn, "page", 1, 1, SERVER_PAGE_MAX) : 0;
 	struct reply r = { 0, { NULL, 0 }, JSON_TYPE };
+	struct fault chaos;
 	const struct fault *f;
 
 	if (strcmp(auth_state(conn, rq->live->sc), "ok") != 0)
@@ -650,6 +772,8 @@ static enum MHD_Result answer_api(struct MHD_Connection *conn,
 	if (!normal_reply(conn, rq, route, id, page, &r))
 		return MHD_NO;
 	f = fault_take(rq->srv, rq->live, route, id, page);
+	if (f == NULL && chaos_take(rq->srv, rq->live, &chaos))
+		f = &chaos;
 	if (f != NULL && !apply_fault(f, connection_fd(conn), &r)) {
 		free(r.body.data);
 		return MHD_NO;
@@ -696,7 +820,8 @@ static bool is_control(const char *method, const char *url)
 {
 	return strcmp(method, MHD_HTTP_METHOD_GET) == 0 &&
 	       (strcmp(url, "/__fake/generation") == 0 ||
-		strcmp(url, "/__fake/requests") == 0);
+		strcmp(url, "/__fake/requests") == 0 ||
+		strcmp(url, "/__fake/chaos") == 0);
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
@@ -736,6 +861,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
 	if (rq->control) {
 		unsigned long value;
 
+		if (strcmp(url, "/__fake/chaos") == 0)
+			return send_chaos(conn, srv);
 		if (strcmp(url, "/__fake/generation") == 0) {
 			pthread_mutex_lock(&srv->lock);
 			value = srv->generation;

@@ -220,4 +220,116 @@ ms=$(( (t1 - t0) / 1000000 ))
 [ $ms -lt 1000 ] || fail "stop took $ms ms"
 ok "stop with hanging requests: $ms ms"
 wait
+
+# ---- chaos ----
+chaos() { # FILE CHAOS_OBJECT [FAULTS]: two clusters, the given chaos
+	cat >"$1" <<EOF
+{
+  "token": "test-token",
+  "clusters": [
+    {"cluster_file": "$FIX/clusters/current.json"},
+    {"cluster_file": "$FIX/clusters/patch.json"}
+  ],
+  "faults": ${3:-[]},
+  "chaos": $2
+}
+EOF
+}
+chaos_count() { # MODE: faults of that mode served so far ("total": all)
+	curl -s "http://127.0.0.1:$PORT/__fake/chaos" |
+		awk -v m="$1" '$1 == m { print $2 }'
+}
+ERRLEN=$(printf '%s' \
+	'{"id":"server_error","message":"Unexpected server-side error"}' |
+	wc -c | tr -d ' ')
+# probability 1 and one mode: that fault every time
+for mode in status never stall_body reset truncate html oversize delay; do
+	chaos "$TMP/chaos.json" "{\"probability\": 1, \"seed\": 3,
+	  \"modes\": [\"$mode\"], \"status_codes\": [503], \"delay_ms\": 200,
+	  \"oversize_size\": 5000}"
+	start "$TMP/chaos.json"
+	for i in 1 2 3; do
+		rc=0
+		: >"$TMP/body"
+		out=$(curl -s -m 0.6 -o "$TMP/body" \
+			-w '%{http_code} %{content_type} %{time_total}' \
+			-H "$TOK" "$B/clusters/$PATCH/upgrades") || rc=$?
+		size=$(wc -c <"$TMP/body" | tr -d ' ')
+		http=${out%% *}
+		case $mode in
+		status) want="0 503 $ERRLEN"; got="$rc $http $size" ;;
+		never) want="28 000 0"; got="$rc $http $size" ;;
+		stall_body) want="28 200 10"; got="$rc $http $size" ;;
+		reset) want="18 200"; got="$rc $http" ;;
+		truncate) want="0 200 broken"
+			got="$rc $http $(python3 -c '
+import json,sys; json.load(open(sys.argv[1]))' "$TMP/body" 2>/dev/null &&
+				echo parsed || echo broken)" ;;
+		html) want="0 502 text/html"
+			got="$rc $(echo "$out" | cut -d' ' -f1,2)" ;;
+		oversize) want="0 200 5000"; got="$rc $http $size" ;;
+		delay) want="0 200 True True"
+			got="$rc $http $(python3 -c '
+import json,sys
+d = json.load(open(sys.argv[1]))
+print("available_upgrade_versions" in d, float(sys.argv[2]) >= 0.19)' \
+				"$TMP/body" "${out##* }")" ;;
+		esac
+		[ "$got" = "$want" ] ||
+			fail "chaos $mode #$i: got '$got', want '$want'"
+	done
+	expect "chaos $mode: 3 of 3, counted" \
+		"$(chaos_count "$mode") $(chaos_count total)" "3 3"
+	stop
+done
+
+# probability 0: never; the control path is not logged
+chaos "$TMP/chaos.json" '{"probability": 0, "seed": 1}'
+start "$TMP/chaos.json"
+codes=
+for i in 1 2 3 4 5 6 7 8 9 10; do
+	codes="$codes$(code -H "$TOK" "$B/clusters/$CURRENT") "
+done
+expect "chaos probability 0" "$codes$(chaos_count total)" \
+	"200 200 200 200 200 200 200 200 200 200 0"
+expect "chaos control path" "$(curl -s "http://127.0.0.1:$PORT/__fake/chaos" |
+	awk '{ print $1 }' | tr '\n' ,)" \
+	"status,never,stall_body,reset,truncate,html,oversize,delay,total,"
+expect "chaos control path not logged" \
+	"$(curl -s "http://127.0.0.1:$PORT/__fake/requests")" 10
+stop
+
+# explicit faults first; a 429 has retry-after: 1 half of the time
+chaos "$TMP/chaos.json" '{"probability": 1, "seed": 9, "modes": ["status"],
+  "status_codes": [429]}' '[{"route": "options", "status": 418}]'
+start "$TMP/chaos.json"
+expect "chaos: explicit fault first" \
+	"$(code -H "$TOK" "$B/options") $(code -H "$TOK" "$B/clusters")" "418 429"
+ra=$(for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do
+	curl -s -D - -o /dev/null -H "$TOK" "$B/clusters" | tr -d '\r' |
+		grep -ci '^retry-after: 1$' || true
+done | sort -u | tr '\n' ,)
+expect "chaos 429: retry-after on some only" "$ra" "0,1,"
+expect "chaos: explicit faults not counted" "$(chaos_count status)" 21
+stop
+
+# the same seed draws the same faults
+draws() {
+	chaos "$TMP/chaos.json" '{"probability": 0.5, "seed": 42,
+	  "modes": ["status", "html", "truncate"], "status_codes": [500, 503]}'
+	start "$TMP/chaos.json"
+	for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16; do
+		curl -s -o /dev/null -w '%{http_code}:%{size_download} ' \
+			-H "$TOK" "$B/options"
+	done
+	stop
+}
+first=$(draws)
+expect "chaos: same seed, same faults" "$(draws)" "$first"
+case $first in *200:*) ;; *) fail "chaos 0.5 spared nothing: $first" ;; esac
+case $first in *50[023]:*) ;; *) fail "chaos 0.5 did nothing: $first" ;; esac
+chaos "$TMP/chaos.json" '{"probability": 1, "modes": ["boom"]}'
+rc=0; "$BIN" --scenario "$TMP/chaos.json" 2>"$TMP/err.bad" || rc=$?
+expect "chaos: unknown mode refused" \
+	"$rc $(grep -c 'unknown mode "boom"' "$TMP/err.bad")" "1 1"
 echo "all passed"
