@@ -14,7 +14,7 @@ BUILD    ?= build
 CC       ?= cc
 CFLAGS   ?= -O2 -g
 SANFLAGS ?=
-PKGS     := libmicrohttpd libcurl libcjson libconfig yaml-0.1 gnutls libcrypto
+PKGS     := libmicrohttpd libcurl libcjson libconfig yaml-0.1 gnutls libcrypto zlib
 
 # Recursively expanded, so that a sub-make run after `make deps` sees the
 # freshly installed packages.
@@ -35,7 +35,7 @@ FAKE_SRC := $(wildcard tests/fakeapi/*.c)
 FAKE_OBJ := $(FAKE_SRC:%.c=$(BUILD)/%.o)
 
 DEB_BUILD := make gcc pkg-config libmicrohttpd-dev libcurl4-openssl-dev libcjson-dev libconfig-dev \
-             libyaml-dev libgnutls28-dev libcrypt-dev libssl-dev
+             libyaml-dev libgnutls28-dev libcrypt-dev libssl-dev zlib1g-dev
 DEB_TEST  := libcmocka-dev prometheus curl python3 valgrind clang libclang-rt-14-dev openssl
 
 .SECONDARY:

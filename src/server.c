@@ -24,9 +24,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <time.h>
 
+#include "gzip.h"
 #include "log.h"
 #include "metrics.h"
 #include "secret.h"
@@ -55,6 +57,7 @@ struct server {
 struct scrape {
 	struct snapshot *snap; /* a held reference, or NULL */
 	char process[PROCESS_TEXT_MAX];
+	unsigned char tail[PROCESS_TEXT_MAX + GZIP_TAIL_OVERHEAD];
 };
 
 static void scrape_done(void *cls)
@@ -79,6 +82,40 @@ static enum MHD_Result send_text(struct MHD_Connection *c, unsigned status, cons
 	return ret;
 }
 
+/* Whether Accept-Encoding allows gzip: "gzip" or "*" listed without q=0. */
+static bool accepts_gzip(struct MHD_Connection *c)
+{
+	const char *h = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_ACCEPT_ENCODING);
+	if (!h)
+		return false;
+	while (*h) {
+		while (*h == ' ' || *h == '\t' || *h == ',')
+			h++;
+		size_t n = strcspn(h, ",; \t");
+		bool named = (n == 4 && strncasecmp(h, "gzip", 4) == 0) || (n == 1 && *h == '*');
+		h += n;
+		/* parameters: only q matters, and only q=0 (in any spelling) refuses */
+		bool refused = false;
+		while (*h && *h != ',') {
+			if (*h == ';') {
+				h++;
+				while (*h == ' ' || *h == '\t')
+					h++;
+				if ((h[0] == 'q' || h[0] == 'Q') && h[1] == '=') {
+					char *end;
+					double q = strtod(h + 2, &end);
+					refused = end != h + 2 && q == 0;
+				}
+				continue;
+			}
+			h++;
+		}
+		if (named && !refused)
+			return true;
+	}
+	return false;
+}
+
 static enum MHD_Result send_metrics(struct server *s, struct MHD_Connection *c)
 {
 	struct scrape *sc = malloc(sizeof *sc);
@@ -90,20 +127,34 @@ static enum MHD_Result send_metrics(struct server *s, struct MHD_Connection *c)
 	size_t plen = metrics_render_process(&ps, sc->process, sizeof sc->process);
 	struct MHD_IoVec iov[2];
 	unsigned n = 0;
-	if (sc->snap) {
-		iov[n].iov_base = snapshot_body(sc->snap);
-		iov[n].iov_len = snapshot_len(sc->snap);
-		n++;
+	bool gzip = false;
+	size_t gz_len = 0;
+	uint32_t crc = 0;
+	const unsigned char *gz = sc->snap ? snapshot_gzip(sc->snap, &gz_len, &crc) : NULL;
+	if (gz && accepts_gzip(c)) {
+		/* the body's member, compressed at publish, ended by this scrape's lines */
+		size_t tlen = gzip_tail(crc, snapshot_len(sc->snap), sc->process, plen, sc->tail,
+					sizeof sc->tail);
+		if (tlen > 0) {
+			iov[n++] = (struct MHD_IoVec){ gz, gz_len };
+			iov[n++] = (struct MHD_IoVec){ sc->tail, tlen };
+			gzip = true;
+		}
 	}
-	iov[n].iov_base = sc->process;
-	iov[n].iov_len = plen;
-	n++;
+	if (!gzip) {
+		if (sc->snap)
+			iov[n++] = (struct MHD_IoVec){ snapshot_body(sc->snap), snapshot_len(sc->snap) };
+		iov[n++] = (struct MHD_IoVec){ sc->process, plen };
+	}
 	struct MHD_Response *r = MHD_create_response_from_iovec(iov, n, scrape_done, sc);
 	if (!r) {
 		scrape_done(sc);
 		return MHD_NO;
 	}
 	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, CONTENT_TYPE_METRICS);
+	MHD_add_response_header(r, MHD_HTTP_HEADER_VARY, MHD_HTTP_HEADER_ACCEPT_ENCODING);
+	if (gzip)
+		MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_ENCODING, "gzip");
 	enum MHD_Result ret = MHD_queue_response(c, MHD_HTTP_OK, r);
 	MHD_destroy_response(r);
 	return ret;

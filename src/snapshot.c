@@ -11,9 +11,14 @@
 #include <pthread.h>
 #include <stdlib.h>
 
+#include "gzip.h"
+
 struct snapshot {
 	char *body;
 	size_t len;
+	unsigned char *gz; /* an open gzip member of body, or NULL */
+	size_t gz_len;
+	uint32_t crc;
 	unsigned long refs; /* guarded by lock */
 };
 
@@ -23,6 +28,7 @@ static struct snapshot *current;
 
 static void destroy(struct snapshot *s)
 {
+	free(s->gz);
 	free(s->body);
 	free(s);
 }
@@ -37,6 +43,11 @@ void snapshot_publish(char *body, size_t len)
 	}
 	s->body = body;
 	s->len = len;
+	s->gz = NULL;
+	s->gz_len = 0;
+	/* compressed once here, so that no scrape ever compresses */
+	if (gzip_open_member(body, len, &s->gz, &s->gz_len, &s->crc) != ERR_OK)
+		s->gz = NULL;
 	s->refs = 1; /* the reference held as "current" */
 	pthread_mutex_lock(&lock);
 	struct snapshot *old = current;
@@ -69,6 +80,13 @@ void snapshot_release(struct snapshot *s)
 }
 
 const char *snapshot_body(const struct snapshot *s) { return s->body; }
+
+const unsigned char *snapshot_gzip(const struct snapshot *s, size_t *len, uint32_t *crc)
+{
+	*len = s->gz_len;
+	*crc = s->crc;
+	return s->gz;
+}
 size_t snapshot_len(const struct snapshot *s) { return s->len; }
 
 bool snapshot_ready(void)

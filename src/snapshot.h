@@ -9,11 +9,13 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 struct snapshot;
 
 /* Publishes body (taken: freed with free() when the last reader is done)
- * as the current snapshot. ready marks that a full cycle has finished. */
+ * as the current snapshot, with its gzip form compressed here, before the
+ * lock. Called on the poller thread. */
 void snapshot_publish(char *body, size_t len);
 
 /* The current snapshot with a reference held, or NULL before the first
@@ -23,6 +25,10 @@ void snapshot_release(struct snapshot *s);
 
 const char *snapshot_body(const struct snapshot *s);
 size_t snapshot_len(const struct snapshot *s);
+
+/* The body as an open gzip member (see gzip.h), made once at publish:
+ * NULL when compression failed (serve the plain body then). */
+const unsigned char *snapshot_gzip(const struct snapshot *s, size_t *len, uint32_t *crc);
 
 /* True once anything was published. */
 bool snapshot_ready(void);

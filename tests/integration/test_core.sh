@@ -470,3 +470,31 @@ t_example_config_is_valid() {
 	DIGITALOCEAN_TOKEN=$TOKEN "$EXPORTER" --config.file="$T/example.conf" --once >"$T/out" 2>"$T/err" ||
 		fail "the example configuration fails: $(grep level=error "$T/err")"
 }
+
+# gzip when the scraper asks for it: compressed at publish, ended per scrape.
+t_gzip_scrape() {
+	start_fake "$SCENARIOS/demo.json" || return 1
+	write_config ""
+	start_exporter || return 1
+	wait_cycles 1 || return 1
+	curl -fsS -D "$T/plain.h" "$EXP_URL/metrics" -o "$T/plain" || return 1
+	curl -fsS -D "$T/gz.h" -H 'Accept-Encoding: gzip' "$EXP_URL/metrics" -o "$T/raw.gz" || return 1
+	grep -qi '^content-encoding: gzip' "$T/gz.h" || fail "no Content-Encoding: gzip" || return 1
+	grep -qi '^vary: accept-encoding' "$T/gz.h" || fail "no Vary" || return 1
+	if grep -qi '^content-encoding' "$T/plain.h"; then fail "gzip without asking"; return 1; fi
+	gzip -t "$T/raw.gz" || fail "not a valid gzip file" || return 1
+	gzip -dc "$T/raw.gz" >"$T/gz" || return 1
+	# the same text but for the process lines, read at each scrape
+	diff <(grep -v '^process_\|^# .* process_' "$T/plain") <(grep -v '^process_\|^# .* process_' "$T/gz") >&2 ||
+		fail "gzip body differs from the plain one" || return 1
+	grep -q '^process_start_time_seconds ' "$T/gz" || fail "process lines missing from the gzip body" || return 1
+	"$PROMTOOL" check metrics <"$T/gz" >"$T/lint" 2>&1 || fail "promtool: $(cat "$T/lint")" || return 1
+	[ "$(stat -c %s "$T/raw.gz")" -lt $(($(stat -c %s "$T/gz") / 3)) ] || fail "hardly compressed" || return 1
+	# curl's own decoder, and q=0 refusing gzip
+	curl -fsS --compressed "$EXP_URL/metrics" | grep -q '^doks_cluster_info{' || fail "curl --compressed" || return 1
+	if curl -fsS -D - -o /dev/null -H 'Accept-Encoding: gzip;q=0, identity' "$EXP_URL/metrics" | grep -qi '^content-encoding'; then
+		fail "gzip;q=0 was served gzip"
+		return 1
+	fi
+	return 0
+}
