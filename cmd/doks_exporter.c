@@ -40,6 +40,8 @@ static const char usage[] =
 	"  --web.config.file=PATH      TLS and basic authentication for the HTTP server\n"
 	"                              (the YAML file Prometheus exporters share)\n"
 	"  --log.level=LEVEL           debug, info, warn or error (default info)\n"
+	"  --shard.index=N             with --shard.count: watch only the clusters whose\n"
+	"  --shard.count=M             id hashes to shard N of M (overrides shard.*)\n"
 	"  --once                      poll once, print the metrics, exit 0 if every\n"
 	"                              request succeeded and 1 otherwise\n"
 	"  --check                     poll once and print each cluster's upgrade status;\n"
@@ -73,6 +75,8 @@ static int parse_args(int argc, char **argv, struct options *o)
 		{ "web.config.file", offsetof(struct options, flags.web_config_file) },
 		{ "log.level", offsetof(struct options, log_level) },
 		{ "output", offsetof(struct options, output) },
+		{ "shard.index", offsetof(struct options, flags.shard_index) },
+		{ "shard.count", offsetof(struct options, flags.shard_count) },
 	};
 	static const struct {
 		const char *name;

@@ -511,6 +511,13 @@ static void render_poll(struct expo *e, const struct exporter_view *v)
 		    "When the configuration was last loaded successfully, in Unix seconds.");
 	expo_sample(e, "doks_exporter_config_last_reload_success_timestamp_seconds", NULL, 0,
 		    v->config_last_reload_success);
+	expo_family(e, "doks_exporter_shard_info", "gauge",
+		    "The share of the clusters this replica watches: shard index of count; the value is always 1.");
+	char index[24], count[24];
+	snprintf(index, sizeof index, "%ld", v->shard_index);
+	snprintf(count, sizeof count, "%ld", v->shard_count > 0 ? v->shard_count : 1);
+	struct label shard[] = { { "index", index }, { "count", count } };
+	expo_sample(e, "doks_exporter_shard_info", shard, 2, 1);
 	expo_family(e, "doks_exporter_build_info", "gauge",
 		    "Version and revision the exporter was built from; the value is always 1.");
 	struct label build[] = { { "version", v->version }, { "revision", v->revision } };

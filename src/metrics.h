@@ -38,6 +38,8 @@ struct exporter_view {
 	bool options_success;
 	double last_options_success;   /* Unix seconds; 0 when never */
 	const struct upgrades *options; /* versions the API offers; NULL until known */
+	long shard_index;              /* this replica's shard, of shard_count */
+	long shard_count;
 	double poll_duration;          /* seconds of the latest cycle */
 	double effective_interval;     /* seconds between cycle starts, after budgeting */
 	bool config_reload_success;

@@ -173,6 +173,8 @@ static bool apply_configured_ids(struct account *acc, const struct settings *s)
 		acc->records[i].configured = false;
 	for (size_t i = 0; i < settings_account_id_count(s, acc->index); i++) {
 		const char *id = settings_account_id(s, acc->index, i);
+		if (!settings_in_shard(s, id))
+			continue; /* another replica's */
 		struct record *rec = find(acc, id);
 		if (!rec) {
 			if (!add(acc, id))
@@ -443,12 +445,15 @@ static bool missing_from_discovery(const struct record *rec)
 }
 
 /* Replaces the records' cluster data with a successful discovery. */
-static void apply_discovery(struct account *acc, struct cluster *list, size_t n)
+static void apply_discovery(struct poller *p, struct account *acc, struct cluster *list,
+			    size_t n)
 {
 	for (size_t i = 0; i < acc->count; i++)
 		acc->records[i].seen = false;
 	size_t before = acc->count;
 	for (size_t i = 0; i < n; i++) {
+		if (!settings_in_shard(p->settings, list[i].id))
+			continue; /* another replica's; freed with the list */
 		/* records [0, before) are sorted; new ones are appended */
 		struct record key = { .r.cluster.id = list[i].id };
 		struct record *rec =
@@ -806,6 +811,8 @@ static void publish(struct poller *p, double now)
 			.options_success = p->options_success,
 			.last_options_success = p->last_options_success,
 			.options = p->have_options ? &p->options : NULL,
+			.shard_index = settings_shard_index(p->settings),
+			.shard_count = settings_shard_count(p->settings),
 			.poll_duration = p->poll_duration,
 			.effective_interval = p->effective_interval,
 			.config_reload_success = reload_ok,
@@ -853,7 +860,9 @@ bool poller_cycle(struct poller *p)
 				discover(acc, started + p->effective_interval, &list, &n);
 			if (acc->discovery_success) {
 				acc->last_discovery_success = now;
-				apply_discovery(acc, list, n);
+				apply_discovery(p, acc, list, n);
+				for (size_t j = 0; j < n; j++)
+					cluster_cleanup(&list[j]);
 				free(list);
 			} else {
 				all_ok = false;

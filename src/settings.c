@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <libconfig.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,6 +50,8 @@ struct settings {
 	bool named_accounts;
 	char *state_file;
 	long options_interval;
+	long shard_index;
+	long shard_count;
 	long poll_interval;
 	long credentials_interval;
 	long credentials_expiry_seconds;
@@ -82,11 +85,13 @@ static const struct key keys[] = {
 	{ "poll.credentials_expiry_seconds", K_INT, 60, 86400 * 7 },
 	{ "poll.options_interval", K_INT, 0, 86400 * 7 },
 	{ "state.file", K_STRING, 0, 0 },
+	{ "shard.index", K_INT, 0, 1023 },
+	{ "shard.count", K_INT, 1, 1024 },
 	{ "web.listen_address", K_STRING, 0, 0 },
 	{ "web.telemetry_path", K_STRING, 0, 0 },
 };
 
-static const char *const groups[] = { "api", "clusters", "poll", "state", "web" };
+static const char *const groups[] = { "api", "clusters", "poll", "shard", "state", "web" };
 
 static const char *file_of(const config_setting_t *st, const char *fallback)
 {
@@ -284,6 +289,10 @@ static bool read_key(const config_t *cfg, const char *file, const struct key *k,
 		ok = dup_into(&s->state_file, config_setting_get_string(st));
 	else if (strcmp(k->path, "poll.options_interval") == 0)
 		s->options_interval = (long)num;
+	else if (strcmp(k->path, "shard.index") == 0)
+		s->shard_index = (long)num;
+	else if (strcmp(k->path, "shard.count") == 0)
+		s->shard_count = (long)num;
 	return ok;
 }
 
@@ -578,6 +587,24 @@ static bool check_values(struct settings *s, const char *file)
 	return true;
 }
 
+/* A whole number from a flag, within [min, max]; true when absent. */
+static bool shard_flag(const char *text, const char *flag, long min, long max, long *out)
+{
+	if (!text)
+		return true;
+	char *end;
+	errno = 0;
+	long v = strtol(text, &end, 10);
+	if (errno || end == text || *end || v < min || v > max) {
+		char range[48];
+		snprintf(range, sizeof range, "a whole number from %ld to %ld", min, max);
+		log_error("invalid flag", "flag", flag, "value", text, "err", range);
+		return false;
+	}
+	*out = v;
+	return true;
+}
+
 static void warn_if_readable(const char *path, const char *what)
 {
 	struct stat st;
@@ -598,6 +625,7 @@ enum err settings_load(const struct settings_flags *flags, struct settings **out
 	s->max_parallel = 4;
 	s->retries = 2;
 	s->options_interval = 3600;
+	s->shard_count = 1;
 	s->poll_interval = 300;
 	s->credentials_interval = 3600;
 	s->credentials_expiry_seconds = 600;
@@ -643,6 +671,17 @@ enum err settings_load(const struct settings_flags *flags, struct settings **out
 	if ((flags->listen_address && !dup_into(&s->listen_address, flags->listen_address)) ||
 	    (flags->telemetry_path && !dup_into(&s->telemetry_path, flags->telemetry_path))) {
 		rc = ERR_NOMEM;
+		goto out;
+	}
+	if (!shard_flag(flags->shard_index, "--shard.index", 0, 1023, &s->shard_index) ||
+	    !shard_flag(flags->shard_count, "--shard.count", 1, 1024, &s->shard_count))
+		goto out;
+	if (s->shard_index >= s->shard_count) {
+		char i[24], c[24];
+		snprintf(i, sizeof i, "%ld", s->shard_index);
+		snprintf(c, sizeof c, "%ld", s->shard_count);
+		log_error("invalid configuration", "key", "shard.index", "index", i, "count", c,
+			  "err", "must be below shard.count (0 .. count-1)");
 		goto out;
 	}
 	if (flags->web_config_file && !dup_into(&s->web_config_file, flags->web_config_file)) {
@@ -717,3 +756,19 @@ long settings_credentials_expiry_seconds(const struct settings *s) { return s->c
 const char *settings_listen_address(const struct settings *s) { return s->listen_address; }
 const char *settings_telemetry_path(const struct settings *s) { return s->telemetry_path; }
 const char *settings_web_config_file(const struct settings *s) { return s->web_config_file; }
+long settings_shard_index(const struct settings *s) { return s->shard_index; }
+long settings_shard_count(const struct settings *s) { return s->shard_count; }
+
+/* FNV-1a, 64 bits: stable across versions and machines, so a cluster
+ * stays on its replica while the shard count stays the same. */
+bool settings_in_shard(const struct settings *s, const char *cluster_id)
+{
+	if (s->shard_count <= 1)
+		return true;
+	uint64_t h = 14695981039346656037ULL;
+	for (const unsigned char *p = (const unsigned char *)cluster_id; *p; p++) {
+		h ^= *p;
+		h *= 1099511628211ULL;
+	}
+	return h % (uint64_t)s->shard_count == (uint64_t)s->shard_index;
+}

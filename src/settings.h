@@ -22,6 +22,8 @@ struct settings_flags {
 	const char *listen_address;
 	const char *telemetry_path;
 	const char *web_config_file; /* --web.config.file; read by webconfig.c */
+	const char *shard_index;     /* --shard.index */
+	const char *shard_count;     /* --shard.count */
 };
 
 struct settings;
@@ -50,6 +52,12 @@ size_t settings_account_id_count(const struct settings *s, size_t a);
 const char *settings_account_id(const struct settings *s, size_t a, size_t i);
 const char *settings_state_file(const struct settings *s);   /* NULL: memory only */
 long settings_options_interval(const struct settings *s);    /* seconds; 0: off */
+
+/* Replicas split the clusters: this one watches those whose id hashes to
+ * shard.index of shard.count (0 of 1: all of them). */
+long settings_shard_index(const struct settings *s);
+long settings_shard_count(const struct settings *s);
+bool settings_in_shard(const struct settings *s, const char *cluster_id);
 long settings_poll_interval(const struct settings *s);            /* seconds, >= 1 */
 long settings_credentials_interval(const struct settings *s);     /* seconds; 0: off */
 long settings_credentials_expiry_seconds(const struct settings *s);

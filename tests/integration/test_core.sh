@@ -498,3 +498,33 @@ t_gzip_scrape() {
 	fi
 	return 0
 }
+
+# Replicas with shards 0..N-1 together watch every cluster exactly once.
+t_shards_cover_every_cluster_once() {
+	start_fake "$SCENARIOS/paged.json" || return 1
+	write_config ""
+	local n i
+	for n in 1 2 3 7; do
+		: >"$T/ids"
+		for i in $(seq 0 $((n - 1))); do
+			DIGITALOCEAN_TOKEN=$TOKEN "$EXPORTER" --config.file="$T/doks.conf" --once \
+				--shard.index="$i" --shard.count "$n" >"$T/out" 2>"$T/err" || fail "shard $i of $n: exit $?" || return 1
+			grep -q "^doks_exporter_shard_info{index=\"$i\",count=\"$n\"} 1" "$T/out" || fail "shard_info $i/$n" || return 1
+			sed -n 's/^doks_cluster_info{cluster_id="\([^"]*\)".*/\1/p' "$T/out" >>"$T/ids"
+		done
+		[ "$(wc -l <"$T/ids")" = 450 ] || fail "$n shards watch $(wc -l <"$T/ids") clusters, want 450" || return 1
+		[ "$(sort -u "$T/ids" | wc -l)" = 450 ] || fail "$n shards overlap" || return 1
+		# stable: the same shard gets the same clusters again
+		if [ "$n" = 3 ]; then
+			DIGITALOCEAN_TOKEN=$TOKEN "$EXPORTER" --config.file="$T/doks.conf" --once --shard.index=1 --shard.count=3 2>/dev/null |
+				sed -n 's/^doks_cluster_info{cluster_id="\([^"]*\)".*/\1/p' >"$T/again"
+			DIGITALOCEAN_TOKEN=$TOKEN "$EXPORTER" --config.file="$T/doks.conf" --once --shard.index=1 --shard.count=3 2>/dev/null |
+				sed -n 's/^doks_cluster_info{cluster_id="\([^"]*\)".*/\1/p' >"$T/again2"
+			cmp -s "$T/again" "$T/again2" && [ -s "$T/again" ] || fail "shard membership not stable" || return 1
+		fi
+	done
+	expect_config_error "must be below shard.count" env DIGITALOCEAN_TOKEN=$TOKEN "$EXPORTER" \
+		--config.file="$T/doks.conf" --once --shard.index=3 --shard.count=3 || return 1
+	expect_config_error "--shard.count" env DIGITALOCEAN_TOKEN=$TOKEN "$EXPORTER" \
+		--config.file="$T/doks.conf" --once --shard.count=0
+}

@@ -502,6 +502,7 @@ static void test_every_family_once(void **state)
 		"doks_exporter_effective_poll_interval_seconds",
 		"doks_exporter_config_last_reload_successful",
 		"doks_exporter_config_last_reload_success_timestamp_seconds",
+		"doks_exporter_shard_info",
 		"doks_exporter_build_info",
 		"doks_api_requests_total",
 		"doks_api_request_errors_total",
