@@ -9,6 +9,8 @@
 
 VERSION  := 0.1.0
 REVISION := $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
+# SOURCE_DATE_EPOCH (reproducible builds) wins over the clock
+BUILD_DATE := $(shell date -u -d "@$${SOURCE_DATE_EPOCH:-$$(date +%s)}" +%Y%m%d-%H:%M:%S)
 
 BUILD    ?= build
 CC       ?= cc
@@ -22,7 +24,8 @@ PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 XCFLAGS  = -std=c17 -D_POSIX_C_SOURCE=200809L -Wall -Wextra -Wshadow \
            -Wstrict-prototypes -Wmissing-prototypes -Werror -pthread -MMD -MP -Isrc \
-           -DDOKS_VERSION='"$(VERSION)"' -DDOKS_REVISION='"$(REVISION)"' $(PKG_CFLAGS) $(SANFLAGS)
+           -DDOKS_VERSION='"$(VERSION)"' -DDOKS_REVISION='"$(REVISION)"' \
+           -DDOKS_BUILD_DATE='"$(BUILD_DATE)"' $(PKG_CFLAGS) $(SANFLAGS)
 XLDFLAGS = -pthread $(SANFLAGS)
 LDLIBS_X = $(PKG_LIBS) -lcrypt -lm
 

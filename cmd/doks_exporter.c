@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "buildinfo.h"
 #include "log.h"
 #include "poller.h"
 #include "report.h"
@@ -284,9 +285,8 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	if (o.version) {
-		printf("doks_exporter, version %s (revision: %s)\n  libcurl: %s\n", DOKS_VERSION,
-		       DOKS_REVISION, curl_version());
-		return 0;
+		buildinfo_print(stdout);
+		return fflush(stdout) == 0 ? 0 : 1;
 	}
 	if (o.log_level) {
 		enum log_level level;
