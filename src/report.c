@@ -22,8 +22,12 @@ struct row {
 	char *auto_upgrade;
 	char *ca_expiry;
 	char *supported;
-	/* for JSON */
-	const struct cluster_record *rec;
+	/* for JSON: copies, so that the report outlives the records */
+	struct upgrades offered;
+	bool have_upgrades;
+	bool have_cluster;
+	bool auto_upgrade_on;
+	double ca_expiry_t;
 	double next_window_t;
 	int supported_v;
 };
@@ -57,6 +61,7 @@ static void row_cleanup(struct row *w)
 	free(w->auto_upgrade);
 	free(w->ca_expiry);
 	free(w->supported);
+	upgrades_cleanup(&w->offered);
 }
 
 void report_free(struct report *r)
@@ -117,11 +122,32 @@ enum err report_add(struct report *r, const char *account, const struct cluster_
 		r->rows = nr;
 		r->cap = nc;
 	}
-	struct row w = { .rec = c, .supported_v = supported };
+	struct row w = { .supported_v = supported,
+			 .have_upgrades = c->have_upgrades,
+			 .have_cluster = c->have_cluster,
+			 .auto_upgrade_on = c->cluster.auto_upgrade };
 	bool known = c->have_cluster;
 	w.next_window_t = known && c->cluster.have_maintenance ?
 				  maintenance_next_window(&c->cluster.maintenance, r->now) :
 				  0;
+	w.ca_expiry_t = c->have_credentials && c->credentials.has_ca_expiry ?
+				c->credentials.ca_expires_at :
+				0;
+	bool copied = true;
+	if (c->have_upgrades && c->upgrades.count > 0) {
+		w.offered.versions = calloc(c->upgrades.count, sizeof *w.offered.versions);
+		copied = w.offered.versions != NULL;
+		for (size_t i = 0; copied && i < c->upgrades.count; i++) {
+			const struct upgrade_version *v = &c->upgrades.versions[i];
+			struct upgrade_version *dst = &w.offered.versions[i];
+			*dst = *v;
+			dst->slug = strdup(v->slug);
+			dst->kubernetes_version = strdup(v->kubernetes_version);
+			w.offered.count = i + 1;
+			copied = dst->slug && dst->kubernetes_version;
+		}
+		w.offered.pending_since = c->upgrades.pending_since;
+	}
 	w.account = strdup(account ? account : "");
 	w.id = strdup(c->cluster.id);
 	w.name = strdup(known ? c->cluster.name : "?");
@@ -129,14 +155,13 @@ enum err report_add(struct report *r, const char *account, const struct cluster_
 	w.version = strdup(known ? c->cluster.version : "?");
 	w.state = strdup(known ? cluster_state_name(c->cluster.state) : "?");
 	w.upgrades = upgrades_text(c);
-	w.pending_since = iso(c->have_upgrades && c->upgrades.count ? c->upgrades.pending_since : 0);
-	w.next_window = iso(w.next_window_t);
+	w.pending_since = !c->have_upgrades ? strdup("?") :
+					      iso(c->upgrades.count ? c->upgrades.pending_since : 0);
+	w.next_window = known ? iso(w.next_window_t) : strdup("?");
 	w.auto_upgrade = strdup(!known ? "?" : c->cluster.auto_upgrade ? "yes" : "no");
-	w.ca_expiry = iso(c->have_credentials && c->credentials.has_ca_expiry ?
-				  c->credentials.ca_expires_at :
-				  0);
+	w.ca_expiry = iso(w.ca_expiry_t);
 	w.supported = strdup(supported < 0 ? "?" : supported ? "yes" : "no");
-	if (!w.account || !w.id || !w.name || !w.region || !w.version || !w.state ||
+	if (!copied || !w.account || !w.id || !w.name || !w.region || !w.version || !w.state ||
 	    !w.upgrades || !w.pending_since || !w.next_window || !w.auto_upgrade ||
 	    !w.ca_expiry || !w.supported) {
 		row_cleanup(&w);
@@ -149,7 +174,7 @@ enum err report_add(struct report *r, const char *account, const struct cluster_
 bool report_upgrade_pending(const struct report *r)
 {
 	for (size_t i = 0; i < r->count; i++)
-		if (r->rows[i].rec->have_upgrades && r->rows[i].rec->upgrades.count > 0)
+		if (r->rows[i].have_upgrades && r->rows[i].offered.count > 0)
 			return true;
 	return false;
 }
@@ -190,7 +215,7 @@ enum err report_write_table(const struct report *r, FILE *out)
 			const char *text = i == 0 ? headers[c] : cell(&r->rows[i - 1], c);
 			/* names come from the API: never let one break the layout */
 			for (const char *p = text; *p; p++)
-				fputc((unsigned char)*p < 0x20 ? '?' : *p, out);
+				fputc((unsigned char)*p < 0x20 || *p == 0x7f ? '?' : *p, out);
 			if (c + 1 < COLUMNS)
 				fprintf(out, "%*s", (int)(width[c] - strlen(text) + 2), "");
 		}
@@ -220,7 +245,6 @@ enum err report_write_json(const struct report *r, bool failed, FILE *out)
 		  cJSON_AddBoolToObject(root, "request_failed", failed);
 	for (size_t i = 0; ok && i < r->count; i++) {
 		const struct row *w = &r->rows[i];
-		const struct cluster_record *c = w->rec;
 		cJSON *o = cJSON_CreateObject();
 		ok = o != NULL;
 		if (!ok)
@@ -233,35 +257,34 @@ enum err report_write_json(const struct report *r, bool failed, FILE *out)
 		cJSON_AddStringToObject(o, "region", w->region);
 		cJSON_AddStringToObject(o, "version", w->version);
 		cJSON_AddStringToObject(o, "state", w->state);
-		cJSON *ups = cJSON_AddArrayToObject(o, "upgrades");
-		for (size_t u = 0; ups && c->have_upgrades && u < c->upgrades.count; u++) {
-			cJSON *v = cJSON_CreateObject();
-			if (!v)
-				break;
-			cJSON_AddItemToArray(ups, v);
-			cJSON_AddStringToObject(v, "version_slug", c->upgrades.versions[u].slug);
-			cJSON_AddStringToObject(v, "kubernetes_version",
-						c->upgrades.versions[u].kubernetes_version);
-			cJSON_AddStringToObject(v, "kind", upgrade_kind_name(c->upgrades.versions[u].kind));
-			cJSON_AddItemToObject(v, "first_seen", time_or_null(c->upgrades.versions[u].first_seen));
+		if (w->have_upgrades) {
+			cJSON *ups = cJSON_AddArrayToObject(o, "upgrades");
+			for (size_t u = 0; ups && u < w->offered.count; u++) {
+				const struct upgrade_version *uv = &w->offered.versions[u];
+				cJSON *v = cJSON_CreateObject();
+				if (!v)
+					break;
+				cJSON_AddItemToArray(ups, v);
+				cJSON_AddStringToObject(v, "version_slug", uv->slug);
+				cJSON_AddStringToObject(v, "kubernetes_version", uv->kubernetes_version);
+				cJSON_AddStringToObject(v, "kind", upgrade_kind_name(uv->kind));
+				cJSON_AddItemToObject(v, "first_seen", time_or_null(uv->first_seen));
+			}
+		} else {
+			cJSON_AddNullToObject(o, "upgrades"); /* unknown: the call failed */
 		}
 		cJSON_AddItemToObject(o, "pending_since",
-				      time_or_null(c->have_upgrades && c->upgrades.count ?
-							   c->upgrades.pending_since :
-							   0));
+				      time_or_null(w->offered.count ? w->offered.pending_since : 0));
 		cJSON_AddItemToObject(o, "next_maintenance_window", time_or_null(w->next_window_t));
-		if (c->have_cluster)
-			cJSON_AddBoolToObject(o, "auto_upgrade", c->cluster.auto_upgrade);
+		if (w->have_cluster)
+			cJSON_AddBoolToObject(o, "auto_upgrade", w->auto_upgrade_on);
 		else
 			cJSON_AddNullToObject(o, "auto_upgrade");
 		if (w->supported_v >= 0)
 			cJSON_AddBoolToObject(o, "version_supported", w->supported_v);
 		else
 			cJSON_AddNullToObject(o, "version_supported");
-		cJSON_AddItemToObject(o, "ca_expiry",
-				      time_or_null(c->have_credentials && c->credentials.has_ca_expiry ?
-							   c->credentials.ca_expires_at :
-							   0));
+		cJSON_AddItemToObject(o, "ca_expiry", time_or_null(w->ca_expiry_t));
 	}
 	char *text = ok ? cJSON_Print(root) : NULL;
 	cJSON_Delete(root);

@@ -19,7 +19,8 @@ struct report;
 struct report *report_new(double now);
 void report_free(struct report *r);
 
-/* Adds a cluster (borrowed: copied as needed). account: NULL or "" when
+/* Adds a cluster (borrowed: what the report needs is copied, so c may go
+ * right after). account: NULL or "" when
  * accounts are not named. supported: 1, 0, or -1 when unknown. */
 enum err report_add(struct report *r, const char *account, const struct cluster_record *c,
 		    int supported);

@@ -33,6 +33,7 @@ struct account {
 	bool discover_set;
 	char **ids;
 	size_t id_count;
+	int line; /* where the account is written, for errors; 0 for the simple one */
 };
 
 struct settings {
@@ -401,6 +402,7 @@ static bool read_accounts(const config_t *cfg, const char *file, struct settings
 	for (size_t i = 0; i < n; i++) {
 		const config_setting_t *g = config_setting_get_elem(list, (unsigned)i);
 		struct account *a = &s->accounts[s->account_count++];
+		a->line = config_setting_source_line(g);
 		if (!read_account(g, (int)i, file, a))
 			return false;
 		for (size_t j = 0; j < i; j++) {
@@ -491,8 +493,10 @@ static bool token_is_valid(const char *t)
 	return true;
 }
 
-static bool load_token(struct account *a)
+static bool load_token(struct account *a, const char *file)
 {
+	char line[16];
+	snprintf(line, sizeof line, "%d", a->line);
 	const char *source = NULL;
 	if (a->token_file) {
 		if (!read_token_file(a->token_file, &a->token))
@@ -504,8 +508,9 @@ static bool load_token(struct account *a)
 			return false;
 		source = a->token_env;
 		if (!a->token) {
-			log_error("no API token in the environment variable the account names",
-				  "account", a->name, "token_env", a->token_env);
+			log_error("invalid configuration", "file", file, "line", line, "key", "accounts",
+				  "account", a->name, "token_env", a->token_env,
+				  "err", "that environment variable holds no token");
 			return false;
 		}
 	} else {
@@ -540,8 +545,10 @@ static bool check_values(struct settings *s, const char *file)
 		if (!a->discover_set)
 			a->discover = a->id_count == 0;
 		if (!a->discover && a->id_count == 0) {
-			log_error("invalid configuration", "file", where, "key",
-				  s->named_accounts ? "accounts" : "clusters", "account",
+			char line[16];
+			snprintf(line, sizeof line, "%d", a->line);
+			log_error("invalid configuration", "file", where, "line", a->line ? line : NULL,
+				  "key", s->named_accounts ? "accounts" : "clusters", "account",
 				  a->name[0] ? a->name : NULL, "err",
 				  s->named_accounts ?
 					  "nothing to watch: set discover = true or list ids" :
@@ -702,7 +709,7 @@ enum err settings_load(const struct settings_flags *flags, struct settings **out
 	if (!check_values(s, s->config_path))
 		goto out;
 	for (size_t i = 0; i < s->account_count; i++) {
-		if (!load_token(&s->accounts[i]))
+		if (!load_token(&s->accounts[i], s->config_path ? s->config_path : "(defaults)"))
 			goto out;
 		warn_if_readable(s->accounts[i].token_file,
 				 s->named_accounts ? "accounts[].token_file" : "api.token_file");

@@ -5,6 +5,7 @@
 #include <cjson/cJSON.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -197,6 +198,7 @@ static bool from_json(struct state *s, const cJSON *root)
 		const cJSON *since = cJSON_GetObjectItemCaseSensitive(c, "pending_since");
 		const cJSON *versions = cJSON_GetObjectItemCaseSensitive(c, "versions");
 		if (!c->string || !cJSON_IsNumber(since) || !(since->valuedouble > 0) ||
+		    !isfinite(since->valuedouble) ||
 		    !cJSON_IsObject(versions))
 			return false;
 		size_t at = 0;
@@ -212,7 +214,8 @@ static bool from_json(struct state *s, const cJSON *root)
 			return false;
 		const cJSON *v;
 		cJSON_ArrayForEach(v, versions) {
-			if (!v->string || !cJSON_IsNumber(v) || !(v->valuedouble > 0) || e->count >= n)
+			if (!v->string || !cJSON_IsNumber(v) || !(v->valuedouble > 0) ||
+			    !isfinite(v->valuedouble) || e->count >= n)
 				return false;
 			e->versions[e->count].slug = strdup(v->string);
 			if (!e->versions[e->count].slug)
