@@ -106,9 +106,10 @@ integration: all $(BUILD)/fakeapi
 check: deps-test
 	@$(MAKE) --no-print-directory BUILD=build/asan CC=clang CFLAGS="-O1 -g" \
 	  SANFLAGS="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" test-run
-	@$(MAKE) --no-print-directory BUILD=build/valgrind CFLAGS="-O0 -g" all $(BUILD:build=build/valgrind)/fakeapi \
+	@$(MAKE) --no-print-directory BUILD=build/valgrind CFLAGS="-O0 -g" all \
 	  $(UNIT_SRC:tests/unit/%.c=build/valgrind/tests/%)
 	@VALGRIND=1 BUILD=build/valgrind sh tests/unit/run.sh $(UNIT_SRC:tests/unit/%.c=build/valgrind/tests/%)
+	@$(MAKE) --no-print-directory tsan
 
 # ThreadSanitizer over the poller/scrape interaction: the snapshot unit
 # test and an exporter scraped in a loop while cycles publish.
@@ -116,7 +117,8 @@ tsan: deps-test
 	@$(MAKE) --no-print-directory BUILD=build/tsan CC=clang CFLAGS="-O1 -g" \
 	  SANFLAGS="-fsanitize=thread" all build/tsan/fakeapi build/tsan/tests/test_snapshot
 	@TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" build/tsan/tests/test_snapshot
-	@BUILD=build/tsan TSAN_OPTIONS="halt_on_error=1" bash tests/integration/run.sh t_scrape_while_publishing
+	@BUILD=build/tsan TSAN_OPTIONS="halt_on_error=1" bash tests/integration/run.sh \
+	  t_scrape_while_publishing t_reload_applies_a_valid_file t_gzip_scrape
 
 # libFuzzer targets, one per parser, seeded from tests/fixtures.
 FUZZ_SRC     := $(wildcard tests/fuzz/fuzz_*.c)

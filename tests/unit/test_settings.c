@@ -683,6 +683,313 @@ static void test_readable_token_file_warns(void **state)
 	unlink(tok);
 }
 
+/* ---- accounts ---------------------------------------------------------- */
+
+/* ERR_CONFIG, with the key (exactly) and the line in the log. */
+static void expect_error_at(const char *content, const char *key, int line)
+{
+	struct result r;
+	load(content, &r);
+	enum err rc = r.rc;
+	char want_key[160], want_line[32], log[2048];
+	snprintf(want_key, sizeof want_key, "key=%s ", key);
+	snprintf(want_line, sizeof want_line, "line=%d ", line);
+	bool has_key = strstr(r.log, want_key) != NULL;
+	bool has_line = strstr(r.log, want_line) != NULL;
+	snprintf(log, sizeof log, "%s", r.log);
+	done(&r);
+	if (rc != ERR_CONFIG)
+		fail_msg("got %d, want ERR_CONFIG: %s", rc, content);
+	if (!has_key || !has_line)
+		fail_msg("want \"%s\" and \"%s\" in the log of:\n%s\nlog: %s", want_key, want_line,
+			 content, log);
+}
+
+static void test_accounts(void **state)
+{
+	(void)state;
+	unsetenv("DIGITALOCEAN_TOKEN"); /* each account brings its own */
+	setenv("STAGING_TOKEN", "dop_v1_staging", 1);
+	char tok[64], content[512];
+	write_temp("dop_v1_prod\n", tok, sizeof tok);
+	snprintf(content, sizeof content,
+		 "accounts = (\n"
+		 "  { name = \"prod\"; token_file = \"%s\"; discover = true; },\n"
+		 "  { name = \"staging\"; token_env = \"STAGING_TOKEN\"; ids = [ \"abc-1\" ]; }\n"
+		 ");\n",
+		 tok);
+	struct result r;
+	load(content, &r);
+	if (r.rc != ERR_OK)
+		fail_msg("rejected: %s", r.log);
+	const struct settings *s = r.s;
+	assert_true(settings_named_accounts(s));
+	assert_int_equal(settings_account_count(s), 2);
+	assert_string_equal(settings_account_name(s, 0), "prod");
+	assert_string_equal(settings_account_token(s, 0), "dop_v1_prod");
+	assert_true(settings_account_discover(s, 0));
+	assert_int_equal(settings_account_id_count(s, 0), 0);
+	assert_string_equal(settings_account_name(s, 1), "staging");
+	assert_string_equal(settings_account_token(s, 1), "dop_v1_staging");
+	assert_false(settings_account_discover(s, 1));
+	assert_int_equal(settings_account_id_count(s, 1), 1);
+	assert_string_equal(settings_account_id(s, 1, 0), "abc-1");
+	/* tokens are secrets: never in the log */
+	assert_null(strstr(r.log, "dop_v1_prod"));
+	assert_null(strstr(r.log, "dop_v1_staging"));
+	done(&r);
+	unlink(tok);
+	unsetenv("STAGING_TOKEN");
+}
+
+static void test_account_discover_defaults(void **state)
+{
+	(void)state;
+	setenv("STAGING_TOKEN", "dop_v1_staging", 1);
+	struct result r;
+	load("accounts = (\n"
+	     "  { name = \"a\"; token_env = \"STAGING_TOKEN\"; },\n"
+	     "  { name = \"b\"; token_env = \"STAGING_TOKEN\"; ids = [ \"x-1\", \"x-2\", \"x-1\" ]; },\n"
+	     "  { name = \"c\"; token_env = \"STAGING_TOKEN\"; ids = [ \"x-1\" ]; discover = true; },\n"
+	     "  { name = \"d_1.x-Y\"; token_env = \"STAGING_TOKEN\"; discover = true; },\n"
+	     "  { name = \"eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee\";\n"
+	     "    token_env = \"STAGING_TOKEN\"; }\n"
+	     ");\n",
+	     &r);
+	if (r.rc != ERR_OK)
+		fail_msg("rejected: %s", r.log);
+	const struct settings *s = r.s;
+	assert_int_equal(settings_account_count(s), 5);
+	assert_true(settings_account_discover(s, 0));
+	assert_int_equal(settings_account_id_count(s, 0), 0);
+	assert_false(settings_account_discover(s, 1));
+	assert_int_equal(settings_account_id_count(s, 1), 2);
+	assert_string_equal(settings_account_id(s, 1, 0), "x-1");
+	assert_string_equal(settings_account_id(s, 1, 1), "x-2");
+	assert_true(settings_account_discover(s, 2));
+	assert_int_equal(settings_account_id_count(s, 2), 1);
+	assert_string_equal(settings_account_name(s, 3), "d_1.x-Y");
+	assert_true(settings_account_discover(s, 3));
+	assert_int_equal(strlen(settings_account_name(s, 4)), 64);
+	assert_true(settings_account_discover(s, 4));
+	done(&r);
+	unsetenv("STAGING_TOKEN");
+}
+
+static void test_no_accounts_is_one_unnamed_account(void **state)
+{
+	(void)state;
+	struct result r;
+	load("", &r);
+	assert_int_equal(r.rc, ERR_OK);
+	assert_false(settings_named_accounts(r.s));
+	assert_int_equal(settings_account_count(r.s), 1);
+	assert_string_equal(settings_account_name(r.s, 0), "");
+	assert_string_equal(settings_account_token(r.s, 0), "dop_v1_unit");
+	assert_true(settings_account_discover(r.s, 0));
+	done(&r);
+
+	load("clusters = { ids = [ \"abc-1\" ]; };\n", &r);
+	assert_int_equal(r.rc, ERR_OK);
+	assert_false(settings_named_accounts(r.s));
+	assert_int_equal(settings_account_count(r.s), 1);
+	assert_string_equal(settings_account_name(r.s, 0), "");
+	assert_int_equal(settings_account_id_count(r.s, 0), 1);
+	done(&r);
+}
+
+static void test_account_errors(void **state)
+{
+	(void)state;
+	setenv("STAGING_TOKEN", "dop_v1_staging", 1);
+	/* an unknown key, named with its account */
+	expect_error_at("accounts = (\n"
+			"  {\n"
+			"    name = \"prod\";\n"
+			"    tokn_file = \"/x\";\n"
+			"  }\n"
+			");\n",
+			"accounts[0].tokn_file", 4);
+	/* both token_file and token_env */
+	expect_error_at("accounts = (\n"
+			"  { name = \"a\"; token_env = \"STAGING_TOKEN\"; },\n"
+			"  {\n"
+			"    name = \"b\";\n"
+			"    token_file = \"/x\";\n"
+			"    token_env = \"STAGING_TOKEN\";\n"
+			"  }\n"
+			");\n",
+			"accounts[1]", 3);
+	/* neither */
+	expect_error_at("accounts = (\n"
+			"  {\n"
+			"    name = \"prod\";\n"
+			"  }\n"
+			");\n",
+			"accounts[0]", 2);
+	/* no name */
+	expect_error_at("accounts = (\n"
+			"  {\n"
+			"    token_env = \"STAGING_TOKEN\";\n"
+			"  }\n"
+			");\n",
+			"accounts[0]", 2);
+	/* a name that cannot go into a label or a log line unquoted */
+	expect_error_at("accounts = (\n"
+			"  {\n"
+			"    name = \"has space\";\n"
+			"    token_env = \"STAGING_TOKEN\";\n"
+			"  }\n"
+			");\n",
+			"accounts[0]", 2);
+	static const char *const bad_names[] = {
+		"", "a/b", "a=b", "a\\\"b", "caf\xc3\xa9", "a\\nb",
+		"fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff",
+	};
+	for (size_t i = 0; i < sizeof bad_names / sizeof bad_names[0]; i++) {
+		char content[256];
+		snprintf(content, sizeof content,
+			 "accounts = ( { name = \"%s\"; token_env = \"STAGING_TOKEN\"; } );\n",
+			 bad_names[i]);
+		expect_config_error(content);
+	}
+	/* two accounts with the same name */
+	expect_error_at("accounts = (\n"
+			"  { name = \"prod\"; token_env = \"STAGING_TOKEN\"; },\n"
+			"  { name = \"prod\"; token_env = \"STAGING_TOKEN\"; ids = [ \"x-1\" ]; }\n"
+			");\n",
+			"accounts", 3);
+	/* an empty list; a group, an array or a string instead of a list */
+	expect_error_at("# none\naccounts = ( );\n", "accounts", 2);
+	expect_error_at("# a group\n"
+			"accounts = { name = \"prod\"; token_env = \"STAGING_TOKEN\"; };\n",
+			"accounts", 2);
+	expect_config_error("accounts = [ \"prod\" ];\n");
+	expect_config_error("accounts = \"prod\";\n");
+	/* a list element that is not a group */
+	expect_error_at("accounts = ( \"prod\" );\n", "accounts[0]", 1);
+	/* wrong types inside an account */
+	expect_error_at("accounts = (\n  {\n    name = 5;\n    token_env = \"STAGING_TOKEN\";\n  }\n);\n",
+			"accounts[0].name", 3);
+	expect_error_at("accounts = (\n  {\n    name = \"a\";\n    token_env = \"STAGING_TOKEN\";\n"
+			"    discover = \"yes\";\n  }\n);\n",
+			"accounts[0].discover", 5);
+	expect_error_at("accounts = (\n  {\n    name = \"a\";\n    token_env = \"STAGING_TOKEN\";\n"
+			"    ids = [ \"../x\" ];\n  }\n);\n",
+			"accounts[0].ids", 5);
+	expect_config_error("accounts = ( { name = \"a\"; token_file = true; } );\n");
+	/* accounts with the settings of the one unnamed account */
+	expect_error_at("api = { token_file = \"/x\"; };\n"
+			"accounts = ( { name = \"a\"; token_env = \"STAGING_TOKEN\"; } );\n",
+			"accounts", 2);
+	expect_error_at("clusters = { ids = [ \"x-1\" ]; };\n"
+			"accounts = ( { name = \"a\"; token_env = \"STAGING_TOKEN\"; } );\n",
+			"accounts", 2);
+	expect_error_at("clusters = { discover = true; };\n"
+			"accounts = ( { name = \"a\"; token_env = \"STAGING_TOKEN\"; } );\n",
+			"accounts", 2);
+	unsetenv("STAGING_TOKEN");
+}
+
+/* A variable the account names but the environment lacks: the error names
+ * the account's key and line, and the variable. */
+static void test_account_token_env_unset(void **state)
+{
+	(void)state;
+	/* set but empty counts as unset */
+	setenv("DOKS_UNIT_UNSET_TOKEN", "", 1);
+	expect_config_error("accounts = ( { name = \"prod\"; token_env = \"DOKS_UNIT_UNSET_TOKEN\"; } );\n");
+	unsetenv("DOKS_UNIT_UNSET_TOKEN");
+	struct result r;
+	load("accounts = (\n"
+	     "  {\n"
+	     "    name = \"prod\";\n"
+	     "    token_env = \"DOKS_UNIT_UNSET_TOKEN\";\n"
+	     "  }\n"
+	     ");\n",
+	     &r);
+	enum err rc = r.rc;
+	char log[2048];
+	snprintf(log, sizeof log, "%s", r.log);
+	done(&r);
+	assert_int_equal(rc, ERR_CONFIG);
+	assert_contains(log, "level=error");
+	assert_contains(log, "DOKS_UNIT_UNSET_TOKEN");
+	assert_contains(log, "prod");
+	assert_contains(log, "key=accounts");
+	if (!strstr(log, "line=2 ") && !strstr(log, "line=4 "))
+		fail_msg("no line in: %s", log);
+}
+
+/* An account that watches nothing: named, with its line. */
+static void test_account_watching_nothing(void **state)
+{
+	(void)state;
+	setenv("STAGING_TOKEN", "dop_v1_staging", 1);
+	struct result r;
+	load("accounts = (\n"
+	     "  { name = \"a\"; token_env = \"STAGING_TOKEN\"; },\n"
+	     "  {\n"
+	     "    name = \"b\";\n"
+	     "    token_env = \"STAGING_TOKEN\";\n"
+	     "    discover = false;\n"
+	     "  }\n"
+	     ");\n",
+	     &r);
+	enum err rc = r.rc;
+	char log[2048];
+	snprintf(log, sizeof log, "%s", r.log);
+	done(&r);
+	unsetenv("STAGING_TOKEN");
+	assert_int_equal(rc, ERR_CONFIG);
+	assert_contains(log, "level=error");
+	assert_contains(log, "key=accounts");
+	if (!strstr(log, "account=b ") && !strstr(log, "key=accounts[1]"))
+		fail_msg("the account is not named in: %s", log);
+	if (!strstr(log, "line=3 ") && !strstr(log, "line=6 "))
+		fail_msg("no line in: %s", log);
+}
+
+/* ---- state.file and poll.options_interval ------------------------------ */
+
+static void test_state_file_and_options_interval(void **state)
+{
+	(void)state;
+	struct result r;
+	load("", &r);
+	assert_int_equal(r.rc, ERR_OK);
+	assert_null(settings_state_file(r.s));
+	assert_int_equal(settings_options_interval(r.s), 3600);
+	done(&r);
+
+	load("state = { file = \"/var/lib/doks_exporter/state.json\"; };\n"
+	     "poll = { options_interval = 0; };\n",
+	     &r);
+	assert_int_equal(r.rc, ERR_OK);
+	assert_string_equal(settings_state_file(r.s), "/var/lib/doks_exporter/state.json");
+	assert_int_equal(settings_options_interval(r.s), 0);
+	done(&r);
+
+	/* an empty file name: memory only */
+	load("state = { file = \"\"; };\n", &r);
+	assert_int_equal(r.rc, ERR_OK);
+	assert_null(settings_state_file(r.s));
+	done(&r);
+
+	load("poll = { options_interval = 604800; };\n", &r);
+	assert_int_equal(r.rc, ERR_OK);
+	assert_int_equal(settings_options_interval(r.s), 604800);
+	done(&r);
+
+	expect_error_at("poll = {\n  options_interval = -1;\n};\n", "poll.options_interval", 2);
+	expect_config_error("poll = { options_interval = 604801; };\n");
+	expect_config_error("poll = { options_interval = \"3600\"; };\n");
+	expect_config_error("poll = { options_interval = 1.5; };\n");
+	expect_error_at("state = {\n  file = 5;\n};\n", "state.file", 2);
+	expect_error_at("state = {\n  path = \"/x\";\n};\n", "state.path", 2);
+	expect_config_error("state = \"/x\";\n");
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup_env, teardown_env)
 
 int main(void)
@@ -709,6 +1016,13 @@ int main(void)
 		T(test_parse_listen_address),
 		T(test_short_interval_warns_only_for_a_remote_api),
 		T(test_readable_token_file_warns),
+		T(test_accounts),
+		T(test_account_discover_defaults),
+		T(test_no_accounts_is_one_unnamed_account),
+		T(test_account_errors),
+		T(test_account_token_env_unset),
+		T(test_account_watching_nothing),
+		T(test_state_file_and_options_interval),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

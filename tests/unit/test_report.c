@@ -1,0 +1,714 @@
+/* test_report.c - report.h: the --check table and JSON document, built
+ * from cluster records made by hand and written to memory streams. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <cjson/cJSON.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "report.h"
+
+/* 2026-11-25T00:00:00Z, a Wednesday. */
+#define NOW 1795564800.0
+#define T_FIRST 1795168800.0  /* 2026-11-20T10:00:00Z */
+#define T_SECOND 1795264200.0 /* 2026-11-21T12:30:00Z */
+#define T_CA 1803859200.0     /* 2027-03-01T00:00:00Z */
+
+/* ---- records ----------------------------------------------------------- */
+
+static char *dup_or_fail(const char *s)
+{
+	char *c = strdup(s);
+	assert_non_null(c);
+	return c;
+}
+
+static void set_cluster(struct cluster_record *r, const char *id, const char *name,
+			const char *region, const char *version, enum cluster_state st,
+			bool auto_upgrade)
+{
+	memset(r, 0, sizeof *r);
+	r->cluster.id = dup_or_fail(id);
+	if (!name)
+		return; /* known by id only */
+	r->have_cluster = true;
+	r->cluster.name = dup_or_fail(name);
+	r->cluster.region = dup_or_fail(region);
+	r->cluster.version = dup_or_fail(version);
+	r->cluster.state = st;
+	r->cluster.auto_upgrade = auto_upgrade;
+}
+
+static void add_upgrade(struct cluster_record *r, const char *slug, const char *kube,
+			enum upgrade_kind kind, double first_seen)
+{
+	struct upgrades *u = &r->upgrades;
+	struct upgrade_version *nv = realloc(u->versions, (u->count + 1) * sizeof *nv);
+	assert_non_null(nv);
+	u->versions = nv;
+	u->versions[u->count++] = (struct upgrade_version){ .slug = dup_or_fail(slug),
+							    .kubernetes_version = dup_or_fail(kube),
+							    .kind = kind,
+							    .first_seen = first_seen };
+	r->have_upgrades = true;
+}
+
+/* prod-1: two upgrades, a Saturday window, a CA expiry, all known. */
+static void record_full(struct cluster_record *r)
+{
+	set_cluster(r, "11111111-aaaa", "prod-1", "nyc1", "1.29.1-do.0", CLUSTER_STATE_RUNNING,
+		    true);
+	assert_true(maintenance_parse("saturday", "03:00", "4h0m0s", &r->cluster.maintenance));
+	r->cluster.have_maintenance = true;
+	add_upgrade(r, "1.29.2-do.0", "1.29.2", UPGRADE_KIND_PATCH, T_FIRST);
+	add_upgrade(r, "1.30.5-do.0", "1.30.5", UPGRADE_KIND_MINOR, T_SECOND);
+	r->upgrades.pending_since = T_FIRST;
+	r->have_credentials = true;
+	r->credentials.kind = CREDENTIALS_CERTIFICATE;
+	r->credentials.has_ca_expiry = true;
+	r->credentials.ca_expires_at = T_CA;
+}
+
+/* staging: known, nothing offered, no window, credentials without a CA. */
+static void record_quiet(struct cluster_record *r)
+{
+	set_cluster(r, "22222222-bbbb", "staging", "ams3", "1.31.1-do.0",
+		    CLUSTER_STATE_PROVISIONING, false);
+	r->have_upgrades = true;
+	r->have_credentials = true;
+	r->credentials.kind = CREDENTIALS_TOKEN;
+	r->credentials.has_ca_expiry = false;
+}
+
+/* Known by id only: every request failed so far. */
+static void record_unknown(struct cluster_record *r)
+{
+	set_cluster(r, "33333333-cccc", NULL, NULL, NULL, CLUSTER_STATE_UNKNOWN, false);
+}
+
+/* ---- output ------------------------------------------------------------ */
+
+struct out {
+	FILE *f;
+	char *text;
+	size_t len;
+};
+
+static void out_open(struct out *o)
+{
+	o->text = NULL;
+	o->len = 0;
+	o->f = open_memstream(&o->text, &o->len);
+	assert_non_null(o->f);
+}
+
+static void out_close(struct out *o)
+{
+	assert_int_equal(fclose(o->f), 0);
+	assert_non_null(o->text);
+}
+
+static char *table_of(const struct report *r)
+{
+	struct out o;
+	out_open(&o);
+	assert_int_equal(report_write_table(r, o.f), ERR_OK);
+	out_close(&o);
+	return o.text;
+}
+
+static cJSON *json_of(const struct report *r, bool failed)
+{
+	struct out o;
+	out_open(&o);
+	assert_int_equal(report_write_json(r, failed, o.f), ERR_OK);
+	out_close(&o);
+	assert_true(o.len > 0 && o.text[o.len - 1] == '\n');
+	cJSON *root = cJSON_Parse(o.text);
+	if (!root)
+		fail_msg("not JSON: %s", o.text);
+	free(o.text);
+	return root;
+}
+
+/* Splits text into lines in place; returns how many. */
+static size_t split_lines(char *text, char **lines, size_t max)
+{
+	size_t n = 0;
+	char *p = text;
+	while (*p) {
+		char *nl = strchr(p, '\n');
+		if (!nl)
+			fail_msg("last line without a newline: %s", p);
+		*nl = '\0';
+		assert_true(n < max);
+		lines[n++] = p;
+		p = nl + 1;
+	}
+	return n;
+}
+
+static const char *const HEADERS[] = {
+	"ACCOUNT",  "CLUSTER",       "ID",          "REGION",       "VERSION",   "STATE",
+	"UPGRADES", "PENDING SINCE", "NEXT WINDOW", "AUTO-UPGRADE", "SUPPORTED", "CA EXPIRY",
+};
+#define NCOL (sizeof HEADERS / sizeof HEADERS[0])
+
+/* Where each column starts in the header line, searching left to right;
+ * -1 for a column that is not there. */
+static void column_starts(const char *header, long *start)
+{
+	const char *from = header;
+	for (size_t c = 0; c < NCOL; c++) {
+		const char *at = strstr(from, HEADERS[c]);
+		if (!at) {
+			start[c] = -1;
+			continue;
+		}
+		start[c] = at - header;
+		from = at + strlen(HEADERS[c]);
+	}
+}
+
+/* The cell of line that starts at a column, up to the next column. */
+static void cell_at(const char *line, const long *start, size_t c, char *buf, size_t size)
+{
+	assert_true(start[c] >= 0);
+	size_t len = strlen(line);
+	if ((size_t)start[c] > len)
+		fail_msg("line too short for column %s: \"%s\"", HEADERS[c], line);
+	if (start[c] > 0 && line[start[c] - 1] != ' ')
+		fail_msg("column %s does not start on its own in: \"%s\"", HEADERS[c], line);
+	size_t end = len;
+	for (size_t n = c + 1; n < NCOL; n++) {
+		if (start[n] >= 0) {
+			end = (size_t)start[n];
+			break;
+		}
+	}
+	if (end > len)
+		end = len;
+	size_t n = end - (size_t)start[c];
+	/* the padding is spaces only, the cell ends before it */
+	while (n > 0 && line[start[c] + (long)n - 1] == ' ')
+		n--;
+	assert_true(n < size);
+	memcpy(buf, line + start[c], n);
+	buf[n] = '\0';
+}
+
+static void expect_cell(const char *line, const long *start, size_t c, const char *want)
+{
+	char got[256];
+	cell_at(line, start, c, got, sizeof got);
+	if (strcmp(got, want) != 0)
+		fail_msg("column %s: got \"%s\", want \"%s\" in line \"%s\"", HEADERS[c], got, want,
+			 line);
+}
+
+enum { ACCOUNT, CLUSTER, ID, REGION, VERSION, STATE, UPGRADES, PENDING, WINDOW, AUTO, SUPPORTED,
+       CA };
+
+/* ---- the table --------------------------------------------------------- */
+
+static void test_table(void **state)
+{
+	(void)state;
+	struct cluster_record full, quiet, unknown;
+	record_full(&full);
+	record_quiet(&quiet);
+	record_unknown(&unknown);
+	struct report *r = report_new(NOW);
+	assert_non_null(r);
+	assert_int_equal(report_add(r, NULL, &full, 1), ERR_OK);
+	assert_int_equal(report_add(r, "", &quiet, 0), ERR_OK);
+	assert_int_equal(report_add(r, NULL, &unknown, -1), ERR_OK);
+	char *text = table_of(r);
+
+	char *lines[8];
+	assert_int_equal(split_lines(text, lines, 8), 4);
+	/* no ACCOUNT column: the accounts are not named */
+	assert_null(strstr(lines[0], "ACCOUNT"));
+	assert_int_equal(strncmp(lines[0], "CLUSTER", 7), 0);
+	long start[NCOL];
+	column_starts(lines[0], start);
+	assert_int_equal(start[ACCOUNT], -1);
+	for (size_t c = CLUSTER; c < NCOL; c++)
+		if (start[c] < 0)
+			fail_msg("no %s in the header: %s", HEADERS[c], lines[0]);
+	/* no trailing blanks */
+	for (size_t i = 0; i < 4; i++)
+		assert_true(lines[i][0] != '\0' && lines[i][strlen(lines[i]) - 1] != ' ');
+
+	expect_cell(lines[1], start, CLUSTER, "prod-1");
+	expect_cell(lines[1], start, ID, "11111111-aaaa");
+	expect_cell(lines[1], start, REGION, "nyc1");
+	expect_cell(lines[1], start, VERSION, "1.29.1-do.0");
+	expect_cell(lines[1], start, STATE, "running");
+	expect_cell(lines[1], start, UPGRADES, "1.29.2-do.0 (patch), 1.30.5-do.0 (minor)");
+	expect_cell(lines[1], start, PENDING, "2026-11-20T10:00:00Z");
+	expect_cell(lines[1], start, WINDOW, "2026-11-28T03:00:00Z");
+	expect_cell(lines[1], start, AUTO, "yes");
+	expect_cell(lines[1], start, SUPPORTED, "yes");
+	expect_cell(lines[1], start, CA, "2027-03-01T00:00:00Z");
+
+	expect_cell(lines[2], start, CLUSTER, "staging");
+	expect_cell(lines[2], start, ID, "22222222-bbbb");
+	expect_cell(lines[2], start, REGION, "ams3");
+	expect_cell(lines[2], start, VERSION, "1.31.1-do.0");
+	expect_cell(lines[2], start, STATE, "provisioning");
+	expect_cell(lines[2], start, UPGRADES, "-");
+	expect_cell(lines[2], start, PENDING, "-");
+	expect_cell(lines[2], start, WINDOW, "-");
+	expect_cell(lines[2], start, AUTO, "no");
+	expect_cell(lines[2], start, SUPPORTED, "no");
+	expect_cell(lines[2], start, CA, "-");
+
+	expect_cell(lines[3], start, CLUSTER, "?");
+	expect_cell(lines[3], start, ID, "33333333-cccc");
+	expect_cell(lines[3], start, REGION, "?");
+	expect_cell(lines[3], start, VERSION, "?");
+	expect_cell(lines[3], start, STATE, "?");
+	expect_cell(lines[3], start, UPGRADES, "?");
+	expect_cell(lines[3], start, AUTO, "?");
+	expect_cell(lines[3], start, SUPPORTED, "?");
+
+	free(text);
+	report_free(r);
+	report_free(NULL);
+	cluster_record_cleanup(&full);
+	cluster_record_cleanup(&quiet);
+	cluster_record_cleanup(&unknown);
+}
+
+/* "?" is for what is not known, "-" for what is known to be nothing. With
+ * the upgrades unknown, so is the time they have been pending; with the
+ * cluster unknown, so is its maintenance window. */
+static void test_table_unknown_is_not_none(void **state)
+{
+	(void)state;
+	struct cluster_record unknown;
+	record_unknown(&unknown);
+	struct report *r = report_new(NOW);
+	assert_int_equal(report_add(r, NULL, &unknown, -1), ERR_OK);
+	char *text = table_of(r);
+	char *lines[4];
+	assert_int_equal(split_lines(text, lines, 4), 2);
+	long start[NCOL];
+	column_starts(lines[0], start);
+	char upgrades[64], pending[64], window[64];
+	cell_at(lines[1], start, UPGRADES, upgrades, sizeof upgrades);
+	cell_at(lines[1], start, PENDING, pending, sizeof pending);
+	cell_at(lines[1], start, WINDOW, window, sizeof window);
+	free(text);
+	report_free(r);
+	cluster_record_cleanup(&unknown);
+	assert_string_equal(upgrades, "?");
+	assert_string_equal(pending, "?");
+	assert_string_equal(window, "?");
+}
+
+static void test_table_with_accounts(void **state)
+{
+	(void)state;
+	struct cluster_record full, quiet;
+	record_full(&full);
+	record_quiet(&quiet);
+	struct report *r = report_new(NOW);
+	assert_int_equal(report_add(r, "production", &full, 1), ERR_OK);
+	assert_int_equal(report_add(r, "qa", &quiet, 1), ERR_OK);
+	char *text = table_of(r);
+	char *lines[4];
+	assert_int_equal(split_lines(text, lines, 4), 3);
+	assert_int_equal(strncmp(lines[0], "ACCOUNT ", 8), 0);
+	long start[NCOL];
+	column_starts(lines[0], start);
+	assert_int_equal(start[ACCOUNT], 0);
+	expect_cell(lines[1], start, ACCOUNT, "production");
+	expect_cell(lines[1], start, CLUSTER, "prod-1");
+	expect_cell(lines[1], start, CA, "2027-03-01T00:00:00Z");
+	expect_cell(lines[2], start, ACCOUNT, "qa");
+	expect_cell(lines[2], start, CLUSTER, "staging");
+	expect_cell(lines[2], start, UPGRADES, "-");
+	free(text);
+	report_free(r);
+	cluster_record_cleanup(&full);
+	cluster_record_cleanup(&quiet);
+}
+
+/* Names come from the API: a line break or an escape sequence in one
+ * must neither break the table nor reach the terminal. */
+static void test_table_control_characters(void **state)
+{
+	(void)state;
+	struct cluster_record evil, quiet;
+	record_quiet(&quiet);
+	set_cluster(&evil, "44444444-dddd", "evil\nname\t\x1b[31mred\r", "nyc\n3",
+		    "1.29.1-do.0", CLUSTER_STATE_RUNNING, false);
+	evil.have_upgrades = true;
+	struct report *r = report_new(NOW);
+	assert_int_equal(report_add(r, NULL, &evil, 1), ERR_OK);
+	assert_int_equal(report_add(r, NULL, &quiet, 1), ERR_OK);
+	char *text = table_of(r);
+	assert_null(strchr(text, '\x1b'));
+	assert_null(strchr(text, '\t'));
+	assert_null(strchr(text, '\r'));
+	char *lines[8];
+	assert_int_equal(split_lines(text, lines, 8), 3);
+	long start[NCOL];
+	column_starts(lines[0], start);
+	expect_cell(lines[1], start, CLUSTER, "evil?name??[31mred?");
+	expect_cell(lines[1], start, REGION, "nyc?3");
+	expect_cell(lines[1], start, ID, "44444444-dddd");
+	expect_cell(lines[1], start, CA, "-");
+	/* the next line is still aligned */
+	expect_cell(lines[2], start, CLUSTER, "staging");
+	expect_cell(lines[2], start, REGION, "ams3");
+	expect_cell(lines[2], start, CA, "-");
+	free(text);
+	report_free(r);
+	cluster_record_cleanup(&evil);
+	cluster_record_cleanup(&quiet);
+}
+
+/* DEL is a control character too (the log escapes it as one). */
+static void test_table_replaces_del(void **state)
+{
+	(void)state;
+	struct cluster_record evil;
+	set_cluster(&evil, "55555555-eeee", "del\x7fname", "nyc1", "1.29.1-do.0",
+		    CLUSTER_STATE_RUNNING, false);
+	struct report *r = report_new(NOW);
+	assert_int_equal(report_add(r, NULL, &evil, 1), ERR_OK);
+	char *text = table_of(r);
+	bool del = strchr(text, '\x7f') != NULL;
+	free(text);
+	report_free(r);
+	cluster_record_cleanup(&evil);
+	assert_false(del);
+}
+
+static void test_table_empty(void **state)
+{
+	(void)state;
+	struct report *r = report_new(NOW);
+	assert_non_null(r);
+	char *text = table_of(r);
+	char *lines[4];
+	assert_int_equal(split_lines(text, lines, 4), 2);
+	assert_int_equal(strncmp(lines[0], "CLUSTER", 7), 0);
+	assert_string_equal(lines[1], "(no clusters)");
+	free(text);
+	assert_false(report_upgrade_pending(r));
+	report_free(r);
+}
+
+/* ---- upgrade_pending --------------------------------------------------- */
+
+static void test_upgrade_pending(void **state)
+{
+	(void)state;
+	struct cluster_record full, quiet, unknown;
+	record_full(&full);
+	record_quiet(&quiet);
+	record_unknown(&unknown);
+
+	struct report *r = report_new(NOW);
+	assert_false(report_upgrade_pending(r));
+	assert_int_equal(report_add(r, NULL, &quiet, 1), ERR_OK);
+	assert_int_equal(report_add(r, NULL, &unknown, -1), ERR_OK);
+	assert_false(report_upgrade_pending(r));
+	assert_int_equal(report_add(r, NULL, &full, 1), ERR_OK);
+	assert_true(report_upgrade_pending(r));
+	report_free(r);
+
+	r = report_new(NOW);
+	assert_int_equal(report_add(r, "prod", &full, 1), ERR_OK);
+	assert_true(report_upgrade_pending(r));
+	report_free(r);
+
+	cluster_record_cleanup(&full);
+	cluster_record_cleanup(&quiet);
+	cluster_record_cleanup(&unknown);
+}
+
+/* Many rows: the report grows. */
+static void test_many_clusters(void **state)
+{
+	(void)state;
+	enum { N = 40 };
+	struct cluster_record recs[N];
+	struct report *r = report_new(NOW);
+	for (int i = 0; i < N; i++) {
+		char id[32], name[32];
+		snprintf(id, sizeof id, "id-%02d", i);
+		snprintf(name, sizeof name, "c%d", i);
+		set_cluster(&recs[i], id, name, "fra1", "1.30.1-do.0", CLUSTER_STATE_RUNNING, true);
+		recs[i].have_upgrades = true;
+		assert_int_equal(report_add(r, NULL, &recs[i], 1), ERR_OK);
+	}
+	char *text = table_of(r);
+	char *lines[N + 2];
+	assert_int_equal(split_lines(text, lines, N + 2), N + 1);
+	long start[NCOL];
+	column_starts(lines[0], start);
+	expect_cell(lines[N], start, ID, "id-39");
+	expect_cell(lines[N], start, CLUSTER, "c39");
+	free(text);
+	cJSON *root = json_of(r, false);
+	assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(root, "clusters")), N);
+	cJSON_Delete(root);
+	report_free(r);
+	for (int i = 0; i < N; i++)
+		cluster_record_cleanup(&recs[i]);
+}
+
+/* ---- JSON -------------------------------------------------------------- */
+
+static const cJSON *field(const cJSON *o, const char *name)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, name);
+	if (!v)
+		fail_msg("no field %s", name);
+	return v;
+}
+
+static void want_string(const cJSON *o, const char *name, const char *want)
+{
+	const cJSON *v = field(o, name);
+	if (!cJSON_IsString(v))
+		fail_msg("%s is not a string", name);
+	if (strcmp(v->valuestring, want) != 0)
+		fail_msg("%s: got \"%s\", want \"%s\"", name, v->valuestring, want);
+}
+
+static void want_null(const cJSON *o, const char *name)
+{
+	if (!cJSON_IsNull(field(o, name)))
+		fail_msg("%s is not null", name);
+}
+
+static void want_bool(const cJSON *o, const char *name, bool want)
+{
+	const cJSON *v = field(o, name);
+	if (!cJSON_IsBool(v))
+		fail_msg("%s is not a boolean", name);
+	if (cJSON_IsTrue(v) != want)
+		fail_msg("%s: got %d, want %d", name, cJSON_IsTrue(v), want);
+}
+
+static void test_json(void **state)
+{
+	(void)state;
+	struct cluster_record full, quiet, unknown;
+	record_full(&full);
+	record_quiet(&quiet);
+	record_unknown(&unknown);
+	full.upgrades.versions[1].first_seen = 0; /* not known: null */
+	struct report *r = report_new(NOW);
+	assert_int_equal(report_add(r, NULL, &full, 1), ERR_OK);
+	assert_int_equal(report_add(r, "", &quiet, 0), ERR_OK);
+	assert_int_equal(report_add(r, NULL, &unknown, -1), ERR_OK);
+
+	cJSON *root = json_of(r, false);
+	assert_true(cJSON_IsObject(root));
+	want_bool(root, "upgrade_pending", true);
+	want_bool(root, "request_failed", false);
+	const cJSON *clusters = field(root, "clusters");
+	assert_true(cJSON_IsArray(clusters));
+	assert_int_equal(cJSON_GetArraySize(clusters), 3);
+
+	const cJSON *c = cJSON_GetArrayItem(clusters, 0);
+	assert_null(cJSON_GetObjectItemCaseSensitive(c, "account"));
+	want_string(c, "id", "11111111-aaaa");
+	want_string(c, "name", "prod-1");
+	want_string(c, "region", "nyc1");
+	want_string(c, "version", "1.29.1-do.0");
+	want_string(c, "state", "running");
+	const cJSON *ups = field(c, "upgrades");
+	assert_true(cJSON_IsArray(ups));
+	assert_int_equal(cJSON_GetArraySize(ups), 2);
+	const cJSON *u0 = cJSON_GetArrayItem(ups, 0);
+	want_string(u0, "version_slug", "1.29.2-do.0");
+	want_string(u0, "kubernetes_version", "1.29.2");
+	want_string(u0, "kind", "patch");
+	want_string(u0, "first_seen", "2026-11-20T10:00:00Z");
+	const cJSON *u1 = cJSON_GetArrayItem(ups, 1);
+	want_string(u1, "version_slug", "1.30.5-do.0");
+	want_string(u1, "kind", "minor");
+	want_null(u1, "first_seen");
+	want_string(c, "pending_since", "2026-11-20T10:00:00Z");
+	want_string(c, "next_maintenance_window", "2026-11-28T03:00:00Z");
+	want_bool(c, "auto_upgrade", true);
+	want_bool(c, "version_supported", true);
+	want_string(c, "ca_expiry", "2027-03-01T00:00:00Z");
+
+	c = cJSON_GetArrayItem(clusters, 1);
+	assert_null(cJSON_GetObjectItemCaseSensitive(c, "account"));
+	want_string(c, "id", "22222222-bbbb");
+	want_string(c, "name", "staging");
+	want_string(c, "state", "provisioning");
+	ups = field(c, "upgrades");
+	assert_true(cJSON_IsArray(ups));
+	assert_int_equal(cJSON_GetArraySize(ups), 0);
+	want_null(c, "pending_since");
+	want_null(c, "next_maintenance_window");
+	want_bool(c, "auto_upgrade", false);
+	want_bool(c, "version_supported", false);
+	want_null(c, "ca_expiry");
+
+	/* not known: null, not an empty list or false */
+	c = cJSON_GetArrayItem(clusters, 2);
+	want_string(c, "id", "33333333-cccc");
+	want_null(c, "upgrades");
+	want_null(c, "pending_since");
+	want_null(c, "next_maintenance_window");
+	want_null(c, "auto_upgrade");
+	want_null(c, "version_supported");
+	want_null(c, "ca_expiry");
+	cJSON_Delete(root);
+
+	/* a failed request is reported as such */
+	root = json_of(r, true);
+	want_bool(root, "request_failed", true);
+	want_bool(root, "upgrade_pending", true);
+	cJSON_Delete(root);
+
+	report_free(r);
+	cluster_record_cleanup(&full);
+	cluster_record_cleanup(&quiet);
+	cluster_record_cleanup(&unknown);
+}
+
+static void test_json_accounts_and_names(void **state)
+{
+	(void)state;
+	struct cluster_record quiet, evil;
+	record_quiet(&quiet);
+	set_cluster(&evil, "44444444-dddd", "evil\n\"name\"\x1b", "nyc1", "1.29.1-do.0",
+		    CLUSTER_STATE_RUNNING, false);
+	evil.have_upgrades = true;
+	struct report *r = report_new(NOW);
+	assert_int_equal(report_add(r, "prod", &quiet, 1), ERR_OK);
+	assert_int_equal(report_add(r, "qa", &evil, 1), ERR_OK);
+	cJSON *root = json_of(r, false);
+	want_bool(root, "upgrade_pending", false);
+	const cJSON *clusters = field(root, "clusters");
+	assert_int_equal(cJSON_GetArraySize(clusters), 2);
+	want_string(cJSON_GetArrayItem(clusters, 0), "account", "prod");
+	want_string(cJSON_GetArrayItem(clusters, 1), "account", "qa");
+	/* JSON escapes; the name comes back as it was */
+	want_string(cJSON_GetArrayItem(clusters, 1), "name", "evil\n\"name\"\x1b");
+	cJSON_Delete(root);
+	report_free(r);
+	cluster_record_cleanup(&quiet);
+	cluster_record_cleanup(&evil);
+}
+
+static void test_json_empty(void **state)
+{
+	(void)state;
+	struct report *r = report_new(NOW);
+	cJSON *root = json_of(r, false);
+	want_bool(root, "upgrade_pending", false);
+	want_bool(root, "request_failed", false);
+	const cJSON *clusters = field(root, "clusters");
+	assert_true(cJSON_IsArray(clusters));
+	assert_int_equal(cJSON_GetArraySize(clusters), 0);
+	cJSON_Delete(root);
+	report_free(r);
+}
+
+/* A stream that fails: ERR_IO, not silence. */
+static void test_write_errors(void **state)
+{
+	(void)state;
+	FILE *f = fopen("/dev/full", "w");
+	if (!f)
+		skip();
+	setvbuf(f, NULL, _IONBF, 0);
+	struct cluster_record full;
+	record_full(&full);
+	struct report *r = report_new(NOW);
+	assert_int_equal(report_add(r, NULL, &full, 1), ERR_OK);
+	assert_int_equal(report_write_table(r, f), ERR_IO);
+	clearerr(f);
+	assert_int_equal(report_write_json(r, false, f), ERR_IO);
+	fclose(f);
+	report_free(r);
+	cluster_record_cleanup(&full);
+}
+
+/* report_add copies what it needs: a record the caller changes or frees
+ * afterwards does not change the report. */
+static void test_add_copies_the_record(void **state)
+{
+	(void)state;
+	struct cluster_record full;
+	record_full(&full);
+	struct report *r = report_new(NOW);
+	assert_int_equal(report_add(r, NULL, &full, 1), ERR_OK);
+	/* the next cycle: upgraded, nothing offered any more */
+	size_t count = full.upgrades.count;
+	full.upgrades.count = 0;
+	full.cluster.auto_upgrade = false;
+	bool pending = report_upgrade_pending(r);
+	cJSON *root = json_of(r, false);
+	full.upgrades.count = count;
+	const cJSON *c = cJSON_GetArrayItem(field(root, "clusters"), 0);
+	int ups = cJSON_GetArraySize(field(c, "upgrades"));
+	bool auto_upgrade = cJSON_IsTrue(field(c, "auto_upgrade"));
+	cJSON_Delete(root);
+	report_free(r);
+	cluster_record_cleanup(&full);
+	assert_true(pending);
+	assert_int_equal(ups, 2);
+	assert_true(auto_upgrade);
+
+	/* the record may go right after (ASan and valgrind watch the reads) */
+	record_full(&full);
+	r = report_new(NOW);
+	assert_int_equal(report_add(r, "prod", &full, 1), ERR_OK);
+	cluster_record_cleanup(&full);
+	assert_true(report_upgrade_pending(r));
+	char *text = table_of(r);
+	assert_non_null(strstr(text, "1.29.2-do.0 (patch), 1.30.5-do.0 (minor)"));
+	free(text);
+	root = json_of(r, false);
+	c = cJSON_GetArrayItem(field(root, "clusters"), 0);
+	const cJSON *u0 = cJSON_GetArrayItem(field(c, "upgrades"), 0);
+	want_string(u0, "version_slug", "1.29.2-do.0");
+	want_string(u0, "kubernetes_version", "1.29.2");
+	want_string(u0, "first_seen", "2026-11-20T10:00:00Z");
+	want_string(c, "pending_since", "2026-11-20T10:00:00Z");
+	want_string(c, "next_maintenance_window", "2026-11-28T03:00:00Z");
+	want_string(c, "ca_expiry", "2027-03-01T00:00:00Z");
+	want_bool(c, "auto_upgrade", true);
+	cJSON_Delete(root);
+	report_free(r);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_table),
+		cmocka_unit_test(test_table_unknown_is_not_none),
+		cmocka_unit_test(test_table_with_accounts),
+		cmocka_unit_test(test_table_control_characters),
+		cmocka_unit_test(test_table_replaces_del),
+		cmocka_unit_test(test_table_empty),
+		cmocka_unit_test(test_upgrade_pending),
+		cmocka_unit_test(test_many_clusters),
+		cmocka_unit_test(test_json),
+		cmocka_unit_test(test_json_accounts_and_names),
+		cmocka_unit_test(test_json_empty),
+		cmocka_unit_test(test_write_errors),
+		cmocka_unit_test(test_add_copies_the_record),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
