@@ -43,7 +43,8 @@ DEB_TEST  := libcmocka-dev prometheus curl python3 valgrind clang libclang-rt-14
 
 .SECONDARY:
 
-.PHONY: all deps deps-test demo test test-run unit integration check tsan fuzz fuzz-run soak lint clean
+.PHONY: all deps deps-test demo test test-run unit integration check tsan fuzz fuzz-run soak lint \
+        dashboards-check clean
 
 all: $(BUILD)/doks_exporter
 
@@ -137,6 +138,14 @@ $(BUILD)/fuzz/%: tests/fuzz/%.c $(LIB)
 # Thousands of cycles against random faults, scraped all the while; not in CI.
 soak: all $(BUILD)/fakeapi
 	@BUILD=$(BUILD) bash tests/soak/soak.sh
+
+# The alert rules (promtool, their unit tests, a runbook for each) and the
+# dashboard against Grafana's own types.
+dashboards-check: deps-test
+	promtool check rules dashboards/doks-alerts.rules.yml
+	promtool test rules tests/rules/doks-alerts.test.yml
+	@sh tests/rules/check-runbooks.sh
+	@BUILD=$(BUILD) sh tests/dashboards/run.sh
 
 lint:
 	cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability \

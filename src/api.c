@@ -202,8 +202,10 @@ enum err api_new(const struct settings *settings, const char *token, struct apis
 		free(a);
 		return ERR_CONFIG;
 	}
-	a->nslots = (size_t)settings_max_parallel(settings);
-	a->slots = calloc(a->nslots, sizeof *a->slots);
+	size_t nslots = (size_t)settings_max_parallel(settings);
+	a->slots = calloc(nslots, sizeof *a->slots);
+	if (a->slots)
+		a->nslots = nslots;
 	a->multi = curl_multi_init();
 	size_t hlen = strlen(token) + sizeof "Authorization: Bearer ";
 	char *auth = malloc(hlen);
@@ -243,7 +245,7 @@ void api_free(struct api *a)
 {
 	if (!a)
 		return;
-	for (size_t i = 0; i < a->nslots; i++) {
+	for (size_t i = 0; a->slots && i < a->nslots; i++) {
 		if (a->slots[i].easy) {
 			if (a->slots[i].req && a->multi)
 				curl_multi_remove_handle(a->multi, a->slots[i].easy);
@@ -341,6 +343,11 @@ static bool start(struct api *a, struct slot *s, struct api_request *req)
 	curl_easy_setopt(e, CURLOPT_HTTPHEADER, a->headers);
 	curl_easy_setopt(e, CURLOPT_USERAGENT, "doks_exporter/" DOKS_VERSION);
 	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+	/* http:// is allowed to loopback only, where a proxy (http_proxy in the
+	 * environment) would only see the token in clear text; https:// may go
+	 * through one, as a tunnel */
+	if (!a->origin.https)
+		curl_easy_setopt(e, CURLOPT_PROXY, "");
 	curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
 	curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 1L);
 	curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 2L);
@@ -543,7 +550,6 @@ void api_run(struct api *a, struct api_request *reqs, size_t n, double deadline_
 			enum err why = stopping ? ERR_CANCELLED : ERR_THROTTLED;
 			for (size_t r = 0; r < nretry; r++)
 				end(retry[r].req, why, done, ctx);
-			nretry = 0;
 			for (; next_new < n; next_new++)
 				end(&reqs[next_new], why, done, ctx);
 			break;

@@ -1,0 +1,220 @@
+# A real Prometheus (Debian's /usr/bin/prometheus) scraping the exporter,
+# which polls the fake API's demo scenario, with
+# dashboards/doks-alerts.rules.yml loaded. Every query of every panel of
+# dashboards/doks-overview.json and every alert expression must evaluate
+# without error, every panel must show data, every rule must be healthy,
+# and the demo's known problems must raise the alerts meant for them.
+# Sourced by run.sh; each t_prometheus_* function is one test.
+
+PROMETHEUS=${PROMETHEUS:-prometheus}
+PROM_PID=
+# what is checked (other files only to show that the test catches mistakes)
+PROM_DASHBOARD=${PROM_DASHBOARD:-dashboards/doks-overview.json}
+PROM_RULES=${PROM_RULES:-dashboards/doks-alerts.rules.yml}
+
+# free_port: a TCP port of 127.0.0.1 that nothing listens on right now.
+free_port() {
+	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
+}
+
+# start_prometheus SCRAPE_TARGET: Prometheus on 127.0.0.1 at a port chosen
+# now (tried again on a conflict), scraping SCRAPE_TARGET (host:port) as
+# job "doks" every second and evaluating the rules every second. Sets
+# PROM_PID and PROM_URL.
+start_prometheus() {
+	cat >"$T/prometheus.yml" <<YML
+global:
+  scrape_interval: 1s
+  scrape_timeout: 1s
+  evaluation_interval: 1s
+rule_files:
+  - $(realpath "$PROM_RULES")
+scrape_configs:
+  - job_name: doks
+    static_configs:
+      - targets: ['$1']
+YML
+	local _ port
+	for _ in 1 2 3 4 5; do
+		port=$(free_port) || return 1
+		rm -rf "$T/prom-data"
+		"$PROMETHEUS" --config.file="$T/prometheus.yml" --storage.tsdb.path="$T/prom-data" \
+			--web.listen-address="127.0.0.1:$port" --log.level=warn 2>"$T/prometheus.log" &
+		PROM_PID=$!
+		PROM_URL="http://127.0.0.1:$port"
+		if wait_until 20 curl -fs --noproxy '*' "$PROM_URL/-/ready" && kill -0 "$PROM_PID" 2>/dev/null; then
+			return 0
+		fi
+		stop_prometheus
+		grep -qi 'address already in use' "$T/prometheus.log" || break
+	done
+	fail "Prometheus did not start: $(tail -5 "$T/prometheus.log")"
+}
+
+stop_prometheus() {
+	if [ -n "${PROM_PID:-}" ]; then
+		kill "$PROM_PID" 2>/dev/null
+		wait "$PROM_PID" 2>/dev/null
+	fi
+	PROM_PID=
+}
+
+# prom_query PROMQL: prints the JSON answer of an instant query.
+prom_query() {
+	curl -fsS --noproxy '*' -G "$PROM_URL/api/v1/query" --data-urlencode "query=$1"
+}
+
+t_prometheus_dashboard_and_rules() {
+	# the runner's trap stops the exporter and the fake; this one also
+	# Prometheus, whatever way the test ends
+	trap 'stop_prometheus; stop_all' EXIT
+	prometheus_checks
+	local rc=$?
+	stop_prometheus
+	return $rc
+}
+
+prometheus_checks() {
+	start_fake "$SCENARIOS/demo.json" || return 1
+	POLL_INTERVAL=1 OPTIONS_INTERVAL=60 write_config ""
+	start_exporter || return 1
+	wait_cycles 1 || fail "no poll cycle" || return 1
+	start_prometheus "${EXP_URL#http://}" || return 1
+	# rates, the error ratio and histogram quantiles need a few scrapes
+	wait_until 30 sh -c "curl -fsS --noproxy '*' -G '$PROM_URL/api/v1/query' \
+		--data-urlencode 'query=count_over_time(up{job=\"doks\"}[1m]) >= 8 and up{job=\"doks\"} == 1' |
+		grep -q '\"result\":\[{'" ||
+		fail "Prometheus has not scraped the exporter 8 times: $(prom_query 'up'; tail -3 "$T/prometheus.log")" || return 1
+
+	python3 - "$PROM_URL" "$PROM_DASHBOARD" "$PROM_RULES" >"$T/prometheus-checks.log" <<'PY'
+import json, math, re, sys, time, urllib.parse, urllib.request
+
+prom, dashboard_file, rules_file = sys.argv[1:4]
+problems = []
+
+http = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # never via a proxy
+
+def get(path, **params):
+    url = prom + path + ("?" + urllib.parse.urlencode(params) if params else "")
+    try:
+        with http.open(url, timeout=10) as r:
+            return json.load(r)
+    except urllib.error.HTTPError as e:  # 400/422: the query does not parse or evaluate
+        return json.load(e)
+
+def query(expr):
+    """(error or None, result list) of an instant query."""
+    a = get("/api/v1/query", query=expr)
+    if a.get("status") != "success":
+        return "%s: %s" % (a.get("errorType"), a.get("error")), []
+    d = a["data"]
+    return None, d["result"] if d["resultType"] in ("vector", "matrix") else [{"value": d["result"]}]
+
+def has_data(result):
+    for s in result:
+        v = s["value"][1] if "value" in s else s["values"][-1][1]
+        if not math.isnan(float(v)):
+            return True
+    return False
+
+# ---- every panel query of the dashboard: no error, and data in every panel
+subst = [(r"\$\{cluster\}|\$cluster\b", ".*"),
+         (r"\$__rate_interval\b|\$\{__rate_interval\}|\$__interval\b|\$\{__interval\}|\$__range\b|\$\{__range\}", "1m")]
+dash = json.load(open(dashboard_file))
+panels = []
+for p in dash["panels"]:
+    panels += [p] + p.get("panels", [])
+panels = [p for p in panels if p.get("targets")]
+if len(panels) < 10:
+    problems.append("only %d panels with queries in %s" % (len(panels), dashboard_file))
+
+def empty_panels():
+    empty = []
+    for p in panels:
+        data = False
+        for t in p["targets"]:
+            expr = t["expr"]
+            for pat, rep in subst:
+                expr = re.sub(pat, rep, expr)
+            if "$" in expr:
+                problems.append('panel "%s" %s: variable left in %s' % (p["title"], t["refId"], expr))
+                continue
+            err, result = query(expr)
+            if err:
+                problems.append('panel "%s" %s: %s\n      %s' % (p["title"], t["refId"], err, expr))
+            data = data or has_data(result)
+        if not data:
+            empty.append(p["title"])
+    return empty
+
+empty = empty_panels()
+deadline = time.time() + 15  # a slow machine may need a few more scrapes for rates
+while empty and not problems and time.time() < deadline:
+    time.sleep(2)
+    empty = empty_panels()
+for title in empty:
+    problems.append('panel "%s": no data in the demo scenario' % title)
+print("dashboard: %d panels, %d queries evaluated" % (len(panels), sum(len(p["targets"]) for p in panels)))
+
+# ---- every rule loaded, healthy, and its expression evaluates
+want = len(re.findall(r"^\s*- alert:", open(rules_file).read(), re.M))
+deadline = time.time() + 10
+while True:
+    rules = [r for g in get("/api/v1/rules")["data"]["groups"] for r in g["rules"]]
+    if all(r["health"] != "unknown" for r in rules) or time.time() > deadline:
+        break
+    time.sleep(0.5)
+if len(rules) != want:
+    problems.append("Prometheus loaded %d rules, %s has %d" % (len(rules), rules_file, want))
+for r in rules:
+    if r["health"] != "ok" or r.get("lastError"):
+        problems.append("rule %s: health %s %s" % (r["name"], r["health"], r.get("lastError", "")))
+    err, _ = query(r["query"])
+    if err:
+        problems.append("rule %s: %s" % (r["name"], err))
+print("rules: %d loaded, evaluated" % len(rules))
+
+# ---- every metric that a panel or a rule names is one the exporter exports
+# (a misspelt name is valid PromQL that quietly returns nothing)
+known = set(get("/api/v1/label/__name__/values")["data"])
+exprs = [t["expr"] for p in panels for t in p["targets"]] + [r["query"] for r in rules]
+for name in sorted({m for e in exprs for m in re.findall(r"\b((?:doks|process)_[a-z_]+|up)\b", e)} - known):
+    problems.append("metric %s is not in Prometheus: misspelt, or not exported in the demo scenario" % name)
+
+# ---- the joins of the rules match the exporter's real labels
+joins = {
+    # DOKSExporterDataStale: per-cluster ages joined to the exporter-wide interval
+    'time() - doks_exporter_last_poll_success_timestamp_seconds{endpoint!="credentials"}'
+    ' > on (job, instance) group_left () (0 * doks_exporter_effective_poll_interval_seconds)': 3,
+    # DOKSClusterMinorUpgradePending: first sightings of minor versions (analytics)
+    'min without (version_slug) (doks_cluster_available_upgrade_first_seen_timestamp_seconds'
+    ' and on (cluster_id, version_slug) doks_cluster_available_upgrade_info{kind="minor"})': 1,
+    # DOKSClusterUpgradePending's exception: auto-upgrade on, only patches (none in the demo)
+    '(doks_cluster_auto_upgrade_enabled == 1) and on (cluster_id) (doks_cluster_minor_upgrade_available == 1)': 1,
+}
+for expr, n in joins.items():
+    err, result = query(expr)
+    if err or len(result) < n:
+        problems.append("join gives %d series, want %d or more (%s): %s" % (len(result), n, err, expr))
+
+# ---- the demo's problems raise their alerts (pending: every rule has a for:)
+alerts = get("/api/v1/alerts")["data"]["alerts"]
+got = {(a["labels"]["alertname"], a["labels"].get("cluster_name", a["labels"].get("endpoint", "")))
+       for a in alerts}
+expected = {("DOKSClusterVersionUnsupported", "staging-api"), ("DOKSClusterVersionUnsupported", "analytics"),
+            ("DOKSExporterPollFailing", "edge-cache"), ("DOKSAPIErrorRatioHigh", "upgrades")}
+for e in sorted(expected - got):
+    problems.append("alert %s for %s is not pending" % e)
+never = {"DOKSExporterDown", "DOKSClusterNotRunning", "DOKSCredentialsEndpointFailing", "DOKSAPIRateLimitLow",
+         "DOKSClusterUpgradePending", "DOKSClusterMinorUpgradePending",
+         "DOKSClusterCACertificateExpiringSoon", "DOKSClusterClientCertificateExpiringSoon"}
+for name, who in sorted(got):
+    if name in never:
+        problems.append("alert %s for %s should not be raised by the demo" % (name, who))
+print("alerts: %s" % ", ".join("%s/%s" % a for a in sorted(got)))
+
+for p in problems:
+    print("    " + p, file=sys.stderr)
+sys.exit(1 if problems else 0)
+PY
+}
