@@ -3,6 +3,7 @@
 
 #include <ctype.h>
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
@@ -21,7 +22,7 @@ bool maintenance_parse_duration(const char *s, long *seconds)
 		long v = 0;
 		while (isdigit((unsigned char)*p)) {
 			v = v * 10 + (*p - '0');
-			if (v > 7 * 24 * 3600L)
+			if (v > 7L * 24 * 3600)
 				return false;
 			p++;
 		}
@@ -47,7 +48,7 @@ bool maintenance_parse_duration(const char *s, long *seconds)
 		total += v * unit;
 		parts++;
 	}
-	if (parts == 0 || total <= 0 || total > 7 * 24 * 3600L)
+	if (parts == 0 || total <= 0 || total > 7L * 24 * 3600)
 		return false;
 	*seconds = total;
 	return true;
@@ -59,13 +60,13 @@ bool maintenance_parse(const char *day, const char *start_time, const char *dura
 	struct maintenance_policy m = { .duration = MAINTENANCE_DEFAULT_DURATION };
 	if (strcasecmp(day, "any") == 0) {
 		m.day = MAINTENANCE_ANY_DAY;
-		strcpy(m.day_name, "any");
+		snprintf(m.day_name, sizeof m.day_name, "any");
 	} else {
 		m.day = -1;
 		for (int i = 0; i < 7; i++) {
 			if (strcasecmp(day, day_names[i]) == 0) {
 				m.day = i;
-				strcpy(m.day_name, day_names[i]);
+				snprintf(m.day_name, sizeof m.day_name, "%s", day_names[i]);
 			}
 		}
 		if (m.day < 0)

@@ -10,7 +10,7 @@
 
 #define MAINTENANCE_ANY_DAY 7
 /* DOKS windows last four hours; used when the API leaves duration out. */
-#define MAINTENANCE_DEFAULT_DURATION (4 * 3600L)
+#define MAINTENANCE_DEFAULT_DURATION (4L * 3600)
 
 struct maintenance_policy {
 	int day;            /* 0 Sunday .. 6 Saturday, or MAINTENANCE_ANY_DAY */

@@ -520,7 +520,7 @@ static void on_done(struct api_request *req, void *ctx)
 {
 	struct batch *b = ctx;
 	struct account *acc = b->acc;
-	struct record *rec = &acc->records[(uintptr_t)req->user];
+	struct record *rec = req->user;
 	const char *id = rec->r.cluster.id;
 	bool ok = req->result == ERR_OK;
 	if (req->result == ERR_HTTP) {
@@ -623,12 +623,14 @@ static void update_effective_interval(struct poller *p)
 	p->effective_interval = effective;
 }
 
-static void plan(struct api_request *req, enum endpoint ep, const char *path, size_t record)
+/* record: borrowed; the records array does not move during a batch */
+static void plan(struct api_request *req, enum endpoint ep, const char *path,
+		 struct record *record)
 {
 	*req = (struct api_request){ .ep = ep,
 				     .path = path,
 				     .secret = ep == ENDPOINT_CREDENTIALS,
-				     .user = (void *)(uintptr_t)record };
+				     .user = record };
 }
 
 /* Every per-cluster request of the account's cycle, sent as one batch. */
@@ -657,20 +659,20 @@ static void poll_clusters(struct poller *p, struct account *acc, double now, dou
 		bool by_id = rec->configured && !(listed && rec->seen);
 		if (by_id) {
 			snprintf(paths[n], PATH_MAX_LEN, "/v2/kubernetes/clusters/%s", id);
-			plan(&reqs[n], ENDPOINT_CLUSTER, paths[n], i);
+			plan(&reqs[n], ENDPOINT_CLUSTER, paths[n], rec);
 			n++;
 		}
 		/* a cluster known to be gone is asked about only by id */
 		if (rec->gone && !by_id)
 			continue;
 		snprintf(paths[n], PATH_MAX_LEN, "/v2/kubernetes/clusters/%s/upgrades", id);
-		plan(&reqs[n], ENDPOINT_UPGRADES, paths[n], i);
+		plan(&reqs[n], ENDPOINT_UPGRADES, paths[n], rec);
 		n++;
 		if (credentials && now >= rec->r.credentials_due) {
 			snprintf(paths[n], PATH_MAX_LEN,
 				 "/v2/kubernetes/clusters/%s/credentials?expiry_seconds=%ld", id,
 				 settings_credentials_expiry_seconds(s));
-			plan(&reqs[n], ENDPOINT_CREDENTIALS, paths[n], i);
+			plan(&reqs[n], ENDPOINT_CREDENTIALS, paths[n], rec);
 			n++;
 		}
 	}
@@ -767,24 +769,27 @@ static void save_state(struct poller *p)
 
 static void publish(struct poller *p, double now)
 {
-	struct account_view *accounts = calloc(p->account_count, sizeof *accounts);
-	struct cluster_record **views = calloc(p->account_count, sizeof *views);
+	/* only the exported records, in id order: shallow copies, borrowed
+	 * for the render, all accounts in one array */
+	size_t total = 0;
+	for (size_t i = 0; i < p->account_count; i++)
+		total += p->accounts[i].count;
+	struct account_view *accounts =
+		calloc(p->account_count ? p->account_count : 1, sizeof(struct account_view));
+	struct cluster_record *views = calloc(total ? total : 1, sizeof(struct cluster_record));
 	bool ok = accounts && views;
+	size_t used = 0;
 	for (size_t i = 0; ok && i < p->account_count; i++) {
 		struct account *acc = &p->accounts[i];
-		/* only the exported records, in id order; shallow copies */
-		views[i] = calloc(acc->count ? acc->count : 1, sizeof *views[i]);
-		if (!views[i]) {
-			ok = false;
-			break;
-		}
+		struct cluster_record *mine = views + used;
 		size_t n = 0;
 		for (size_t j = 0; j < acc->count; j++)
 			if (!acc->records[j].gone)
-				views[i][n++] = acc->records[j].r;
+				mine[n++] = acc->records[j].r;
+		used += n;
 		accounts[i] = (struct account_view){
 			.name = settings_named_accounts(p->settings) ? acc->name : NULL,
-			.clusters = views[i],
+			.clusters = mine,
 			.count = n,
 			.discovery_enabled = acc->discover,
 			.discovery_attempted = acc->discovery_attempted,
@@ -822,8 +827,6 @@ static void publish(struct poller *p, double now)
 		};
 		ok = metrics_render(&v, &text, &len) == ERR_OK;
 	}
-	for (size_t i = 0; views && i < p->account_count; i++)
-		free(views[i]);
 	free(views);
 	free(accounts);
 	if (!ok) {

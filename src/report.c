@@ -93,20 +93,23 @@ static char *upgrades_text(const struct cluster_record *c)
 		return strdup("?");
 	if (c->upgrades.count == 0)
 		return strdup("-");
-	size_t len = 1;
+	/* "slug (kind), slug (kind)" */
+	size_t size = 1;
 	for (size_t i = 0; i < c->upgrades.count; i++)
-		len += strlen(c->upgrades.versions[i].slug) + 12;
-	char *s = malloc(len);
+		size += strlen(c->upgrades.versions[i].slug) + sizeof " (unknown), ";
+	char *s = malloc(size);
 	if (!s)
 		return NULL;
-	s[0] = '\0';
+	size_t len = 0;
 	for (size_t i = 0; i < c->upgrades.count; i++) {
-		if (i > 0)
-			strcat(s, ", ");
-		strcat(s, c->upgrades.versions[i].slug);
-		strcat(s, " (");
-		strcat(s, upgrade_kind_name(c->upgrades.versions[i].kind));
-		strcat(s, ")");
+		int n = snprintf(s + len, size - len, "%s%s (%s)", i > 0 ? ", " : "",
+				 c->upgrades.versions[i].slug,
+				 upgrade_kind_name(c->upgrades.versions[i].kind));
+		if (n < 0 || (size_t)n >= size - len) {
+			free(s);
+			return NULL;
+		}
+		len += (size_t)n;
 	}
 	return s;
 }

@@ -703,7 +703,7 @@ enum err settings_load(const struct settings_flags *flags, struct settings **out
 			goto out;
 		}
 		s->accounts[0] = s->simple;
-		memset(&s->simple, 0, sizeof s->simple);
+		s->simple = (struct account){ 0 }; /* moved: accounts[0] owns it now */
 		s->account_count = 1;
 	}
 	if (!check_values(s, s->config_path))

@@ -14,7 +14,7 @@
 #include "log.h"
 
 /* A state file larger than this is not ours. */
-#define STATE_FILE_MAX (16 * 1024 * 1024)
+#define STATE_FILE_MAX ((size_t)16 << 20)
 
 struct seen {
 	char *slug;

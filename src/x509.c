@@ -16,7 +16,7 @@
 #include "secret.h"
 
 /* The largest certificate bundle worth reading. */
-#define X509_INPUT_MAX (1024 * 1024)
+#define X509_INPUT_MAX ((size_t)1 << 20)
 
 /* Base64 without white space into an owned buffer; NULL when malformed. */
 static unsigned char *unbase64(const char *b64, size_t *len)
