@@ -56,11 +56,18 @@ doks_exporter is serving the fake API's clusters:
 
     http://127.0.0.1:$PORT/metrics
 
-A few of its series:
+A few of its series (the rest: curl the URL above):
 TXT
 curl -fs "http://127.0.0.1:$PORT/metrics" |
-	grep -E '^(doks_cluster_info|doks_cluster_upgrade_available|doks_cluster_available_upgrade_info|doks_exporter_poll_success)' |
+	grep -E '^(doks_cluster_info|doks_cluster_available_upgrade_info|doks_cluster_version_supported|doks_cluster_next_maintenance_window_timestamp_seconds|doks_cluster_client_certificate_expiry_timestamp_seconds|doks_exporter_poll_success\{.*endpoint="upgrades")' |
 	sed 's/^/    /'
+cat <<TXT
+
+The same, as the upgrade watcher prints it for cron jobs (doks_exporter --check):
+
+TXT
+DIGITALOCEAN_TOKEN=test-token "$B/doks_exporter" --config.file="$tmp/demo.conf" --check 2>/dev/null |
+	sed 's/^/    /' || true
 echo
 echo "Press Ctrl-C to stop."
 wait "$exp_pid"
