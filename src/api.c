@@ -389,8 +389,10 @@ static void finish(struct api *a, struct slot *s, CURLcode rc)
 	struct api_request *req = s->req;
 	struct transfer *t = &s->t;
 	double took = api_now_mono() - s->started;
-	long status = 0;
+	long status = 0, connects = 0;
 	curl_easy_getinfo(s->easy, CURLINFO_RESPONSE_CODE, &status);
+	if (curl_easy_getinfo(s->easy, CURLINFO_NUM_CONNECTS, &connects) == CURLE_OK && connects > 0)
+		a->stats->connections += (unsigned long long)connects;
 	curl_multi_remove_handle(a->multi, s->easy);
 	s->req = NULL;
 	free(s->url);

@@ -59,6 +59,7 @@ struct apistats {
 	unsigned long long errors[ENDPOINT_COUNT][REASON_COUNT];
 	struct histogram duration[ENDPOINT_COUNT];
 	unsigned long long retries[ENDPOINT_COUNT];
+	unsigned long long connections; /* new connections opened (the rest were reused) */
 	bool have_rate_limit;
 	double rate_limit_limit;
 	double rate_limit_remaining;

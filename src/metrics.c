@@ -575,6 +575,13 @@ static void render_api(struct expo *e, const struct exporter_view *v)
 			expo_sample(e, "doks_api_retries_total", ls.l, ls.n, (double)a->api->retries[ep]);
 		}
 	}
+	expo_family(e, "doks_api_connections_total", "counter",
+		    "Connections opened to the DigitalOcean API; requests beyond these reused one.");
+	for (size_t i = 0; i < v->account_count; i++) {
+		struct labels ls = account_labels(&v->accounts[i]);
+		expo_sample(e, "doks_api_connections_total", ls.l, ls.n,
+			    (double)v->accounts[i].api->connections);
+	}
 	expo_family(e, "doks_api_throttled_until_timestamp_seconds", "gauge",
 		    "Until when requests pause after the API answered 429, in Unix seconds; 0 if never.");
 	for (size_t i = 0; i < v->account_count; i++) {

@@ -73,7 +73,7 @@ start_exporter() {
 
 # wait_cycles N: waits until the exporter logged N finished cycles.
 wait_cycles() {
-	wait_until 20 sh -c "[ \$(grep -c 'poll cycle finished' '$EXP_LOG') -ge $1 ]"
+	wait_until 60 sh -c "[ \$(grep -c 'poll cycle finished' '$EXP_LOG') -ge $1 ]"
 }
 
 cycles_done() { grep -c 'poll cycle finished' "$EXP_LOG"; }

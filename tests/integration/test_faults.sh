@@ -316,3 +316,19 @@ t_scrape_while_publishing() {
 	fi
 	return 0
 }
+
+# A batch runs at most api.max_parallel transfers, over connections that
+# stay open from one request, and one cycle, to the next.
+t_connections_are_reused() {
+	start_fake "$SCENARIOS/basic.json" || return 1
+	API_EXTRA="max_parallel = 3;" write_config ""
+	start_exporter || return 1
+	wait_cycles 5 || return 1
+	SCRAPE=$(scrape)
+	local conns requests
+	conns=$(metric_value doks_api_connections_total)
+	requests=$(printf '%s\n' "$SCRAPE" | awk '/^doks_api_requests_total\{/ { s += $NF } END { print s }')
+	[ "$requests" -ge 25 ] || fail "only $requests requests in 5 cycles" || return 1
+	# at most one connection per parallel transfer (and one for the list)
+	[ "$conns" -ge 1 ] && [ "$conns" -le 4 ] || fail "$conns connections for $requests requests, want 1..4"
+}

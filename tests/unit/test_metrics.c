@@ -507,6 +507,7 @@ static void test_every_family_once(void **state)
 		"doks_api_requests_total",
 		"doks_api_request_errors_total",
 		"doks_api_retries_total",
+		"doks_api_connections_total",
 		"doks_api_throttled_until_timestamp_seconds",
 		"doks_api_request_duration_seconds",
 		"doks_api_rate_limit_limit",
