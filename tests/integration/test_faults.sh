@@ -332,3 +332,16 @@ t_connections_are_reused() {
 	# at most one connection per parallel transfer (and one for the list)
 	[ "$conns" -ge 1 ] && [ "$conns" -le 4 ] || fail "$conns connections for $requests requests, want 1..4"
 }
+
+# At most api.max_parallel transfers at once: with every upgrades call
+# hanging, exactly that many reach the API until the time-out frees them.
+t_parallel_transfers_are_bounded() {
+	scenario_with_faults "$T/s.json" '[{"route": "upgrades", "mode": "never"}]'
+	start_fake "$T/s.json" || return 1
+	API_TIMEOUT=4 CRED_INTERVAL=0 API_EXTRA="max_parallel = 2;" write_config ""
+	start_exporter || return 1
+	wait_until 10 sh -c "[ \$(grep -c '/upgrades' '$FAKE_LOG') -ge 2 ]" || fail "not 2 transfers at once" || return 1
+	# no third one while the two hang (the time-out is 4 s away)
+	sleep 1
+	[ "$(grep -c '/upgrades' "$FAKE_LOG")" = 2 ] || fail "$(grep -c /upgrades "$FAKE_LOG") transfers at once, want 2"
+}
