@@ -149,11 +149,11 @@ static int run_once(struct settings *s)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	int ok = poller_cycle(p);
-	size_t len;
-	const char *text = poller_last_text(p, &len);
 	int status = ok ? 0 : 1;
-	if (text && fwrite(text, 1, len, stdout) != len)
+	struct snapshot *snap = snapshot_acquire();
+	if (snap && fwrite(snapshot_body(snap), 1, snapshot_len(snap), stdout) != snapshot_len(snap))
 		status = 1;
+	snapshot_release(snap);
 	if (fflush(stdout) != 0)
 		status = 1;
 	once_poller = NULL;
@@ -223,6 +223,7 @@ static int run_check(struct settings *s, bool json)
 	report_free(r);
 	once_poller = NULL;
 	poller_free(p);
+	snapshot_shutdown();
 	return status;
 }
 
@@ -320,6 +321,8 @@ int main(int argc, char **argv)
 	}
 	log_info("starting doks_exporter", "version", DOKS_VERSION, "revision", DOKS_REVISION,
 		 "api_url", settings_api_url(s));
+	/* only a server answers gzip: --once and --check need not compress */
+	snapshot_set_gzip(!o.once && !o.check);
 	int status = o.check ? run_check(s, json) : o.once ? run_once(s) : run_server(&o.flags, s);
 	settings_free(s);
 	curl_global_cleanup();

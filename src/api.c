@@ -561,10 +561,12 @@ void api_run(struct api *a, struct api_request *reqs, size_t n, double deadline_
 		if (running > 0)
 			curl_multi_perform(a->multi, &still);
 		int queued;
+		int completed = 0;
 		CURLMsg *msg;
 		while ((msg = curl_multi_info_read(a->multi, &queued)) != NULL) {
 			if (msg->msg != CURLMSG_DONE)
 				continue;
+			completed++;
 			struct slot *s = NULL;
 			curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&s);
 			CURLcode rc = msg->data.result;
@@ -621,6 +623,10 @@ void api_run(struct api *a, struct api_request *reqs, size_t n, double deadline_
 			}
 			continue;
 		}
+		/* a transfer ended: its slot may take waiting work right away, and
+		 * the batch may be over; never sleep on either */
+		if (completed > 0)
+			continue;
 		double left = wake - api_now_mono();
 		int ms = left <= 0 ? 0 : (int)(left * 1000) + 1;
 		if (ms > WAIT_SLICE_MS)

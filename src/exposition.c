@@ -212,6 +212,10 @@ enum err expo_finish(struct expo *e, char **out, size_t *len)
 		return ERR_NOMEM;
 	}
 	e->buf[e->len] = '\0';
+	/* hand out the text at its length: the doubling left up to half spare */
+	char *fit = realloc(e->buf, e->len + 1);
+	if (fit)
+		e->buf = fit;
 	*out = e->buf;
 	*len = e->len;
 	free(e);

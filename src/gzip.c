@@ -56,6 +56,10 @@ enum err gzip_open_member(const char *body, size_t len, unsigned char **out, siz
 		in += chunk;
 		left -= chunk;
 	}
+	/* deflateBound is about the input's size; the output is a few percent */
+	unsigned char *fit = realloc(buf, produced ? produced : 1);
+	if (fit)
+		buf = fit;
 	*out = buf;
 	*out_len = produced;
 	*crc = (uint32_t)c;

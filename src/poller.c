@@ -11,6 +11,7 @@
  */
 #include "poller.h"
 
+#include <malloc.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -88,9 +89,6 @@ struct poller {
 
 	double poll_duration;
 	double effective_interval;
-
-	char *last_text; /* copy of the latest snapshot, kept for --once */
-	size_t last_len;
 
 	pthread_t thread;
 	bool started;
@@ -833,14 +831,9 @@ static void publish(struct poller *p, double now)
 		log_error("out of memory rendering metrics; the previous snapshot stays");
 		return;
 	}
-	char *copy = malloc(len + 1);
-	if (copy) {
-		memcpy(copy, text, len + 1);
-		free(p->last_text);
-		p->last_text = copy;
-		p->last_len = len;
-	}
 	snapshot_publish(text, len);
+	/* give the cycle's freed memory back: RSS is what operators see */
+	malloc_trim(0);
 }
 
 bool poller_cycle(struct poller *p)
@@ -892,12 +885,6 @@ bool poller_cycle(struct poller *p)
 	log_info("poll cycle finished", "clusters", clusters_s, "requests", requests_s, "duration",
 		 took, "success", all_ok ? "true" : "false");
 	return all_ok;
-}
-
-const char *poller_last_text(const struct poller *p, size_t *len)
-{
-	*len = p->last_len;
-	return p->last_text;
 }
 
 void poller_each_cluster(const struct poller *p, poller_cluster_fn fn, void *ctx)
@@ -998,7 +985,6 @@ void poller_free(struct poller *p)
 	free(p->accounts);
 	upgrades_cleanup(&p->options);
 	state_free(p->state);
-	free(p->last_text);
 	settings_free(p->pending_settings);
 	if (p->settings_owned)
 		settings_free((struct settings *)p->settings);

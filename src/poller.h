@@ -22,10 +22,6 @@ enum err poller_new(const struct settings *settings, struct poller **out);
  * Returns true when every request of the cycle succeeded. */
 bool poller_cycle(struct poller *p);
 
-/* The text of the latest published cycle, for --once: borrowed until the
- * next cycle or poller_free. */
-const char *poller_last_text(const struct poller *p, size_t *len);
-
 /* Calls fn for every exported cluster after a cycle, in the output's
  * order: account is NULL unless accounts are named; supported is 1 or 0
  * when the offered versions are known, else -1. For --check. */

@@ -21,6 +21,7 @@
 #include <netdb.h>
 #include <stdarg.h>
 #include <stdatomic.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,6 +51,11 @@ struct server {
 	struct MHD_Daemon *daemon;
 	atomic_bool running; /* MHD_start_daemon returned: its messages go to debug */
 	double start_time;
+	/* guards proc, proc_read_at and proc_refreshing */
+	pthread_mutex_t proc_lock;
+	struct process_stats proc;
+	double proc_read_at; /* CLOCK_MONOTONIC seconds; 0: never */
+	bool proc_refreshing;
 	char landing[2048];
 };
 
@@ -80,6 +86,37 @@ static enum MHD_Result send_text(struct MHD_Connection *c, unsigned status, cons
 	enum MHD_Result ret = MHD_queue_response(c, status, r);
 	MHD_destroy_response(r);
 	return ret;
+}
+
+static double monotonic(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* The process_* figures, read from /proc at most once a second: ten system
+ * calls that would otherwise cost more than the rest of a scrape. One
+ * scrape refreshes them, outside the lock; the others take the copy. */
+static void process_stats_cached(struct server *s, struct process_stats *out)
+{
+	double now = monotonic();
+	pthread_mutex_lock(&s->proc_lock);
+	bool refresh = !s->proc_refreshing && now - s->proc_read_at >= 1.0;
+	if (refresh)
+		s->proc_refreshing = true;
+	*out = s->proc;
+	pthread_mutex_unlock(&s->proc_lock);
+	if (!refresh)
+		return;
+	struct process_stats fresh = { .start_time = s->start_time };
+	metrics_read_process(&fresh);
+	pthread_mutex_lock(&s->proc_lock);
+	s->proc = fresh;
+	s->proc_read_at = now;
+	s->proc_refreshing = false;
+	pthread_mutex_unlock(&s->proc_lock);
+	*out = fresh;
 }
 
 /* Whether Accept-Encoding allows gzip: "gzip" or "*" listed without q=0. */
@@ -122,8 +159,8 @@ static enum MHD_Result send_metrics(struct server *s, struct MHD_Connection *c)
 	if (!sc)
 		return send_text(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "text/plain", "out of memory\n");
 	sc->snap = snapshot_acquire();
-	struct process_stats ps = { .start_time = s->start_time };
-	metrics_read_process(&ps);
+	struct process_stats ps;
+	process_stats_cached(s, &ps);
 	size_t plen = metrics_render_process(&ps, sc->process, sizeof sc->process);
 	struct MHD_IoVec iov[2];
 	unsigned n = 0;
@@ -315,10 +352,22 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 {
 	(void)version, (void)upload_data;
 	struct server *s = cls;
-	/* first call: headers only; answer on it, refusing any body */
+	static int headers_read;
+	/* First call: only the headers are in. A GET or HEAD is answered once
+	 * the request is complete, so that libmicrohttpd knows no body follows
+	 * and keeps the connection alive for the next scrape; anything else
+	 * is refused at once, without reading what it sends. */
 	if (*con_cls == NULL) {
-		static int first;
-		*con_cls = &first;
+		*con_cls = &headers_read;
+		bool readonly = strcmp(method, MHD_HTTP_METHOD_GET) == 0 ||
+				strcmp(method, MHD_HTTP_METHOD_HEAD) == 0;
+		if (readonly)
+			return MHD_YES;
+	} else if (*upload_data_size != 0) {
+		*upload_data_size = 0; /* a body sent with GET is read and ignored */
+		return MHD_YES;
+	}
+	{
 		/* every path and method, 404s included, as with exporter-toolkit */
 		if (s->web && !client_cert_ok(s, c))
 			return send_text(c, MHD_HTTP_FORBIDDEN, "text/plain",
@@ -341,8 +390,6 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 						 "Not ready: the first poll cycle has not finished\n");
 		return send_text(c, MHD_HTTP_NOT_FOUND, "text/plain", "not found\n");
 	}
-	*upload_data_size = 0; /* a body sent with GET is ignored */
-	return MHD_YES;
 }
 
 /* libmicrohttpd's own messages: errors while it starts, debug afterwards,
@@ -387,6 +434,7 @@ enum err server_start(const struct settings *settings, const struct webconfig *w
 	struct timespec ts;
 	clock_gettime(CLOCK_REALTIME, &ts);
 	s->start_time = (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+	pthread_mutex_init(&s->proc_lock, NULL);
 	snprintf(s->landing, sizeof s->landing,
 		 "<!DOCTYPE html>\n<html><head><title>DOKS Exporter</title></head>\n<body>\n"
 		 "<h1>DOKS Exporter</h1>\n<p>Prometheus exporter for DigitalOcean Kubernetes, "
@@ -487,5 +535,6 @@ void server_stop(struct server *s)
 	if (!s)
 		return;
 	MHD_stop_daemon(s->daemon);
+	pthread_mutex_destroy(&s->proc_lock);
 	free(s);
 }

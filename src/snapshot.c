@@ -9,6 +9,7 @@
 #include "snapshot.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 
 #include "gzip.h"
@@ -25,6 +26,12 @@ struct snapshot {
 /* guards current and every snapshot's refs */
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static struct snapshot *current;
+static _Atomic bool make_gzip = true;
+
+void snapshot_set_gzip(bool on)
+{
+	atomic_store(&make_gzip, on);
+}
 
 static void destroy(struct snapshot *s)
 {
@@ -46,7 +53,8 @@ void snapshot_publish(char *body, size_t len)
 	s->gz = NULL;
 	s->gz_len = 0;
 	/* compressed once here, so that no scrape ever compresses */
-	if (gzip_open_member(body, len, &s->gz, &s->gz_len, &s->crc) != ERR_OK)
+	if (atomic_load(&make_gzip) &&
+	    gzip_open_member(body, len, &s->gz, &s->gz_len, &s->crc) != ERR_OK)
 		s->gz = NULL;
 	s->refs = 1; /* the reference held as "current" */
 	pthread_mutex_lock(&lock);

@@ -33,6 +33,10 @@ const unsigned char *snapshot_gzip(const struct snapshot *s, size_t *len, uint32
 /* True once anything was published. */
 bool snapshot_ready(void);
 
+/* Whether publish makes the gzip form (on by default). Called once at
+ * start, before any publish. */
+void snapshot_set_gzip(bool on);
+
 /* Drops the current snapshot (at exit, for leak checkers). */
 void snapshot_shutdown(void);
 
