@@ -44,7 +44,8 @@ DEB_TEST  := libcmocka-dev prometheus curl python3 valgrind clang libclang-rt-14
 .SECONDARY:
 
 .PHONY: all deps deps-test demo test test-run unit integration check tsan fuzz fuzz-run soak lint \
-        dashboards-check clean
+        dashboards-check install uninstall install-test image-test kubernetes-check \
+        kubernetes-rules clean
 
 all: $(BUILD)/doks_exporter
 
@@ -146,6 +147,50 @@ dashboards-check: deps-test
 	promtool test rules tests/rules/doks-alerts.test.yml
 	@sh tests/rules/check-runbooks.sh
 	@BUILD=$(BUILD) sh tests/dashboards/run.sh
+
+# make install PREFIX=/usr DESTDIR=...: the binary, the man page, the
+# dashboards and rules, the example configuration and the systemd unit.
+PREFIX ?= /usr/local
+DESTDIR ?=
+BINDIR ?= $(PREFIX)/bin
+MANDIR ?= $(PREFIX)/share/man
+DATADIR ?= $(PREFIX)/share/doks_exporter
+DOCDIR ?= $(PREFIX)/share/doc/doks_exporter
+UNITDIR ?= $(PREFIX)/lib/systemd/system
+SYSCONFDIR ?= /etc
+
+install: all
+	install -D -m 0755 $(BUILD)/doks_exporter $(DESTDIR)$(BINDIR)/doks_exporter
+	install -D -m 0644 docs/doks_exporter.1 $(DESTDIR)$(MANDIR)/man1/doks_exporter.1
+	install -D -m 0644 -t $(DESTDIR)$(DATADIR)/dashboards dashboards/doks-overview.json \
+	  dashboards/doks-alerts.rules.yml
+	install -D -m 0644 config/doks_exporter.conf $(DESTDIR)$(DOCDIR)/doks_exporter.conf
+	install -d -m 0755 $(DESTDIR)$(UNITDIR)
+	sed 's#/usr/bin/doks_exporter#$(BINDIR)/doks_exporter#' config/systemd/doks_exporter.service \
+	  >$(DESTDIR)$(UNITDIR)/doks_exporter.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/doks_exporter.service
+	@c=$(DESTDIR)$(SYSCONFDIR)/doks_exporter/doks_exporter.conf; \
+	if [ -e $$c ]; then echo "keeping $$c"; else install -D -m 0644 config/doks_exporter.conf $$c; fi
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/doks_exporter $(DESTDIR)$(MANDIR)/man1/doks_exporter.1 \
+	  $(DESTDIR)$(UNITDIR)/doks_exporter.service $(DESTDIR)$(DOCDIR)/doks_exporter.conf
+	rm -rf $(DESTDIR)$(DATADIR)
+	-rmdir $(DESTDIR)$(DOCDIR) 2>/dev/null
+
+install-test: all $(BUILD)/fakeapi
+	@BUILD=$(BUILD) bash tests/install/install-test.sh
+
+# The container image, built and run for real (dockerd started by hand).
+image-test: $(BUILD)/fakeapi
+	@BUILD=$(BUILD) bash tests/image/image-test.sh
+
+kubernetes-rules:
+	sh tests/kubernetes/gen-prometheusrule.sh >config/kubernetes/prometheusrule.yaml.tmp && \
+	  mv config/kubernetes/prometheusrule.yaml.tmp config/kubernetes/prometheusrule.yaml
+
+kubernetes-check: all $(BUILD)/fakeapi
+	@BUILD=$(BUILD) sh tests/kubernetes/check.sh
 
 lint:
 	cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability \

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "decode.h"
 #include "log.h"
@@ -523,9 +524,20 @@ static bool load_token(struct account *a, const char *file)
 				source = vars[i];
 			}
 		}
+		/* systemd's LoadCredential=digitalocean_token:... */
+		const char *creds = getenv("CREDENTIALS_DIRECTORY");
+		if (!a->token && creds && *creds) {
+			char path[4096];
+			snprintf(path, sizeof path, "%s/digitalocean_token", creds);
+			if (access(path, F_OK) == 0) {
+				if (!read_token_file(path, &a->token))
+					return false;
+				source = "CREDENTIALS_DIRECTORY/digitalocean_token";
+			}
+		}
 	}
 	if (!a->token) {
-		log_error("no API token: set DIGITALOCEAN_TOKEN (or DIGITALOCEAN_ACCESS_TOKEN), or api.token_file in the configuration");
+		log_error("no API token: set DIGITALOCEAN_TOKEN (or DIGITALOCEAN_ACCESS_TOKEN), or api.token_file in the configuration, or give systemd's LoadCredential=digitalocean_token");
 		return false;
 	}
 	if (!token_is_valid(a->token)) {

@@ -528,3 +528,14 @@ t_shards_cover_every_cluster_once() {
 	expect_config_error "--shard.count" env DIGITALOCEAN_TOKEN=$TOKEN "$EXPORTER" \
 		--config.file="$T/doks.conf" --once --shard.count=0
 }
+
+# systemd's LoadCredential: the token in $CREDENTIALS_DIRECTORY.
+t_token_from_systemd_credentials() {
+	start_fake "$SCENARIOS/basic.json" || return 1
+	write_config ""
+	mkdir -p "$T/creds"
+	printf '%s\n' "$TOKEN" >"$T/creds/digitalocean_token"
+	env -u DIGITALOCEAN_TOKEN -u DIGITALOCEAN_ACCESS_TOKEN CREDENTIALS_DIRECTORY="$T/creds" \
+		"$EXPORTER" --config.file="$T/doks.conf" --once >/dev/null 2>"$T/err" || fail "exit $?: $(grep level=error "$T/err")" || return 1
+	grep -q '	ok	' "$FAKE_LOG" || fail "the credential's token was not sent"
+}
