@@ -512,6 +512,7 @@ struct batch {
 	struct account *acc;
 	double now;
 	bool all_ok;
+	size_t throttled; /* requests the scheduler held back past the cycle */
 };
 
 static void on_done(struct api_request *req, void *ctx)
@@ -526,8 +527,7 @@ static void on_done(struct api_request *req, void *ctx)
 		if (req->res.status == 404)
 			rec->not_found = true;
 	} else if (req->result == ERR_THROTTLED) {
-		log_warn("request not sent: the rate-limit pause outlasted the cycle", "endpoint",
-			 endpoint_name(req->ep), "cluster_id", id);
+		b->throttled++; /* logged once for the batch, not per request */
 	}
 	if (ok) {
 		enum err rc = ERR_SCHEMA;
@@ -681,6 +681,12 @@ static void poll_clusters(struct poller *p, struct account *acc, double now, dou
 	struct batch b = { .p = p, .acc = acc, .now = now, .all_ok = true };
 	api_run(acc->api, reqs, n, deadline, on_done, &b);
 	*all_ok = *all_ok && b.all_ok;
+	if (b.throttled > 0) {
+		char count[24];
+		snprintf(count, sizeof count, "%zu", b.throttled);
+		log_warn("requests not sent: the rate-limit pause outlasted the cycle; they are due next cycle",
+			 "account", acc->name[0] ? acc->name : NULL, "requests", count);
+	}
 
 	for (size_t i = 0; i < acc->count; i++) {
 		struct record *rec = &acc->records[i];
