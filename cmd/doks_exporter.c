@@ -136,18 +136,34 @@ static void on_signal_once(int sig)
 		poller_request_stop(once_poller);
 }
 
-static int run_once(struct settings *s)
+/* A poller for one cycle on this thread; SIGINT and SIGTERM stop it. */
+static struct poller *one_cycle_poller(struct settings *s)
 {
 	struct poller *p;
 	if (poller_new(s, &p) != ERR_OK) {
 		log_error("cannot start the poller");
-		return 2;
+		return NULL;
 	}
 	once_poller = p;
 	struct sigaction sa = { .sa_handler = on_signal_once };
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	return p;
+}
+
+static void one_cycle_done(struct poller *p)
+{
+	once_poller = NULL;
+	poller_free(p);
+	snapshot_shutdown();
+}
+
+static int run_once(struct settings *s)
+{
+	struct poller *p = one_cycle_poller(s);
+	if (!p)
+		return 2;
 	int ok = poller_cycle(p);
 	int status = ok ? 0 : 1;
 	struct snapshot *snap = snapshot_acquire();
@@ -156,8 +172,38 @@ static int run_once(struct settings *s)
 	snapshot_release(snap);
 	if (fflush(stdout) != 0)
 		status = 1;
-	once_poller = NULL;
-	poller_free(p);
+	one_cycle_done(p);
+	return status;
+}
+
+static void add_to_report(const char *account, const struct cluster_record *c, int supported,
+			  void *ctx)
+{
+	struct report *r = ctx;
+	if (report_add(r, account, c, supported) != ERR_OK)
+		log_error("out of memory building the report");
+}
+
+/* --check: the upgrade watcher for cron jobs and pipelines. 2 (a failed
+ * request or a bad configuration) wins over 1 (an upgrade pending). */
+static int run_check(struct settings *s, bool json)
+{
+	struct poller *p = one_cycle_poller(s);
+	if (!p)
+		return 2;
+	bool ok = poller_cycle(p);
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	struct report *r = report_new((double)ts.tv_sec);
+	int status = 2;
+	if (r) {
+		poller_each_cluster(p, add_to_report, r);
+		enum err rc = json ? report_write_json(r, !ok, stdout) : report_write_table(r, stdout);
+		if (fflush(stdout) == 0 && rc == ERR_OK)
+			status = !ok ? 2 : report_upgrade_pending(r) ? 1 : 0;
+	}
+	report_free(r);
+	one_cycle_done(p);
 	return status;
 }
 
@@ -185,46 +231,6 @@ static void reload(const struct settings_flags *flags, const struct settings *ru
 	poller_reload(p, fresh);
 	poller_note_reload(p, true, now_real());
 	log_info("configuration reloaded", "file", settings_config_path(fresh));
-}
-
-static void add_to_report(const char *account, const struct cluster_record *c, int supported,
-			  void *ctx)
-{
-	struct report *r = ctx;
-	if (report_add(r, account, c, supported) != ERR_OK)
-		log_error("out of memory building the report");
-}
-
-/* --check: the upgrade watcher for cron jobs and pipelines. 2 (a failed
- * request or a bad configuration) wins over 1 (an upgrade pending). */
-static int run_check(struct settings *s, bool json)
-{
-	struct poller *p;
-	if (poller_new(s, &p) != ERR_OK) {
-		log_error("cannot start the poller");
-		return 2;
-	}
-	once_poller = p;
-	struct sigaction sa = { .sa_handler = on_signal_once };
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	bool ok = poller_cycle(p);
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	struct report *r = report_new((double)ts.tv_sec);
-	int status = 2;
-	if (r) {
-		poller_each_cluster(p, add_to_report, r);
-		enum err rc = json ? report_write_json(r, !ok, stdout) : report_write_table(r, stdout);
-		if (fflush(stdout) == 0 && rc == ERR_OK)
-			status = !ok ? 2 : report_upgrade_pending(r) ? 1 : 0;
-	}
-	report_free(r);
-	once_poller = NULL;
-	poller_free(p);
-	snapshot_shutdown();
-	return status;
 }
 
 static int run_server(const struct settings_flags *flags, struct settings *s)

@@ -241,25 +241,21 @@ enum err decode_cluster(const char *body, size_t len, struct cluster *out)
 	return rc;
 }
 
-enum err decode_upgrades(const char *body, size_t len, struct upgrades *out)
+/* A list of versions ({"slug", "kubernetes_version"} objects) into *out;
+ * null or absent is an empty list. kubernetes_version is required when
+ * need_kubernetes_version, else it may be absent ("" then). */
+static enum err versions_from_json(const cJSON *arr, bool need_kubernetes_version,
+				   struct upgrades *out)
 {
-	cJSON *root = parse(body, len);
-	if (!root)
-		return ERR_PARSE;
-	enum err rc = ERR_SCHEMA;
-	struct upgrades u = { 0 };
-	if (!cJSON_IsObject(root))
-		goto out;
-	const cJSON *arr = cJSON_GetObjectItemCaseSensitive(root, "available_upgrade_versions");
 	if (!is_absent(arr) && !cJSON_IsArray(arr))
-		goto out;
+		return ERR_SCHEMA;
+	struct upgrades u = { 0 };
+	enum err rc = ERR_SCHEMA;
 	size_t total = arr ? (size_t)cJSON_GetArraySize(arr) : 0;
 	if (total > 0) {
 		u.versions = calloc(total, sizeof *u.versions);
-		if (!u.versions) {
-			rc = ERR_NOMEM;
-			goto out;
-		}
+		if (!u.versions)
+			return ERR_NOMEM;
 	}
 	const cJSON *item;
 	cJSON_ArrayForEach(item, arr) {
@@ -267,7 +263,8 @@ enum err decode_upgrades(const char *body, size_t len, struct upgrades *out)
 			goto out;
 		const char *slug = req_string(item, "slug");
 		const cJSON *kv = cJSON_GetObjectItemCaseSensitive(item, "kubernetes_version");
-		if (!slug || slug[0] == '\0' || (!is_absent(kv) && !cJSON_IsString(kv)))
+		bool kv_ok = cJSON_IsString(kv) || (!need_kubernetes_version && is_absent(kv));
+		if (!slug || slug[0] == '\0' || !kv_ok)
 			goto out;
 		struct upgrade_version *v = &u.versions[u.count];
 		v->slug = strdup(slug);
@@ -279,11 +276,21 @@ enum err decode_upgrades(const char *body, size_t len, struct upgrades *out)
 		}
 	}
 	*out = u;
-	u.versions = NULL;
-	u.count = 0;
-	rc = ERR_OK;
+	return ERR_OK;
 out:
 	upgrades_cleanup(&u);
+	return rc;
+}
+
+enum err decode_upgrades(const char *body, size_t len, struct upgrades *out)
+{
+	cJSON *root = parse(body, len);
+	if (!root)
+		return ERR_PARSE;
+	enum err rc = ERR_SCHEMA;
+	if (cJSON_IsObject(root))
+		rc = versions_from_json(
+			cJSON_GetObjectItemCaseSensitive(root, "available_upgrade_versions"), false, out);
 	cJSON_Delete(root);
 	return rc;
 }
@@ -353,9 +360,7 @@ bool decode_error_id(const char *body, size_t len, char *buf, size_t size)
 	return ok;
 }
 
-/* Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's
- * days_from_civil), so no time zone or timegm() is involved. */
-static int64_t days_from_civil(int64_t y, int64_t m, int64_t d)
+int64_t decode_days_from_civil(int64_t y, int64_t m, int64_t d)
 {
 	y -= m <= 2;
 	int64_t era = (y >= 0 ? y : y - 399) / 400;
@@ -436,7 +441,7 @@ bool decode_rfc3339(const char *s, double *out)
 	}
 	if (*p != '\0')
 		return false;
-	int64_t t = days_from_civil(y, mo, d) * 86400 + (int64_t)h * 3600 + (int64_t)mi * 60 +
+	int64_t t = decode_days_from_civil(y, mo, d) * 86400 + (int64_t)h * 3600 + (int64_t)mi * 60 +
 		    sec - offset;
 	*out = (double)t + frac;
 	return true;
@@ -448,46 +453,12 @@ enum err decode_options(const char *body, size_t len, struct upgrades *out)
 	if (!root)
 		return ERR_PARSE;
 	enum err rc = ERR_SCHEMA;
-	struct upgrades u = { 0 };
 	const cJSON *options = cJSON_IsObject(root) ?
 				       cJSON_GetObjectItemCaseSensitive(root, "options") :
 				       NULL;
-	if (!cJSON_IsObject(options))
-		goto out;
-	const cJSON *arr = cJSON_GetObjectItemCaseSensitive(options, "versions");
-	if (!is_absent(arr) && !cJSON_IsArray(arr))
-		goto out;
-	size_t total = arr ? (size_t)cJSON_GetArraySize(arr) : 0;
-	if (total > 0) {
-		u.versions = calloc(total, sizeof *u.versions);
-		if (!u.versions) {
-			rc = ERR_NOMEM;
-			goto out;
-		}
-	}
-	const cJSON *item;
-	cJSON_ArrayForEach(item, arr) {
-		if (!cJSON_IsObject(item) || u.count >= total)
-			goto out;
-		const char *slug = req_string(item, "slug");
-		const char *kv = req_string(item, "kubernetes_version");
-		if (!slug || slug[0] == '\0' || !kv)
-			goto out;
-		struct upgrade_version *v = &u.versions[u.count];
-		v->slug = strdup(slug);
-		v->kubernetes_version = strdup(kv);
-		u.count++;
-		if (!v->slug || !v->kubernetes_version) {
-			rc = ERR_NOMEM;
-			goto out;
-		}
-	}
-	*out = u;
-	u.versions = NULL;
-	u.count = 0;
-	rc = ERR_OK;
-out:
-	upgrades_cleanup(&u);
+	if (cJSON_IsObject(options))
+		rc = versions_from_json(cJSON_GetObjectItemCaseSensitive(options, "versions"), true,
+					out);
 	cJSON_Delete(root);
 	return rc;
 }

@@ -9,6 +9,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "err.h"
 #include "model.h"
@@ -44,6 +45,10 @@ bool decode_error_id(const char *body, size_t len, char *buf, size_t size);
 /* RFC 3339 date-time ("2019-11-09T11:50:28.889080521Z", 0 to 9 fractional
  * digits, Z or +hh:mm/-hh:mm) to Unix seconds. False when malformed. */
 bool decode_rfc3339(const char *s, double *out);
+
+/* Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's
+ * days_from_civil), so that no time zone or timegm() is involved. */
+int64_t decode_days_from_civil(int64_t y, int64_t m, int64_t d);
 
 /* A cluster id safe to put in a URL path: 1 to 64 of [0-9A-Za-z-]. */
 bool decode_id_is_valid(const char *id);

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "decode.h"
 #include "secret.h"
 
 /* The largest certificate bundle worth reading. */
@@ -51,24 +52,13 @@ static unsigned char *unbase64(const char *b64, size_t *len)
 	return out;
 }
 
-/* Days since 1970-01-01 (see decode.c). */
-static int64_t days_from_civil(int64_t y, int64_t m, int64_t d)
-{
-	y -= m <= 2;
-	int64_t era = (y >= 0 ? y : y - 399) / 400;
-	int64_t yoe = y - era * 400;
-	int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + doe - 719468;
-}
-
 static bool not_after(const X509 *cert, double *out)
 {
 	const ASN1_TIME *t = X509_get0_notAfter(cert);
 	struct tm tm;
 	if (!t || ASN1_TIME_to_tm(t, &tm) != 1)
 		return false;
-	int64_t days = days_from_civil(tm.tm_year + 1900LL, tm.tm_mon + 1LL, tm.tm_mday);
+	int64_t days = decode_days_from_civil(tm.tm_year + 1900LL, tm.tm_mon + 1LL, tm.tm_mday);
 	*out = (double)(days * 86400 + tm.tm_hour * 3600LL + tm.tm_min * 60LL + tm.tm_sec);
 	return true;
 }
