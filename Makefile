@@ -45,7 +45,7 @@ DEB_TEST  := libcmocka-dev prometheus curl python3 valgrind clang libclang-rt-14
 
 .PHONY: all deps deps-test demo test test-run unit integration check tsan fuzz fuzz-run soak lint \
         dashboards-check install uninstall install-test image-test kubernetes-check \
-        kubernetes-rules clean
+        kubernetes-rules bench clean
 
 all: $(BUILD)/doks_exporter
 
@@ -135,6 +135,15 @@ fuzz-run: $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/fuzz/%)
 $(BUILD)/fuzz/%: tests/fuzz/%.c $(LIB)
 	@mkdir -p $(@D)
 	$(CC) $(XCFLAGS) $(CFLAGS) -fsanitize=fuzzer $< $(LIB) -o $@ $(LDLIBS_X)
+
+# Benchmarks against the fake API, Prometheus and node_exporter; writes
+# docs/BENCHMARKS.md (about 15 minutes). Not part of `make test`.
+DEB_BENCH := wrk prometheus prometheus-node-exporter curl valgrind strace time pkg-config \
+             libmicrohttpd-dev
+bench: deps
+	$(call install_missing,$(DEB_BENCH))
+	@$(MAKE) --no-print-directory all $(BUILD)/fakeapi
+	@BUILD=$(BUILD) bash tests/bench/bench.sh
 
 # Thousands of cycles against random faults, scraped all the while; not in CI.
 soak: all $(BUILD)/fakeapi
