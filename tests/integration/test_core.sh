@@ -539,3 +539,16 @@ t_token_from_systemd_credentials() {
 		"$EXPORTER" --config.file="$T/doks.conf" --once >/dev/null 2>"$T/err" || fail "exit $?: $(grep level=error "$T/err")" || return 1
 	grep -q '	ok	' "$FAKE_LOG" || fail "the credential's token was not sent"
 }
+
+# A scrape leaves its connection open for the next one (Prometheus keeps
+# connections alive; a new TCP, or TLS, handshake a scrape is waste).
+t_scrapes_keep_the_connection() {
+	start_fake "$SCENARIOS/basic.json" || return 1
+	write_config ""
+	start_exporter || return 1
+	wait_cycles 1 || return 1
+	local connects
+	connects=$(curl -s -o /dev/null -o /dev/null -o /dev/null -w '%{num_connects} ' \
+		"$EXP_URL/metrics" "$EXP_URL/metrics" "$EXP_URL/-/healthy")
+	[ "$connects" = "1 0 0 " ] || fail "connections opened per request: $connects, want 1 0 0"
+}
