@@ -6,6 +6,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "capture.h"
+
 #include <ctype.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -15,37 +17,6 @@
 
 #include "log.h"
 
-struct capture {
-	int saved;
-	int fd;
-	char path[64];
-};
-
-static void capture_start(struct capture *c)
-{
-	fflush(stderr);
-	snprintf(c->path, sizeof c->path, "/tmp/doks_unit_log_XXXXXX");
-	c->fd = mkstemp(c->path);
-	assert_true(c->fd >= 0);
-	c->saved = dup(STDERR_FILENO);
-	assert_true(c->saved >= 0);
-	assert_true(dup2(c->fd, STDERR_FILENO) >= 0);
-}
-
-/* Restores stderr; returns what was written (owned, free()). */
-static char *capture_end(struct capture *c)
-{
-	dup2(c->saved, STDERR_FILENO);
-	close(c->saved);
-	off_t size = lseek(c->fd, 0, SEEK_END);
-	assert_true(size >= 0);
-	char *text = calloc(1, (size_t)size + 1);
-	assert_non_null(text);
-	assert_int_equal(pread(c->fd, text, (size_t)size, 0), (ssize_t)size);
-	close(c->fd);
-	unlink(c->path);
-	return text;
-}
 
 /* "ts=YYYY-MM-DDTHH:MM:SS.mmmZ " at the start of line; returns what follows. */
 static const char *after_ts(const char *line)
