@@ -29,7 +29,7 @@ XCFLAGS  = -std=c17 -D_POSIX_C_SOURCE=200809L -Wall -Wextra -Wshadow \
 XLDFLAGS = -pthread $(SANFLAGS)
 LDLIBS_X = $(PKG_LIBS) -lcrypt -lm
 
-SRC      := $(wildcard src/*.c)
+SRC      := $(wildcard src/*.c src/endpoints/*.c)
 OBJ      := $(SRC:%.c=$(BUILD)/%.o)
 LIB      := $(BUILD)/libdoks.a
 UNIT_SRC := $(wildcard tests/unit/test_*.c)

@@ -34,6 +34,9 @@
 #define BACKOFF_MAX 30.0
 /* The longest single wait in the loop, so that stop is seen quickly. */
 #define WAIT_SLICE_MS 100
+/* Whatever a header says, the budget holds requests back no longer than
+ * max(poll.interval, this). */
+#define API_MAX_GAP_MIN 300.0
 
 /* What the callbacks of one transfer fill. */
 struct transfer {
@@ -196,9 +199,15 @@ enum err api_new(const struct settings *settings, const char *token, struct apis
 	a->stats = stats;
 	a->stop = stop;
 	a->rng = (unsigned long long)time(NULL) * 6364136223846793005ULL + 1442695040888963407ULL;
-	ratelimit_init(&a->rl, settings_max_requests_per_minute(settings),
-		       settings_hourly_budget_fraction(settings));
+	double max_gap = (double)settings_poll_interval(settings);
+	if (!ratelimit_init(&a->rl, settings_max_requests_per_minute(settings),
+			    settings_hourly_budget_fraction(settings),
+			    max_gap > API_MAX_GAP_MIN ? max_gap : API_MAX_GAP_MIN)) {
+		free(a);
+		return ERR_NOMEM;
+	}
 	if (!url_parse_origin(settings_api_url(settings), &a->origin)) {
+		ratelimit_cleanup(&a->rl);
 		free(a);
 		return ERR_CONFIG;
 	}
@@ -258,6 +267,7 @@ void api_free(struct api *a)
 	for (struct curl_slist *h = a->headers; h; h = h->next)
 		secret_wipe(h->data, strlen(h->data));
 	curl_slist_free_all(a->headers);
+	ratelimit_cleanup(&a->rl);
 	free(a);
 }
 
@@ -270,15 +280,29 @@ bool api_path_of(const struct api *a, const char *url, const char **path)
 	return true;
 }
 
-double api_effective_interval(const struct api *a, double interval, size_t requests_per_cycle)
+double api_hourly_rate(const struct api *a)
 {
-	return ratelimit_effective_interval(&a->rl, interval, requests_per_cycle);
+	return ratelimit_hourly_rate(&a->rl);
 }
 
-void api_inherit_pause(struct api *to, const struct api *from)
+size_t api_room(const struct api *a, double now_mono)
 {
-	to->rl.paused_until_mono = from->rl.paused_until_mono;
-	to->rl.paused_until_real = from->rl.paused_until_real;
+	return ratelimit_room(&a->rl, now_mono);
+}
+
+double api_next_start(const struct api *a, double now_mono)
+{
+	return ratelimit_next_start(&a->rl, now_mono);
+}
+
+double api_rate_limit_limit(const struct api *a)
+{
+	return a->rl.have_headers ? a->rl.limit : 0;
+}
+
+void api_inherit_budget(struct api *to, const struct api *from)
+{
+	ratelimit_inherit(&to->rl, &from->rl);
 }
 
 double api_throttled_until(const struct api *a)

@@ -72,13 +72,16 @@ enum err api_get(struct api *a, enum endpoint ep, const char *path, bool secret,
  * from url. False for any other origin. */
 bool api_path_of(const struct api *a, const char *url, const char **path);
 
-/* The scheduler's view, for the metrics and the poll interval. */
-double api_effective_interval(const struct api *a, double interval, size_t requests_per_cycle);
+/* The budget's view, for the scheduler and the metrics. */
+double api_hourly_rate(const struct api *a); /* requests an hour; 0: unlimited */
+size_t api_room(const struct api *a, double now_mono); /* may start now */
+double api_next_start(const struct api *a, double now_mono);
+double api_rate_limit_limit(const struct api *a); /* latest ratelimit-limit; 0: none yet */
 double api_throttled_until(const struct api *a); /* Unix seconds; 0 if never */
 
-/* Carries a pause the API asked for over to a new client (after a
- * configuration reload). */
-void api_inherit_pause(struct api *to, const struct api *from);
+/* Carries the budget already spent and any pause the API asked for over
+ * to a new client (after a configuration reload). */
+void api_inherit_budget(struct api *to, const struct api *from);
 
 /* Frees the body, wiping it first when secret. */
 void api_response_cleanup(struct api_response *r, bool secret);

@@ -172,9 +172,12 @@ enum err decode_cluster_list(const char *body, size_t len, struct cluster **out,
 	if (!cJSON_IsObject(root))
 		goto out;
 	const cJSON *items = cJSON_GetObjectItemCaseSensitive(root, "kubernetes_clusters");
-	/* an account with no cluster may answer null */
-	if (!is_absent(items) && !cJSON_IsArray(items))
+	/* an account with no cluster answers [] (or null); a body without the
+	 * key is not a list at all, and must never empty the account */
+	if (!items || (!cJSON_IsNull(items) && !cJSON_IsArray(items)))
 		goto out;
+	if (cJSON_IsNull(items))
+		items = NULL;
 
 	const cJSON *links = cJSON_GetObjectItemCaseSensitive(root, "links");
 	if (!is_absent(links)) {

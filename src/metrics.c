@@ -441,6 +441,43 @@ static void last_poll_success(struct expo *e, const struct exporter_view *v,
 	}
 }
 
+/* The request plan of each account: how often each endpoint is read,
+ * what that costs, and how old the oldest answer in use is. */
+static void render_plan(struct expo *e, const struct exporter_view *v)
+{
+	expo_family(e, "doks_exporter_oldest_data_age_seconds", "gauge",
+		    "Age of the oldest successful answer of this endpoint still in use, across clusters, in seconds.");
+	for (size_t i = 0; i < v->account_count; i++) {
+		const struct account_view *a = &v->accounts[i];
+		for (size_t j = 0; j < a->plan_count; j++) {
+			if (!a->plan[j].have_age)
+				continue;
+			struct labels ls = account_labels(a);
+			add(&ls, "endpoint", a->plan[j].endpoint);
+			expo_sample(e, "doks_exporter_oldest_data_age_seconds", ls.l, ls.n,
+				    a->plan[j].oldest_age);
+		}
+	}
+	expo_family(e, "doks_exporter_endpoint_interval_seconds", "gauge",
+		    "Seconds between reads of this endpoint that the request plan gives it now: its configured interval, or longer when the API budget cannot carry it.");
+	for (size_t i = 0; i < v->account_count; i++) {
+		const struct account_view *a = &v->accounts[i];
+		for (size_t j = 0; j < a->plan_count; j++) {
+			struct labels ls = account_labels(a);
+			add(&ls, "endpoint", a->plan[j].endpoint);
+			expo_sample(e, "doks_exporter_endpoint_interval_seconds", ls.l, ls.n,
+				    a->plan[j].interval);
+		}
+	}
+	expo_family(e, "doks_exporter_planned_requests_per_hour", "gauge",
+		    "API requests an hour the request plan costs, change-driven reads and retries aside.");
+	for (size_t i = 0; i < v->account_count; i++) {
+		struct labels ls = account_labels(&v->accounts[i]);
+		expo_sample(e, "doks_exporter_planned_requests_per_hour", ls.l, ls.n,
+			    v->accounts[i].planned_per_hour);
+	}
+}
+
 static void render_poll(struct expo *e, const struct exporter_view *v)
 {
 	expo_family(e, "doks_exporter_poll_success", "gauge",
@@ -496,11 +533,12 @@ static void render_poll(struct expo *e, const struct exporter_view *v)
 		struct labels ls = account_labels(&v->accounts[i]);
 		expo_sample(e, "doks_exporter_clusters", ls.l, ls.n, (double)v->accounts[i].count);
 	}
+	render_plan(e, v);
 	expo_family(e, "doks_exporter_poll_duration_seconds", "gauge",
-		    "How long the latest poll cycle took, in seconds.");
+		    "How long the latest poll round took, from a read of the cluster list until nothing was due, in seconds.");
 	expo_sample(e, "doks_exporter_poll_duration_seconds", NULL, 0, v->poll_duration);
 	expo_family(e, "doks_exporter_effective_poll_interval_seconds", "gauge",
-		    "Seconds between poll cycles: poll.interval, or longer when the API budget asks for it.");
+		    "Seconds between reads of the cluster list: poll.interval, or longer when the API budget asks for it.");
 	expo_sample(e, "doks_exporter_effective_poll_interval_seconds", NULL, 0,
 		    v->effective_interval);
 	expo_family(e, "doks_exporter_config_last_reload_successful", "gauge",

@@ -15,6 +15,14 @@
 #include "err.h"
 #include "model.h"
 
+/* One endpoint of an account's request plan. */
+struct endpoint_plan {
+	const char *endpoint; /* the endpoint label: clusters, options, cluster, ... */
+	double interval;      /* seconds the plan gives it now */
+	bool have_age;
+	double oldest_age;    /* seconds since its oldest successful answer still in use */
+};
+
 /* One account: a token, its clusters and its API usage. */
 struct account_view {
 	const char *name; /* the account label's value; NULL: no account label */
@@ -26,6 +34,9 @@ struct account_view {
 	double last_discovery_success; /* Unix seconds; 0 when never */
 	const struct apistats *api;    /* borrowed */
 	double throttled_until;        /* Unix seconds of the latest 429 pause; 0: never */
+	const struct endpoint_plan *plan; /* borrowed; plan_count rows */
+	size_t plan_count;
+	double planned_per_hour;       /* requests an hour the plan costs */
 };
 
 struct exporter_view {
@@ -40,8 +51,8 @@ struct exporter_view {
 	const struct upgrades *options; /* versions the API offers; NULL until known */
 	long shard_index;              /* this replica's shard, of shard_count */
 	long shard_count;
-	double poll_duration;          /* seconds of the latest cycle */
-	double effective_interval;     /* seconds between cycle starts, after budgeting */
+	double poll_duration;          /* seconds of the latest round (list to caught up) */
+	double effective_interval;     /* seconds between reads of the list, after budgeting */
 	bool config_reload_success;
 	double config_last_reload_success; /* Unix seconds */
 	const char *version;

@@ -1,17 +1,18 @@
-/* poller.c - schedule, fetch, decode, render, publish.
+/* poller.c - the thread that drives the scheduler: asks it what is due,
+ * sends that within the account's budget, applies the answers, and
+ * publishes the rendered result as answers arrive.
  *
  * The poller thread is the only writer of the accounts, cluster records,
  * API counters and state, so they need no lock; the rendered text leaves
- * through snapshot_publish. A cycle, for each account in turn, lists the
- * clusters page by page, then sends every per-cluster request as one
- * batch (api_run: parallel, paced, retried). A failed request keeps the
- * last good values of that cluster and marks its poll status failed; a
- * cluster the API says is gone (404, or missing from discovery) leaves the
- * output.
+ * through snapshot_publish. Each account (token) has its own client,
+ * budget, records and plan. A failed request keeps the last good values
+ * of that cluster and marks its poll status failed; a cluster the API
+ * says is gone (404, or missing from the list) leaves the output.
  */
 #include "poller.h"
 
 #include <malloc.h>
+#include <math.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -21,9 +22,13 @@
 
 #include "api.h"
 #include "decode.h"
+#include "discovery.h"
+#include "endpoints/endpoint.h"
 #include "log.h"
 #include "metrics.h"
 #include "model.h"
+#include "registry.h"
+#include "scheduler.h"
 #include "settings.h"
 #include "snapshot.h"
 #include "state.h"
@@ -35,38 +40,54 @@
 #define DOKS_REVISION "unknown"
 #endif
 
-/* The API serves at most 200 clusters a page; more pages than this is a loop
- * whatever the links say. */
-#define PAGES_MAX 10000
-/* Room for "/v2/kubernetes/clusters/<64>/credentials?expiry_seconds=<n>". */
-#define PATH_MAX_LEN 160
 /* Room for "<account>/<cluster id>", the state's key. */
 #define KEY_MAX 160
+/* Clusters a page of the list holds. */
+#define PAGE_SIZE 200
+/* Requests handed to the client at once: a few per parallel transfer. */
+#define BATCH_PER_SLOT 2
+/* How long the budget may hold a batch's requests back before they are
+ * handed back to the scheduler, still due. */
+#define BATCH_HOLD 10.0
+/* The same for the pages of one list, which wait for each other. */
+#define LIST_HOLD 600.0
+/* Publication: at least this far apart, and at most this share of the
+ * poller's time spent rendering. */
+#define PUBLISH_MIN_GAP 1.0
+#define PUBLISH_MAX_SHARE 0.05
+/* The longest wait between looks at the clock and the stop flag. */
+#define WAIT_SLICE 1.0
+/* A plan is logged when an interval moves by more than this share. */
+#define PLAN_LOG_CHANGE 0.05
 
-struct record {
-	struct cluster_record r;
-	bool configured; /* listed in the account's ids */
-	bool gone;       /* the API said 404: kept, unexported, asked again */
-	bool seen;       /* scratch: listed by this cycle's discovery */
-	bool not_found;  /* scratch: a request of this cycle got 404 */
-	bool logged_unknown; /* an unparsable version slug was logged */
-	bool logged_certificate; /* an unreadable certificate was logged */
-};
+/* The account tasks: the list, and /options (the first account's). */
+enum { TASK_LIST, TASK_OPTIONS, ACCOUNT_TASKS };
 
-/* One token: its client, counters, clusters and discovery. */
+/* The plan's rows: the account tasks, then the cluster endpoints. */
+enum { PLAN_LIST, PLAN_OPTIONS, PLAN_CLUSTER0, PLAN_ROWS = PLAN_CLUSTER0 + CLUSTER_ENDPOINT_COUNT };
+
+static const char *const plan_names[PLAN_ROWS] = { "clusters", "options", "cluster", "upgrades",
+						   "credentials" };
+
+/* One token: its client, counters, clusters, list and plan. */
 struct account {
 	char *name;   /* "" for the one account of a file without accounts */
 	size_t index; /* in the settings */
 	struct api *api;
 	struct apistats stats;
-	struct record *records; /* sorted by id between cycles */
-	size_t count;
-	size_t cap;
+	struct registry reg;
 	bool discover;
+	struct sched_task task[ACCOUNT_TASKS];
 	bool discovery_attempted;
 	bool discovery_success;
-	double last_discovery_success;
-	size_t requests; /* requests of the latest cycle */
+	double last_discovery_success; /* Unix seconds */
+	size_t listed;                 /* clusters the latest list showed, every shard's */
+	/* the plan */
+	struct sched_plan_entry plan[PLAN_ROWS];
+	bool planned[PLAN_ROWS]; /* the row is part of the plan */
+	double planned_per_hour;
+	double plan_budget; /* the hourly rate the plan was made for */
+	bool plan_dirty;
 };
 
 struct poller {
@@ -77,18 +98,33 @@ struct poller {
 	struct account *accounts;
 	size_t account_count;
 
-	/* GET /v2/kubernetes/options: on its own interval, with the first account */
+	/* GET /v2/kubernetes/options: with the first account */
 	struct upgrades options;
 	bool have_options;
 	bool options_attempted;
 	bool options_success;
 	double last_options_success;
-	double options_due; /* Unix seconds */
+	unsigned long long options_hash; /* of the offered version set */
 
 	struct state *state; /* pending-since times, saved to state.file */
 
-	double poll_duration;
-	double effective_interval;
+	/* the scheduler's kinds of task, from the endpoint files */
+	struct sched_kind kinds[SCHED_TASKS];
+	struct sched_kind account_kinds[ACCOUNT_TASKS];
+
+	/* a round: from a read of the list until nothing is due */
+	bool round_open;
+	double round_started; /* monotonic */
+	size_t round_requests;
+	bool round_ok;
+	double poll_duration; /* of the latest round */
+	bool all_ok;          /* every attempt since poller_cycle began succeeded */
+
+	/* publication */
+	bool ready;  /* every account's first list (or ids) is in */
+	bool dirty;  /* something changed since the last publication */
+	double last_publish; /* monotonic; < 0 never */
+	double render_cost;  /* seconds the latest render took */
 
 	pthread_t thread;
 	bool started;
@@ -107,78 +143,38 @@ static double now_real(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-static int by_id(const void *a, const void *b)
+static const char *account_label(const struct account *acc)
 {
-	const struct record *x = a, *y = b;
-	return strcmp(x->r.cluster.id, y->r.cluster.id);
+	return acc->name && acc->name[0] ? acc->name : NULL;
 }
 
-/* Records stay sorted by id between cycles, so lookups are binary. */
-static struct record *find(struct account *acc, const char *id)
-{
-	struct record key = { .r.cluster.id = (char *)id };
-	/* bsearch wants a real array, even when it is empty */
-	if (acc->count == 0)
-		return NULL;
-	return bsearch(&key, acc->records, acc->count, sizeof *acc->records, by_id);
-}
+/* ---- accounts and records -------------------------------------------------- */
 
-static void sort_records(struct account *acc)
+/* A record for id, added with its first /upgrades signalled (new clusters
+ * are read first); NULL on out of memory. The caller sorts. */
+static struct record *add_record(struct account *acc, const char *id)
 {
-	if (acc->count > 1)
-		qsort(acc->records, acc->count, sizeof *acc->records, by_id);
-}
-
-/* A new record for id at the end (the caller sorts), or NULL on out of
- * memory. Invalidates pointers into records. */
-static struct record *add(struct account *acc, const char *id)
-{
-	if (acc->count == acc->cap) {
-		size_t nc = acc->cap ? acc->cap * 2 : 16;
-		struct record *nr = realloc(acc->records, nc * sizeof *nr);
-		if (!nr)
-			return NULL;
-		acc->records = nr;
-		acc->cap = nc;
-	}
-	struct record *rec = &acc->records[acc->count];
-	memset(rec, 0, sizeof *rec);
-	rec->r.cluster.id = strdup(id);
-	if (!rec->r.cluster.id)
-		return NULL;
-	acc->count++;
+	struct record *rec = registry_add(&acc->reg, id);
+	if (rec)
+		rec->sched.task[TASK_UPGRADES].signal = true;
 	return rec;
-}
-
-/* Removes every record for which drop is true, keeping the order. */
-static void remove_if(struct account *acc, bool (*drop)(const struct record *))
-{
-	size_t kept = 0;
-	for (size_t i = 0; i < acc->count; i++) {
-		if (drop(&acc->records[i])) {
-			cluster_record_cleanup(&acc->records[i].r);
-			continue;
-		}
-		acc->records[kept++] = acc->records[i];
-	}
-	acc->count = kept;
 }
 
 /* Marks the account's configured ids, adding records for new ones. */
 static bool apply_configured_ids(struct account *acc, const struct settings *s)
 {
-	for (size_t i = 0; i < acc->count; i++)
-		acc->records[i].configured = false;
+	for (size_t i = 0; i < acc->reg.count; i++)
+		acc->reg.records[i].configured = false;
 	for (size_t i = 0; i < settings_account_id_count(s, acc->index); i++) {
 		const char *id = settings_account_id(s, acc->index, i);
 		if (!settings_in_shard(s, id))
 			continue; /* another replica's */
-		struct record *rec = find(acc, id);
+		struct record *rec = registry_find(&acc->reg, id);
 		if (!rec) {
-			if (!add(acc, id))
+			if (!add_record(acc, id))
 				return false;
-			sort_records(acc);
-			rec = find(acc, id);
+			registry_sort(&acc->reg);
+			rec = registry_find(&acc->reg, id);
 		}
 		rec->configured = true;
 	}
@@ -187,9 +183,7 @@ static bool apply_configured_ids(struct account *acc, const struct settings *s)
 
 static void account_cleanup(struct account *acc)
 {
-	for (size_t i = 0; i < acc->count; i++)
-		cluster_record_cleanup(&acc->records[i].r);
-	free(acc->records);
+	registry_cleanup(&acc->reg);
 	api_free(acc->api);
 	free(acc->name);
 	memset(acc, 0, sizeof *acc);
@@ -200,51 +194,100 @@ static bool not_configured(const struct record *rec)
 	return !rec->configured;
 }
 
-/* Builds the accounts of settings s. An account of the same name in old
- * (n_old of them) hands over its clusters, counters and any pause the API
- * asked for; what is taken from old is zeroed there. */
+static void account_init_tasks(struct account *acc, const struct settings *s)
+{
+	acc->task[TASK_LIST] = (struct sched_task){ .due = acc->discover ? 0 : INFINITY,
+						    .last_attempt = -1 };
+	bool options = acc->index == 0 && settings_options_interval(s) > 0;
+	acc->task[TASK_OPTIONS] = (struct sched_task){ .due = options ? 0 : INFINITY,
+						       .last_attempt = -1 };
+}
+
+/* Builds the accounts of settings s into *out. An account of the same
+ * name in old (n_old of them) hands over its clusters, counters, schedule
+ * and spent budget. Everything that can fail comes before the first
+ * change to old, so that a failed reload leaves the running accounts
+ * exactly as they were; the caller frees old only on success. */
 static enum err make_accounts(struct poller *p, const struct settings *s, struct account *old,
 			      size_t n_old, struct account **out)
 {
 	size_t n = settings_account_count(s);
 	struct account *accs = calloc(n, sizeof *accs);
-	if (!accs)
+	size_t *from = calloc(n, sizeof *from); /* which old account each takes over */
+	if (!accs || !from) {
+		free(accs);
+		free(from);
 		return ERR_NOMEM;
+	}
 	enum err rc = ERR_OK;
 	for (size_t i = 0; i < n && rc == ERR_OK; i++) {
 		struct account *acc = &accs[i];
 		const char *name = settings_account_name(s, i);
-		for (size_t j = 0; j < n_old; j++) {
-			if (old[j].name && strcmp(old[j].name, name) == 0) {
-				*acc = old[j];
-				memset(&old[j], 0, sizeof old[j]);
-				break;
-			}
-		}
-		struct api *previous = acc->api;
-		acc->api = NULL;
+		from[i] = SIZE_MAX;
+		for (size_t j = 0; j < n_old; j++)
+			if (old[j].name && strcmp(old[j].name, name) == 0)
+				from[i] = j;
 		acc->index = i;
 		acc->discover = settings_account_discover(s, i);
-		if (!acc->name)
-			acc->name = strdup(name);
+		acc->name = strdup(name);
 		rc = acc->name ? api_new(s, settings_account_token(s, i), &acc->stats, &p->stop,
 					 &acc->api) :
 				 ERR_NOMEM;
-		if (rc == ERR_OK && previous)
-			api_inherit_pause(acc->api, previous);
-		api_free(previous);
+		account_init_tasks(acc, s);
+		acc->plan_dirty = true;
+		/* the configured ids, as new records for now */
 		if (rc == ERR_OK && !apply_configured_ids(acc, s))
 			rc = ERR_NOMEM;
-		/* without discovery, only the listed ids are watched */
-		if (rc == ERR_OK && !acc->discover)
-			remove_if(acc, not_configured);
+		if (rc == ERR_OK && from[i] != SIZE_MAX &&
+		    !registry_reserve(&old[from[i]].reg, acc->reg.count))
+			rc = ERR_NOMEM;
+		if (rc == ERR_OK && from[i] != SIZE_MAX)
+			api_inherit_budget(acc->api, old[from[i]].api);
 	}
 	if (rc != ERR_OK) {
 		for (size_t i = 0; i < n; i++)
 			account_cleanup(&accs[i]);
 		free(accs);
+		free(from);
 		return rc;
 	}
+	/* nothing fails from here: hand the old records and counters over */
+	for (size_t i = 0; i < n; i++) {
+		if (from[i] == SIZE_MAX)
+			continue;
+		struct account *acc = &accs[i];
+		struct account *o = &old[from[i]];
+		acc->stats = o->stats;
+		acc->discovery_attempted = o->discovery_attempted;
+		acc->discovery_success = o->discovery_success;
+		acc->last_discovery_success = o->last_discovery_success;
+		acc->listed = o->listed;
+		if (acc->discover && o->discover)
+			acc->task[TASK_LIST] = o->task[TASK_LIST];
+		if (!isinf(acc->task[TASK_OPTIONS].due) && !isinf(o->task[TASK_OPTIONS].due))
+			acc->task[TASK_OPTIONS] = o->task[TASK_OPTIONS];
+		struct registry fresh = acc->reg;
+		acc->reg = o->reg;
+		memset(&o->reg, 0, sizeof o->reg);
+		size_t before = acc->reg.count;
+		struct registry sorted = { acc->reg.records, before, before };
+		for (size_t k = 0; k < before; k++)
+			acc->reg.records[k].configured = false;
+		for (size_t k = 0; k < fresh.count; k++) {
+			struct record *have = registry_find(&sorted, fresh.records[k].r.cluster.id);
+			if (have) {
+				have->configured = true;
+				registry_record_cleanup(&fresh.records[k]);
+			} else {
+				registry_append(&acc->reg, &fresh.records[k]);
+			}
+		}
+		free(fresh.records);
+		registry_sort(&acc->reg);
+		if (!acc->discover)
+			registry_remove_if(&acc->reg, not_configured);
+	}
+	free(from);
 	*out = accs;
 	return ERR_OK;
 }
@@ -260,7 +303,12 @@ enum err poller_new(const struct settings *settings, struct poller **out)
 	pthread_cond_init(&p->wake, NULL);
 	p->reload_ok = true;
 	p->reload_success_time = now_real();
-	p->effective_interval = (double)settings_poll_interval(settings);
+	p->last_publish = -1;
+	p->all_ok = true;
+	for (size_t k = 0; k < CLUSTER_ENDPOINT_COUNT; k++)
+		p->kinds[k] = cluster_endpoints[k]->kind;
+	p->account_kinds[TASK_LIST] = endpoint_clusters_kind;
+	p->account_kinds[TASK_OPTIONS] = endpoint_options_kind;
 	enum err rc = make_accounts(p, settings, NULL, 0, &p->accounts);
 	if (rc == ERR_OK) {
 		p->account_count = settings_account_count(settings);
@@ -278,7 +326,7 @@ enum err poller_new(const struct settings *settings, struct poller **out)
 	return ERR_OK;
 }
 
-/* Takes a reloaded configuration at the start of a cycle. */
+/* Takes a reloaded configuration between two batches. */
 static void take_pending_settings(struct poller *p)
 {
 	pthread_mutex_lock(&p->lock);
@@ -303,176 +351,153 @@ static void take_pending_settings(struct poller *p)
 		settings_free((struct settings *)p->settings);
 	p->settings = s;
 	p->settings_owned = true;
-	p->effective_interval = (double)settings_poll_interval(s);
-	p->options_due = 0;
-	log_info("configuration reloaded; it applies from this cycle");
+	p->dirty = true;
+	log_info("configuration reloaded; it applies from now");
 }
 
-/* Logs a non-2xx answer once, with the API's error id and a hint for the
- * statuses an operator can fix. */
-static void log_status(const struct account *acc, enum endpoint ep, const char *id,
-		       const struct api_response *res)
+/* ---- the plan -------------------------------------------------------------- */
+
+static long cluster_interval(const struct settings *s, size_t k)
 {
-	char status[16], errid[64] = "";
-	snprintf(status, sizeof status, "%ld", res->status);
-	decode_error_id(res->body, res->len, errid, sizeof errid);
-	const char *hint = NULL;
-	if (res->status == 401)
-		hint = "the token was rejected: check that it is valid and not revoked";
-	else if (res->status == 403)
-		hint = ep == ENDPOINT_CREDENTIALS ?
-			       "the token lacks the kubernetes:access_cluster scope" :
-			       "the token lacks the kubernetes:read scope";
-	else if (res->status == 429)
-		hint = "rate limited by the API: requests pause until it allows more";
-	log_warn("API answered with an error", "account", acc->name[0] ? acc->name : NULL,
-		 "endpoint", endpoint_name(ep), "cluster_id", id[0] ? id : NULL, "status", status,
-		 "error_id", errid[0] ? errid : NULL, "hint", hint);
+	return cluster_endpoints[k]->interval(s);
 }
 
-static void count_decode_error(struct account *acc, enum endpoint ep, enum err rc,
-			       const char *id)
+static bool listed_ok(const struct account *acc)
 {
-	if (rc == ERR_NOMEM) {
-		log_error("out of memory decoding an answer", "endpoint", endpoint_name(ep));
+	return acc->discover && acc->discovery_success;
+}
+
+/* Makes the account's plan anew when the fleet, the settings or the budget
+ * changed; one log line when it moved. */
+static void replan(struct poller *p, struct account *acc)
+{
+	const struct settings *s = p->settings;
+	double budget = api_hourly_rate(acc->api);
+	if (!acc->plan_dirty && budget == acc->plan_budget)
 		return;
-	}
-	enum reason r = rc == ERR_PARSE ? REASON_PARSE : REASON_SCHEMA;
-	apistats_count_error(&acc->stats, ep, r);
-	log_warn("API answer could not be used", "account", acc->name[0] ? acc->name : NULL,
-		 "endpoint", endpoint_name(ep), "cluster_id", id[0] ? id : NULL, "reason",
-		 reason_name(r));
-}
+	acc->plan_dirty = false;
+	acc->plan_budget = budget;
 
-/* Lists every cluster of the account, following links.pages.next. On
- * success *out is an owned array of *count clusters. */
-static bool discover(struct account *acc, double deadline, struct cluster **out, size_t *count)
-{
-	struct cluster *all = NULL;
+	/* what each row costs, then the rows in priority order */
+	struct sched_demand d[PLAN_ROWS];
+	int prio[PLAN_ROWS];
+	size_t pages = (acc->listed + PAGE_SIZE - 1) / PAGE_SIZE;
+	d[PLAN_LIST] = (struct sched_demand){ acc->discover ? (double)(pages ? pages : 1) : 0,
+					      (double)settings_poll_interval(s) };
+	prio[PLAN_LIST] = endpoint_clusters_kind.priority;
+	d[PLAN_OPTIONS] = (struct sched_demand){ acc->index == 0 ? 1 : 0,
+						 (double)settings_options_interval(s) };
+	prio[PLAN_OPTIONS] = endpoint_options_kind.priority;
+	bool listed = listed_ok(acc);
+	for (size_t k = 0; k < CLUSTER_ENDPOINT_COUNT; k++) {
+		size_t units = 0;
+		for (size_t i = 0; i < acc->reg.count; i++)
+			units += cluster_endpoints[k]->wanted(s, &acc->reg.records[i], listed);
+		d[PLAN_CLUSTER0 + k] =
+			(struct sched_demand){ (double)units, (double)cluster_interval(s, k) };
+		prio[PLAN_CLUSTER0 + k] = cluster_endpoints[k]->kind.priority;
+	}
+	size_t order[PLAN_ROWS];
+	for (size_t i = 0; i < PLAN_ROWS; i++) {
+		size_t j = i;
+		while (j > 0 && prio[order[j - 1]] > prio[i]) {
+			order[j] = order[j - 1];
+			j--;
+		}
+		order[j] = i;
+	}
+	struct sched_demand sorted[PLAN_ROWS];
+	struct sched_plan_entry result[PLAN_ROWS];
+	for (size_t i = 0; i < PLAN_ROWS; i++)
+		sorted[i] = d[order[i]];
+	acc->planned_per_hour = sched_plan(budget, sorted, PLAN_ROWS, result);
+
+	bool moved = false;
+	for (size_t i = 0; i < PLAN_ROWS; i++) {
+		size_t row = order[i];
+		bool on = d[row].interval > 0 && d[row].units > 0;
+		const struct sched_plan_entry *old = &acc->plan[row];
+		if (on != acc->planned[row] || result[i].stretched != old->stretched ||
+		    (on && fabs(result[i].interval - old->interval) >
+				   PLAN_LOG_CHANGE * old->interval))
+			moved = true;
+		acc->plan[row] = result[i];
+		acc->planned[row] = on;
+	}
+	if (!moved)
+		return;
+	char text[PLAN_ROWS][48];
+	const char *kv[2 * PLAN_ROWS];
 	size_t n = 0;
-	char **visited = NULL;
-	size_t nvisited = 0;
-	bool ok = false;
-	char *path = strdup("/v2/kubernetes/clusters?per_page=200");
-	if (!path)
-		goto out;
-	for (;;) {
-		struct api_response res;
-		enum err rc = api_get(acc->api, ENDPOINT_CLUSTERS, path, false, deadline, &res);
-		acc->requests++;
-		if (rc == ERR_HTTP)
-			log_status(acc, ENDPOINT_CLUSTERS, "", &res);
-		if (rc != ERR_OK) {
-			api_response_cleanup(&res, false);
-			goto out;
-		}
-		struct cluster *page = NULL;
-		size_t pn = 0;
-		char *next = NULL;
-		rc = decode_cluster_list(res.body, res.len, &page, &pn, &next);
-		api_response_cleanup(&res, false);
-		if (rc != ERR_OK) {
-			count_decode_error(acc, ENDPOINT_CLUSTERS, rc, "");
-			goto out;
-		}
-		struct cluster *grown = pn ? realloc(all, (n + pn) * sizeof *all) : all;
-		if (!grown) {
-			for (size_t i = 0; i < pn; i++)
-				cluster_cleanup(&page[i]);
-			free(page);
-			free(next);
-			goto out;
-		}
-		all = grown;
-		memcpy(all + n, page, pn * sizeof *page);
-		n += pn;
-		free(page);
-		if (!next)
-			break;
-
-		const char *next_path;
-		if (!api_path_of(acc->api, next, &next_path)) {
-			apistats_count_error(&acc->stats, ENDPOINT_CLUSTERS, REASON_FOREIGN_ORIGIN);
-			log_warn("refused a pagination link to another origin: the token is never sent there",
-				 "endpoint", "clusters");
-			free(next);
-			goto out;
-		}
-		bool loop = nvisited >= PAGES_MAX || strcmp(next_path, path) == 0;
-		for (size_t i = 0; i < nvisited && !loop; i++)
-			loop = strcmp(visited[i], next_path) == 0;
-		if (loop) {
-			apistats_count_error(&acc->stats, ENDPOINT_CLUSTERS, REASON_PAGE_LOOP);
-			log_warn("pagination links loop back to a page already read", "endpoint",
-				 "clusters", "path", next_path);
-			free(next);
-			goto out;
-		}
-		char **nv = realloc(visited, (nvisited + 1) * sizeof *visited);
-		if (!nv) {
-			free(next);
-			goto out;
-		}
-		visited = nv;
-		char *np = strdup(next_path); /* next_path borrows from next */
-		free(next);
-		if (!np)
-			goto out;
-		visited[nvisited++] = path;
-		path = np;
-	}
-	*out = all;
-	*count = n;
-	all = NULL;
-	n = 0;
-	ok = true;
-out:
-	for (size_t i = 0; i < n; i++)
-		cluster_cleanup(&all[i]);
-	free(all);
-	for (size_t i = 0; i < nvisited; i++)
-		free(visited[i]);
-	free(visited);
-	free(path);
-	return ok;
-}
-
-static bool missing_from_discovery(const struct record *rec)
-{
-	return !rec->seen && !rec->configured;
-}
-
-/* Replaces the records' cluster data with a successful discovery. */
-static void apply_discovery(struct poller *p, struct account *acc, struct cluster *list,
-			    size_t n)
-{
-	for (size_t i = 0; i < acc->count; i++)
-		acc->records[i].seen = false;
-	size_t before = acc->count;
-	for (size_t i = 0; i < n; i++) {
-		if (!settings_in_shard(p->settings, list[i].id))
-			continue; /* another replica's; freed with the list */
-		/* records [0, before) are sorted; new ones are appended */
-		struct record key = { .r.cluster.id = list[i].id };
-		struct record *rec =
-			before ? bsearch(&key, acc->records, before, sizeof *acc->records, by_id) : NULL;
-		if (!rec)
-			rec = add(acc, list[i].id);
-		if (!rec) {
-			log_error("out of memory adding a discovered cluster", "cluster_id", list[i].id);
+	for (size_t row = 0; row < PLAN_ROWS; row++) {
+		if (!acc->planned[row])
 			continue;
-		}
-		cluster_cleanup(&rec->r.cluster);
-		rec->r.cluster = list[i];
-		memset(&list[i], 0, sizeof list[i]);
-		rec->r.have_cluster = true;
-		rec->gone = false;
-		rec->seen = true;
+		snprintf(text[row], sizeof text[row], "%.0fs%s", acc->plan[row].interval,
+			 acc->plan[row].stretched ? "(stretched)" : "");
+		kv[n++] = plan_names[row];
+		kv[n++] = text[row];
 	}
-	/* missing from the account's list: gone, unless configured by id */
-	remove_if(acc, missing_from_discovery);
-	sort_records(acc);
+	for (; n < 2 * PLAN_ROWS; n++)
+		kv[n] = NULL;
+	char per_hour[32], budget_s[32];
+	snprintf(per_hour, sizeof per_hour, "%.0f", acc->planned_per_hour);
+	snprintf(budget_s, sizeof budget_s, "%.0f", budget);
+	log_info("request plan", "account", account_label(acc), "requests_per_hour", per_hour,
+		 "budget_per_hour", budget > 0 ? budget_s : "unlimited", kv[0], kv[1], kv[2], kv[3],
+		 kv[4], kv[5], kv[6], kv[7], kv[8], kv[9]);
 }
+
+/* The interval the plan gives cluster endpoint k now. */
+static double plan_interval(const struct account *acc, size_t k)
+{
+	return acc->plan[PLAN_CLUSTER0 + k].interval;
+}
+
+/* ---- signals ------------------------------------------------------------- */
+
+static void signal_upgrades(struct record *rec, double now)
+{
+	struct sched_task *t = &rec->sched.task[TASK_UPGRADES];
+	t->signal = true;
+	if (t->due > now)
+		t->due = now;
+}
+
+/* After the list or a read by id showed the cluster: its /upgrades is due
+ * at once when the version moved away from the one the last answer was
+ * for, or the cluster left `upgrading`. */
+static void check_signals(struct record *rec, double now)
+{
+	const struct cluster *c = &rec->r.cluster;
+	if (!rec->r.have_cluster)
+		return;
+	if (rec->upgrades_version && c->version && strcmp(rec->upgrades_version, c->version) != 0)
+		signal_upgrades(rec, now);
+	if (rec->have_last_state && rec->last_state == CLUSTER_STATE_UPGRADING &&
+	    c->state != CLUSTER_STATE_UPGRADING)
+		signal_upgrades(rec, now);
+	rec->last_state = c->state;
+	rec->have_last_state = true;
+}
+
+/* Turns tasks that are no longer wanted off, and newly wanted ones on. */
+static void refresh_tasks(const struct poller *p, struct account *acc, double now)
+{
+	bool listed = listed_ok(acc);
+	for (size_t i = 0; i < acc->reg.count; i++) {
+		struct record *rec = &acc->reg.records[i];
+		for (size_t k = 0; k < CLUSTER_ENDPOINT_COUNT; k++) {
+			struct sched_task *t = &rec->sched.task[k];
+			bool want = cluster_endpoints[k]->wanted(p->settings, rec, listed);
+			if (!want)
+				t->due = INFINITY;
+			else if (isinf(t->due))
+				t->due = now;
+		}
+	}
+}
+
+/* ---- answers ------------------------------------------------------------- */
 
 static void mark(struct poll_status *ps, bool success, double now)
 {
@@ -481,6 +506,270 @@ static void mark(struct poll_status *ps, bool success, double now)
 	if (success)
 		ps->last_success = now;
 }
+
+/* A finished attempt of a task: when it is due next. */
+static void reschedule(const struct poller *p, struct sched_task *t, double interval, bool ok,
+		       double now_mono)
+{
+	t->last_attempt = now_mono;
+	if (ok) {
+		t->signal = false;
+		t->due = sched_next_due(now_mono, interval);
+		return;
+	}
+	/* failed: tried again after the list's interval at the latest */
+	double retry = (double)settings_poll_interval(p->settings);
+	if (interval < retry)
+		retry = interval;
+	t->due = sched_next_due(now_mono, retry);
+}
+
+static void note_round(struct poller *p, bool ok)
+{
+	p->round_requests++;
+	p->round_ok = p->round_ok && ok;
+	p->all_ok = p->all_ok && ok;
+}
+
+static bool missing_from_discovery(const struct record *rec)
+{
+	return !rec->seen && !rec->configured;
+}
+
+/* The list: every cluster's facts and state, and the signals they raise. */
+static void run_list(struct poller *p, struct account *acc, double now_mono)
+{
+	struct discovery_result res;
+	/* pages wait for the budget as long as it takes; only a 429's pause
+	 * longer than the hold gives up */
+	enum err rc = discovery_run(acc->api, &acc->stats, acc->name,
+				    now_mono + LIST_HOLD, &res);
+	for (size_t i = 0; i < res.requests; i++)
+		note_round(p, rc == ERR_OK || i + 1 < res.requests);
+	if (rc == ERR_CANCELLED)
+		return;
+	double now = now_real();
+	double after = api_now_mono();
+	acc->discovery_attempted = true;
+	acc->discovery_success = rc == ERR_OK;
+	reschedule(p, &acc->task[TASK_LIST], (double)settings_poll_interval(p->settings),
+		   rc == ERR_OK, now_mono);
+	if (rc != ERR_OK) {
+		refresh_tasks(p, acc, after);
+		acc->plan_dirty = true;
+		p->dirty = true;
+		return;
+	}
+	acc->last_discovery_success = now;
+	acc->listed = res.count;
+	for (size_t i = 0; i < acc->reg.count; i++)
+		acc->reg.records[i].seen = false;
+	size_t before = acc->reg.count;
+	for (size_t i = 0; i < res.count; i++) {
+		struct cluster *c = &res.clusters[i];
+		if (!settings_in_shard(p->settings, c->id))
+			continue; /* another replica's; freed with the list */
+		/* records [0, before) are sorted; new ones are appended */
+		struct registry old = { acc->reg.records, before, before };
+		struct record *rec = registry_find(&old, c->id);
+		if (!rec)
+			rec = add_record(acc, c->id);
+		if (!rec) {
+			log_error("out of memory adding a discovered cluster", "cluster_id", c->id);
+			continue;
+		}
+		cluster_cleanup(&rec->r.cluster);
+		rec->r.cluster = *c;
+		memset(c, 0, sizeof *c);
+		rec->r.have_cluster = true;
+		rec->gone = false;
+		rec->seen = true;
+		check_signals(rec, after);
+	}
+	discovery_result_cleanup(&res);
+	/* missing from the account's list: gone, unless configured by id */
+	registry_remove_if(&acc->reg, missing_from_discovery);
+	registry_sort(&acc->reg);
+	refresh_tasks(p, acc, after);
+	acc->plan_dirty = true;
+	p->dirty = true;
+}
+
+static unsigned long long hash_versions(const struct upgrades *u)
+{
+	/* order-independent: the sum of each slug's FNV-1a */
+	unsigned long long sum = u->count;
+	for (size_t i = 0; i < u->count; i++) {
+		unsigned long long h = 14695981039346656037ULL;
+		for (const char *c = u->versions[i].slug; c && *c; c++)
+			h = (h ^ (unsigned char)*c) * 1099511628211ULL;
+		sum += h;
+	}
+	return sum;
+}
+
+/* /options, with the first account's client. */
+static void run_options(struct poller *p, struct account *acc, double now_mono)
+{
+	struct api_response res;
+	enum err rc = api_get(acc->api, ENDPOINT_OPTIONS, endpoint_options_path, false,
+			      now_mono + BATCH_HOLD, &res);
+	if (rc == ERR_CANCELLED) {
+		api_response_cleanup(&res, false);
+		return;
+	}
+	p->options_attempted = true;
+	if (rc == ERR_HTTP)
+		endpoint_log_status(acc->name, ENDPOINT_OPTIONS, "", &res);
+	if (rc == ERR_OK) {
+		struct upgrades u;
+		rc = decode_options(res.body, res.len, &u);
+		if (rc == ERR_OK) {
+			unsigned long long h = hash_versions(&u);
+			bool changed = p->have_options && h != p->options_hash;
+			upgrades_cleanup(&p->options);
+			p->options = u;
+			p->options_hash = h;
+			p->have_options = true;
+			p->last_options_success = now_real();
+			/* (b): the offered versions changed: every cluster's
+			 * upgrades may have */
+			for (size_t a = 0; changed && a < p->account_count; a++)
+				for (size_t i = 0; i < p->accounts[a].reg.count; i++)
+					if (!p->accounts[a].reg.records[i].gone)
+						signal_upgrades(&p->accounts[a].reg.records[i],
+								api_now_mono());
+			if (changed)
+				log_info("the offered versions changed: every cluster's upgrades are read again");
+		} else {
+			endpoint_count_decode_error(&acc->stats, acc->name, ENDPOINT_OPTIONS, rc, "");
+		}
+	}
+	api_response_cleanup(&res, false);
+	p->options_success = rc == ERR_OK;
+	note_round(p, p->options_success);
+	reschedule(p, &acc->task[TASK_OPTIONS], (double)settings_options_interval(p->settings),
+		   p->options_success, now_mono);
+	p->dirty = true;
+}
+
+/* What one batch needs in the done callback. */
+struct batch {
+	struct poller *p;
+	struct account *acc;
+	double now_mono;
+	size_t throttled; /* requests the budget held back past the batch */
+};
+
+/* req->user: the pick, whose record does not move during a batch */
+struct job {
+	struct record *rec;
+	size_t task;
+	char path[ENDPOINT_PATH_MAX];
+};
+
+static void on_done(struct api_request *req, void *ctx)
+{
+	struct batch *b = ctx;
+	struct job *job = req->user;
+	struct record *rec = job->rec;
+	const struct cluster_endpoint *ep = cluster_endpoints[job->task];
+	const char *id = rec->r.cluster.id;
+	bool ok = req->result == ERR_OK;
+	if (req->result == ERR_HTTP) {
+		endpoint_log_status(b->acc->name, req->ep, id, &req->res);
+		if (req->res.status == 404)
+			rec->not_found = true;
+	}
+	if (ok) {
+		enum err rc = ep->apply(b->p->settings, rec, req->res.body, req->res.len, now_real());
+		if (rc != ERR_OK) {
+			endpoint_count_decode_error(&b->acc->stats, b->acc->name, req->ep, rc, id);
+			ok = false;
+		}
+	}
+	api_response_cleanup(&req->res, req->secret);
+	if (req->result == ERR_CANCELLED)
+		return; /* stopping: nothing about the cluster was learnt */
+	if (req->result == ERR_THROTTLED)
+		b->throttled++; /* logged once for the batch */
+	mark(&rec->r.poll[ep->poll], ok, now_real());
+	note_round(b->p, ok);
+	reschedule(b->p, &rec->sched.task[job->task], plan_interval(b->acc, job->task), ok,
+		   api_now_mono());
+	if (ok && job->task == TASK_CLUSTER)
+		check_signals(rec, api_now_mono()); /* a read by id shows the state too */
+}
+
+static bool discovered_and_not_found(const struct record *rec)
+{
+	return rec->not_found && !rec->configured;
+}
+
+/* Sends the picked cluster tasks as one batch. */
+static void run_batch(struct poller *p, struct account *acc, const struct sched_pick *picks,
+		      size_t n, double now_mono)
+{
+	struct api_request *reqs = calloc(n, sizeof *reqs);
+	struct job *jobs = calloc(n, sizeof *jobs);
+	if (!reqs || !jobs) {
+		log_error("out of memory planning requests");
+		free(reqs);
+		free(jobs);
+		return;
+	}
+	for (size_t i = 0; i < n; i++) {
+		struct record *rec = &acc->reg.records[picks[i].cluster];
+		const struct cluster_endpoint *ep = cluster_endpoints[picks[i].task];
+		rec->not_found = false;
+		jobs[i] = (struct job){ .rec = rec, .task = picks[i].task };
+		ep->path(jobs[i].path, sizeof jobs[i].path, p->settings, rec->r.cluster.id);
+		reqs[i] = (struct api_request){
+			.ep = ep->ep, .path = jobs[i].path, .secret = ep->secret, .user = &jobs[i]
+		};
+	}
+	struct batch b = { .p = p, .acc = acc, .now_mono = now_mono };
+	api_run(acc->api, reqs, n, now_mono + BATCH_HOLD, on_done, &b);
+	if (b.throttled > 0) {
+		char count[24];
+		snprintf(count, sizeof count, "%zu", b.throttled);
+		log_warn("requests not sent: a rate-limit pause held them back; they are tried again later",
+			 "account", account_label(acc), "requests", count);
+	}
+	bool changed = false;
+	for (size_t i = 0; i < n; i++) {
+		struct record *rec = jobs[i].rec;
+		if (!rec->configured || !rec->not_found)
+			continue;
+		if (!rec->gone)
+			log_warn("cluster not found: it leaves the output until the API knows it again",
+				 "cluster_id", rec->r.cluster.id);
+		rec->gone = true;
+		changed = true;
+	}
+	for (size_t i = 0; i < n; i++) {
+		struct record *rec = jobs[i].rec;
+		/* only the answer about the cluster itself says it is back */
+		if (rec->configured && rec->gone && !rec->not_found && jobs[i].task == TASK_CLUSTER &&
+		    rec->r.poll[POLL_CLUSTER].success) {
+			rec->gone = false;
+			changed = true;
+		}
+		changed = changed || (rec->not_found && !rec->configured);
+	}
+	free(reqs);
+	free(jobs);
+	/* a discovered cluster that went between the list and its requests
+	 * leaves now; a configured one is asked again by id */
+	registry_remove_if(&acc->reg, discovered_and_not_found);
+	if (changed) {
+		refresh_tasks(p, acc, api_now_mono());
+		acc->plan_dirty = true;
+	}
+	p->dirty = true;
+}
+
+/* ---- state and publication ------------------------------------------------ */
 
 static void state_key(const struct account *acc, const char *id, char *key)
 {
@@ -506,246 +795,6 @@ static void note_upgrades(struct poller *p, struct account *acc, struct record *
 	state_observe(p->state, key, u, now);
 }
 
-/* What one batch needs in the done callback. */
-struct batch {
-	struct poller *p;
-	struct account *acc;
-	double now;
-	bool all_ok;
-	size_t throttled; /* requests the scheduler held back past the cycle */
-};
-
-static void on_done(struct api_request *req, void *ctx)
-{
-	struct batch *b = ctx;
-	struct account *acc = b->acc;
-	struct record *rec = req->user;
-	const char *id = rec->r.cluster.id;
-	bool ok = req->result == ERR_OK;
-	if (req->result == ERR_HTTP) {
-		log_status(acc, req->ep, id, &req->res);
-		if (req->res.status == 404)
-			rec->not_found = true;
-	} else if (req->result == ERR_THROTTLED) {
-		b->throttled++; /* logged once for the batch, not per request */
-	}
-	if (ok) {
-		enum err rc = ERR_SCHEMA;
-		switch (req->ep) {
-		case ENDPOINT_CLUSTER: {
-			struct cluster c;
-			rc = decode_cluster(req->res.body, req->res.len, &c);
-			if (rc == ERR_OK && strcmp(c.id, id) != 0) {
-				cluster_cleanup(&c);
-				rc = ERR_SCHEMA; /* an answer about another cluster */
-			}
-			if (rc == ERR_OK) {
-				cluster_cleanup(&rec->r.cluster);
-				rec->r.cluster = c;
-				rec->r.have_cluster = true;
-			}
-			break;
-		}
-		case ENDPOINT_UPGRADES: {
-			struct upgrades u;
-			rc = decode_upgrades(req->res.body, req->res.len, &u);
-			if (rc == ERR_OK) {
-				upgrades_cleanup(&rec->r.upgrades);
-				rec->r.upgrades = u;
-				rec->r.have_upgrades = true;
-			}
-			break;
-		}
-		case ENDPOINT_CREDENTIALS: {
-			struct credentials c;
-			rc = decode_credentials(req->res.body, req->res.len, &c);
-			if (rc == ERR_OK) {
-				rec->r.credentials = c;
-				rec->r.have_credentials = true;
-				rec->r.credentials_due =
-					b->now + (double)settings_credentials_interval(b->p->settings);
-				if (c.unreadable_certificate && !rec->logged_certificate) {
-					log_warn("a certificate of the cluster's credentials is not X.509: its expiry is not exported",
-						 "cluster_id", id);
-					rec->logged_certificate = true;
-				}
-			}
-			break;
-		}
-		default:
-			break;
-		}
-		if (rc != ERR_OK) {
-			count_decode_error(acc, req->ep, rc, id);
-			ok = false;
-		}
-	}
-	api_response_cleanup(&req->res, req->secret);
-	if (req->result == ERR_CANCELLED)
-		return; /* stopping: nothing about the cluster was learnt */
-	enum poll_endpoint pe = req->ep == ENDPOINT_CLUSTER  ? POLL_CLUSTER :
-				req->ep == ENDPOINT_UPGRADES ? POLL_UPGRADES :
-							       POLL_CREDENTIALS;
-	mark(&rec->r.poll[pe], ok, b->now);
-	b->all_ok = b->all_ok && ok;
-}
-
-static bool discovered_and_not_found(const struct record *rec)
-{
-	return rec->not_found && !rec->configured;
-}
-
-/* The spacing of cycles: the configured interval, or longer when an
- * account's hourly share or pace cannot carry what its cycle costs. */
-static void update_effective_interval(struct poller *p)
-{
-	double interval = (double)settings_poll_interval(p->settings);
-	double effective = interval;
-	size_t requests = 0;
-	for (size_t i = 0; i < p->account_count; i++) {
-		const struct account *acc = &p->accounts[i];
-		double e = api_effective_interval(acc->api, interval, acc->requests);
-		if (e > effective)
-			effective = e;
-		requests += acc->requests;
-	}
-	if (effective != p->effective_interval &&
-	    (effective > interval || p->effective_interval > interval)) {
-		char e[32], i[32], r[32];
-		snprintf(e, sizeof e, "%.0f", effective);
-		snprintf(i, sizeof i, "%.0f", interval);
-		snprintf(r, sizeof r, "%zu", requests);
-		log_warn("poll interval lengthened to stay within the API budget", "interval", i,
-			 "effective_interval", e, "requests_per_cycle", r);
-	}
-	p->effective_interval = effective;
-}
-
-/* record: borrowed; the records array does not move during a batch */
-static void plan(struct api_request *req, enum endpoint ep, const char *path,
-		 struct record *record)
-{
-	*req = (struct api_request){ .ep = ep,
-				     .path = path,
-				     .secret = ep == ENDPOINT_CREDENTIALS,
-				     .user = record };
-}
-
-/* Every per-cluster request of the account's cycle, sent as one batch. */
-static void poll_clusters(struct poller *p, struct account *acc, double now, double started,
-			  bool *all_ok)
-{
-	const struct settings *s = p->settings;
-	bool credentials = settings_credentials_interval(s) > 0;
-	size_t max = acc->count * 3;
-	struct api_request *reqs = calloc(max ? max : 1, sizeof *reqs);
-	char(*paths)[PATH_MAX_LEN] = calloc(max ? max : 1, sizeof *paths);
-	if (!reqs || !paths) {
-		log_error("out of memory planning the cycle's requests");
-		free(reqs);
-		free(paths);
-		*all_ok = false;
-		return;
-	}
-	size_t n = 0;
-	bool listed = acc->discover && acc->discovery_success;
-	for (size_t i = 0; i < acc->count; i++) {
-		struct record *rec = &acc->records[i];
-		const char *id = rec->r.cluster.id;
-		rec->not_found = false;
-		/* a configured id that discovery did not list is read on its own */
-		bool by_id = rec->configured && !(listed && rec->seen);
-		if (by_id) {
-			snprintf(paths[n], PATH_MAX_LEN, "/v2/kubernetes/clusters/%s", id);
-			plan(&reqs[n], ENDPOINT_CLUSTER, paths[n], rec);
-			n++;
-		}
-		/* a cluster known to be gone is asked about only by id */
-		if (rec->gone && !by_id)
-			continue;
-		snprintf(paths[n], PATH_MAX_LEN, "/v2/kubernetes/clusters/%s/upgrades", id);
-		plan(&reqs[n], ENDPOINT_UPGRADES, paths[n], rec);
-		n++;
-		if (credentials && now >= rec->r.credentials_due) {
-			snprintf(paths[n], PATH_MAX_LEN,
-				 "/v2/kubernetes/clusters/%s/credentials?expiry_seconds=%ld", id,
-				 settings_credentials_expiry_seconds(s));
-			plan(&reqs[n], ENDPOINT_CREDENTIALS, paths[n], rec);
-			n++;
-		}
-	}
-	/* the cycle's whole cost sets its length, before the first request */
-	acc->requests += n;
-	update_effective_interval(p);
-	double deadline = started + p->effective_interval;
-	struct batch b = { .p = p, .acc = acc, .now = now, .all_ok = true };
-	api_run(acc->api, reqs, n, deadline, on_done, &b);
-	*all_ok = *all_ok && b.all_ok;
-	if (b.throttled > 0) {
-		char count[24];
-		snprintf(count, sizeof count, "%zu", b.throttled);
-		log_warn("requests not sent: the rate-limit pause outlasted the cycle; they are due next cycle",
-			 "account", acc->name[0] ? acc->name : NULL, "requests", count);
-	}
-
-	for (size_t i = 0; i < acc->count; i++) {
-		struct record *rec = &acc->records[i];
-		if (rec->r.have_upgrades)
-			note_upgrades(p, acc, rec, now);
-		if (!rec->configured)
-			continue;
-		if (rec->not_found && !rec->gone)
-			log_warn("cluster not found: it leaves the output until the API knows it again",
-				 "cluster_id", rec->r.cluster.id);
-		/* only the answer about the cluster itself says it is back */
-		if (rec->not_found)
-			rec->gone = true;
-		else if (rec->r.poll[POLL_CLUSTER].success)
-			rec->gone = false;
-	}
-	/* a discovered cluster that went between the list and its requests
-	 * leaves now; a configured one is asked again next cycle */
-	remove_if(acc, discovered_and_not_found);
-	free(reqs);
-	free(paths);
-}
-
-/* GET /v2/kubernetes/options when due, with the first account's client. */
-static void poll_options(struct poller *p, double now, double deadline, bool *all_ok)
-{
-	long interval = settings_options_interval(p->settings);
-	if (interval <= 0 || now < p->options_due)
-		return;
-	struct account *acc = &p->accounts[0];
-	struct api_response res;
-	enum err rc = api_get(acc->api, ENDPOINT_OPTIONS, "/v2/kubernetes/options", false, deadline,
-			      &res);
-	acc->requests++;
-	if (rc == ERR_CANCELLED) {
-		api_response_cleanup(&res, false);
-		return;
-	}
-	p->options_attempted = true;
-	if (rc == ERR_HTTP)
-		log_status(acc, ENDPOINT_OPTIONS, "", &res);
-	if (rc == ERR_OK) {
-		struct upgrades u;
-		rc = decode_options(res.body, res.len, &u);
-		if (rc == ERR_OK) {
-			upgrades_cleanup(&p->options);
-			p->options = u;
-			p->have_options = true;
-			p->last_options_success = now;
-			p->options_due = now + (double)interval;
-		} else {
-			count_decode_error(acc, ENDPOINT_OPTIONS, rc, "");
-		}
-	}
-	api_response_cleanup(&res, false);
-	p->options_success = rc == ERR_OK;
-	*all_ok = *all_ok && p->options_success;
-}
-
 static bool key_is_known(const char *key, void *ctx)
 {
 	const struct poller *p = ctx;
@@ -753,11 +802,11 @@ static bool key_is_known(const char *key, void *ctx)
 	if (!slash)
 		return false;
 	for (size_t i = 0; i < p->account_count; i++) {
-		struct account *acc = &p->accounts[i];
+		const struct account *acc = &p->accounts[i];
 		size_t n = strlen(acc->name);
 		if (n != (size_t)(slash - key) || strncmp(key, acc->name, n) != 0)
 			continue;
-		const struct record *rec = find(acc, slash + 1);
+		const struct record *rec = registry_find(&acc->reg, slash + 1);
 		return rec && !rec->gone;
 	}
 	return false;
@@ -771,26 +820,73 @@ static void save_state(struct poller *p)
 		state_save(p->state, file);
 }
 
-static void publish(struct poller *p, double now)
+/* The plan and data ages of one account, for the metrics. */
+static size_t plan_rows(const struct account *acc, const struct cluster_record *views, size_t n,
+			double now, struct endpoint_plan *out, const struct poller *p)
 {
+	size_t rows = 0;
+	for (size_t row = 0; row < PLAN_ROWS; row++) {
+		if (!acc->planned[row])
+			continue;
+		struct endpoint_plan e = { .endpoint = plan_names[row],
+					   .interval = acc->plan[row].interval };
+		double oldest = -1;
+		if (row == PLAN_LIST) {
+			if (acc->last_discovery_success > 0)
+				oldest = acc->last_discovery_success;
+		} else if (row == PLAN_OPTIONS) {
+			if (p->last_options_success > 0)
+				oldest = p->last_options_success;
+		} else {
+			enum poll_endpoint pe = cluster_endpoints[row - PLAN_CLUSTER0]->poll;
+			for (size_t i = 0; i < n; i++) {
+				double t = views[i].poll[pe].last_success;
+				if (t > 0 && (oldest < 0 || t < oldest))
+					oldest = t;
+			}
+		}
+		e.have_age = oldest > 0;
+		e.oldest_age = oldest > 0 && now > oldest ? now - oldest : 0;
+		out[rows++] = e;
+	}
+	return rows;
+}
+
+static void publish(struct poller *p)
+{
+	double started = api_now_mono();
+	double now = now_real();
+	for (size_t i = 0; i < p->account_count; i++) {
+		struct account *acc = &p->accounts[i];
+		for (size_t j = 0; j < acc->reg.count; j++)
+			if (acc->reg.records[j].r.have_upgrades)
+				note_upgrades(p, acc, &acc->reg.records[j], now);
+	}
+	save_state(p);
 	/* only the exported records, in id order: shallow copies, borrowed
 	 * for the render, all accounts in one array */
 	size_t total = 0;
 	for (size_t i = 0; i < p->account_count; i++)
-		total += p->accounts[i].count;
-	struct account_view *accounts =
-		calloc(p->account_count ? p->account_count : 1, sizeof(struct account_view));
+		total += p->accounts[i].reg.count;
+	size_t nacc = p->account_count ? p->account_count : 1;
+	struct account_view *accounts = calloc(nacc, sizeof(struct account_view));
+	struct endpoint_plan *plans = calloc(nacc * PLAN_ROWS, sizeof(struct endpoint_plan));
 	struct cluster_record *views = calloc(total ? total : 1, sizeof(struct cluster_record));
-	bool ok = accounts && views;
+	bool ok = accounts && views && plans;
 	size_t used = 0;
+	double effective = (double)settings_poll_interval(p->settings);
 	for (size_t i = 0; ok && i < p->account_count; i++) {
 		struct account *acc = &p->accounts[i];
 		struct cluster_record *mine = views + used;
 		size_t n = 0;
-		for (size_t j = 0; j < acc->count; j++)
-			if (!acc->records[j].gone)
-				mine[n++] = acc->records[j].r;
+		for (size_t j = 0; j < acc->reg.count; j++)
+			if (!acc->reg.records[j].gone)
+				mine[n++] = acc->reg.records[j].r;
 		used += n;
+		struct endpoint_plan *rows = plans + i * PLAN_ROWS;
+		size_t nrows = plan_rows(acc, mine, n, now, rows, p);
+		if (acc->planned[PLAN_LIST] && acc->plan[PLAN_LIST].interval > effective)
+			effective = acc->plan[PLAN_LIST].interval;
 		accounts[i] = (struct account_view){
 			.name = settings_named_accounts(p->settings) ? acc->name : NULL,
 			.clusters = mine,
@@ -801,6 +897,9 @@ static void publish(struct poller *p, double now)
 			.last_discovery_success = acc->last_discovery_success,
 			.api = &acc->stats,
 			.throttled_until = api_throttled_until(acc->api),
+			.plan = rows,
+			.plan_count = nrows,
+			.planned_per_hour = acc->planned_per_hour,
 		};
 	}
 	pthread_mutex_lock(&p->lock);
@@ -823,7 +922,7 @@ static void publish(struct poller *p, double now)
 			.shard_index = settings_shard_index(p->settings),
 			.shard_count = settings_shard_count(p->settings),
 			.poll_duration = p->poll_duration,
-			.effective_interval = p->effective_interval,
+			.effective_interval = effective,
 			.config_reload_success = reload_ok,
 			.config_last_reload_success = reload_time,
 			.version = DOKS_VERSION,
@@ -832,65 +931,246 @@ static void publish(struct poller *p, double now)
 		ok = metrics_render(&v, &text, &len) == ERR_OK;
 	}
 	free(views);
+	free(plans);
 	free(accounts);
 	if (!ok) {
 		log_error("out of memory rendering metrics; the previous snapshot stays");
 		return;
 	}
 	snapshot_publish(text, len);
-	/* give the cycle's freed memory back: RSS is what operators see */
+	/* give freed memory back: RSS is what operators see */
 	malloc_trim(0);
+	p->dirty = false;
+	p->last_publish = api_now_mono();
+	p->render_cost = p->last_publish - started;
+}
+
+/* Every account's first list (or its configured ids' first reads) done. */
+static bool first_listed(const struct poller *p)
+{
+	for (size_t i = 0; i < p->account_count; i++) {
+		const struct account *acc = &p->accounts[i];
+		if (acc->discover && !acc->discovery_attempted)
+			return false;
+		for (size_t j = 0; j < acc->reg.count; j++) {
+			const struct sched_task *t = &acc->reg.records[j].sched.task[TASK_CLUSTER];
+			if (!isinf(t->due) && t->last_attempt < 0)
+				return false;
+		}
+	}
+	return true;
+}
+
+/* When the next publication may come: often while answers arrive, less
+ * often when a render is expensive. */
+static double publish_due(const struct poller *p)
+{
+	if (!p->dirty)
+		return INFINITY;
+	if (!p->ready || p->last_publish < 0)
+		return first_listed(p) ? 0 : INFINITY;
+	double gap = p->render_cost / PUBLISH_MAX_SHARE;
+	if (gap < PUBLISH_MIN_GAP)
+		gap = PUBLISH_MIN_GAP;
+	return p->last_publish + gap;
+}
+
+static void maybe_publish(struct poller *p, bool force)
+{
+	double due = publish_due(p);
+	if (!(force && p->dirty && first_listed(p)) && due > api_now_mono())
+		return;
+	publish(p);
+	if (!p->ready && first_listed(p)) {
+		p->ready = true;
+		log_info("first list published: ready");
+	}
+}
+
+/* ---- the loop ------------------------------------------------------------- */
+
+static const struct sched_cluster *cluster_at(const void *ctx, size_t i)
+{
+	const struct account *acc = ctx;
+	return &acc->reg.records[i].sched;
+}
+
+static struct sched_view view_of(const struct poller *p, const struct account *acc, double now)
+{
+	return (struct sched_view){ .now = now,
+				    .account = acc->task,
+				    .account_kind = p->account_kinds,
+				    .account_count = ACCOUNT_TASKS,
+				    .kind = p->kinds,
+				    .kinds = CLUSTER_ENDPOINT_COUNT,
+				    .clusters = acc->reg.count,
+				    .cluster = cluster_at,
+				    .ctx = acc };
+}
+
+static void open_round(struct poller *p, double now_mono);
+static void close_round(struct poller *p, double now_mono);
+
+/* Sends what is due on the account and may start now; returns true when
+ * it sent anything. *wake gets when the account next has work; *backlog
+ * whether work is due that the budget holds back. */
+static bool account_step(struct poller *p, struct account *acc, double *wake, bool *backlog)
+{
+	double now = api_now_mono();
+	if (acc->plan_dirty)
+		refresh_tasks(p, acc, now);
+	replan(p, acc);
+	struct sched_view v = view_of(p, acc, now);
+	size_t room = api_room(acc->api, now);
+	size_t max = (size_t)settings_max_parallel(p->settings) * BATCH_PER_SLOT;
+	if (room < max)
+		max = room;
+	struct sched_pick picks[64 * BATCH_PER_SLOT];
+	if (max > sizeof picks / sizeof picks[0])
+		max = sizeof picks / sizeof picks[0];
+	double next;
+	size_t n = sched_pick(&v, picks, max, &next);
+	*backlog = next <= now;
+	if (n == 0) {
+		/* something due but no room: the budget says when */
+		*wake = next <= now ? api_next_start(acc->api, now) : next;
+		return false;
+	}
+	/* the list (and /options) first, on their own: the list may add and
+	 * remove records, which moves the picked clusters */
+	if (picks[0].cluster == SCHED_ACCOUNT) {
+		if (picks[0].task == TASK_LIST) {
+			open_round(p, now);
+			run_list(p, acc, now);
+		} else {
+			run_options(p, acc, now);
+		}
+		*wake = now;
+		return true;
+	}
+	size_t batch = 0;
+	while (batch < n && picks[batch].cluster != SCHED_ACCOUNT)
+		batch++;
+	if (!p->round_open && picks[0].priority == SCHED_PRIO_LIST)
+		open_round(p, now);
+	run_batch(p, acc, picks, batch, now);
+	*wake = now;
+	return true;
+}
+
+static void open_round(struct poller *p, double now_mono)
+{
+	if (p->round_open)
+		close_round(p, now_mono);
+	p->round_open = true;
+	p->round_started = now_mono;
+	p->round_requests = 0;
+	p->round_ok = true;
+}
+
+/* A round ends when nothing is due any more: one line a list interval. */
+static void close_round(struct poller *p, double now_mono)
+{
+	if (!p->round_open)
+		return;
+	p->round_open = false;
+	p->poll_duration = now_mono - p->round_started;
+	p->dirty = true;
+	size_t clusters = 0;
+	for (size_t i = 0; i < p->account_count; i++)
+		clusters += p->accounts[i].reg.count;
+	char took[32], clusters_s[32], requests_s[32];
+	snprintf(took, sizeof took, "%.3f", p->poll_duration);
+	snprintf(clusters_s, sizeof clusters_s, "%zu", clusters);
+	snprintf(requests_s, sizeof requests_s, "%zu", p->round_requests);
+	log_info("poll cycle finished", "clusters", clusters_s, "requests", requests_s, "duration",
+		 took, "success", p->round_ok ? "true" : "false");
+}
+
+/* Does all the due work the budgets allow now; returns the monotonic time
+ * there is more to do. */
+static double step(struct poller *p)
+{
+	double wake = INFINITY;
+	bool idle = true, backlog = false;
+	for (size_t i = 0; i < p->account_count && !atomic_load(&p->stop); i++) {
+		struct account *acc = &p->accounts[i];
+		double w = INFINITY;
+		bool held = false;
+		while (!atomic_load(&p->stop) && account_step(p, acc, &w, &held)) {
+			idle = false;
+			maybe_publish(p, false);
+		}
+		backlog = backlog || held;
+		if (w < wake)
+			wake = w;
+	}
+	/* a round ends when nothing is due, not when the budget holds work */
+	if (idle && !backlog && p->round_open)
+		close_round(p, api_now_mono());
+	maybe_publish(p, false);
+	double pub = publish_due(p);
+	return pub < wake ? pub : wake;
+}
+
+/* Waits until the monotonic time until, a reload, or stop. */
+static void wait_until(struct poller *p, double until)
+{
+	pthread_mutex_lock(&p->lock);
+	while (!atomic_load(&p->stop) && !p->pending_settings) {
+		double left = until - api_now_mono();
+		if (left <= 0)
+			break;
+		struct timespec ts;
+		clock_gettime(CLOCK_REALTIME, &ts);
+		double s = left > WAIT_SLICE ? WAIT_SLICE : left; /* re-check each second */
+		ts.tv_sec += (time_t)s;
+		ts.tv_nsec += (long)((s - (double)(time_t)s) * 1e9);
+		if (ts.tv_nsec >= 1000000000L) {
+			ts.tv_sec++;
+			ts.tv_nsec -= 1000000000L;
+		}
+		pthread_cond_timedwait(&p->wake, &p->lock, &ts);
+	}
+	pthread_mutex_unlock(&p->lock);
+}
+
+/* Every task wanted now was attempted since start (monotonic). */
+static bool round_complete(const struct poller *p, double start)
+{
+	for (size_t i = 0; i < p->account_count; i++) {
+		const struct account *acc = &p->accounts[i];
+		for (size_t k = 0; k < ACCOUNT_TASKS; k++)
+			if (!isinf(acc->task[k].due) && acc->task[k].last_attempt < start)
+				return false;
+		for (size_t j = 0; j < acc->reg.count; j++)
+			for (size_t k = 0; k < CLUSTER_ENDPOINT_COUNT; k++) {
+				const struct sched_task *t = &acc->reg.records[j].sched.task[k];
+				if (!isinf(t->due) && t->last_attempt < start)
+					return false;
+			}
+	}
+	return true;
 }
 
 bool poller_cycle(struct poller *p)
 {
 	take_pending_settings(p);
-	double started = api_now_mono();
-	double now = now_real();
-	bool all_ok = true;
-
-	for (size_t i = 0; i < p->account_count; i++)
-		p->accounts[i].requests = 0;
-	poll_options(p, now, started + p->effective_interval, &all_ok);
-	for (size_t i = 0; i < p->account_count && !atomic_load(&p->stop); i++) {
-		struct account *acc = &p->accounts[i];
-		if (acc->discover) {
-			struct cluster *list = NULL;
-			size_t n = 0;
-			acc->discovery_attempted = true;
-			acc->discovery_success =
-				discover(acc, started + p->effective_interval, &list, &n);
-			if (acc->discovery_success) {
-				acc->last_discovery_success = now;
-				apply_discovery(p, acc, list, n);
-				for (size_t j = 0; j < n; j++)
-					cluster_cleanup(&list[j]);
-				free(list);
-			} else {
-				all_ok = false;
-			}
-		}
-		if (!atomic_load(&p->stop))
-			poll_clusters(p, acc, now, started, &all_ok);
+	double start = api_now_mono();
+	p->all_ok = true;
+	while (!atomic_load(&p->stop)) {
+		double wake = step(p);
+		if (round_complete(p, start))
+			break;
+		wait_until(p, wake);
+		take_pending_settings(p);
 	}
 	if (atomic_load(&p->stop))
 		return false;
-	p->poll_duration = api_now_mono() - started;
-	save_state(p);
-	publish(p, now_real());
-
-	size_t clusters = 0, requests = 0;
-	for (size_t i = 0; i < p->account_count; i++) {
-		clusters += p->accounts[i].count;
-		requests += p->accounts[i].requests;
-	}
-	char took[32], clusters_s[32], requests_s[32];
-	snprintf(took, sizeof took, "%.3f", p->poll_duration);
-	snprintf(clusters_s, sizeof clusters_s, "%zu", clusters);
-	snprintf(requests_s, sizeof requests_s, "%zu", requests);
-	log_info("poll cycle finished", "clusters", clusters_s, "requests", requests_s, "duration",
-		 took, "success", all_ok ? "true" : "false");
-	return all_ok;
+	close_round(p, api_now_mono());
+	p->dirty = true;
+	maybe_publish(p, true);
+	return p->all_ok;
 }
 
 void poller_each_cluster(const struct poller *p, poller_cluster_fn fn, void *ctx)
@@ -898,8 +1178,8 @@ void poller_each_cluster(const struct poller *p, poller_cluster_fn fn, void *ctx
 	bool named = settings_named_accounts(p->settings);
 	for (size_t i = 0; i < p->account_count; i++) {
 		const struct account *acc = &p->accounts[i];
-		for (size_t j = 0; j < acc->count; j++) {
-			const struct record *rec = &acc->records[j];
+		for (size_t j = 0; j < acc->reg.count; j++) {
+			const struct record *rec = &acc->reg.records[j];
 			if (rec->gone)
 				continue;
 			int supported = -1;
@@ -914,26 +1194,9 @@ static void *run(void *arg)
 {
 	struct poller *p = arg;
 	while (!atomic_load(&p->stop)) {
-		double started = api_now_mono();
-		poller_cycle(p);
-		double next = started + p->effective_interval;
-		pthread_mutex_lock(&p->lock);
-		while (!atomic_load(&p->stop)) {
-			double left = next - api_now_mono();
-			if (left <= 0)
-				break;
-			struct timespec until;
-			clock_gettime(CLOCK_REALTIME, &until);
-			double s = left > 1 ? 1 : left; /* re-check the clock each second */
-			until.tv_sec += (time_t)s;
-			until.tv_nsec += (long)((s - (double)(time_t)s) * 1e9);
-			if (until.tv_nsec >= 1000000000L) {
-				until.tv_sec++;
-				until.tv_nsec -= 1000000000L;
-			}
-			pthread_cond_timedwait(&p->wake, &p->lock, &until);
-		}
-		pthread_mutex_unlock(&p->lock);
+		take_pending_settings(p);
+		double wake = step(p);
+		wait_until(p, wake);
 	}
 	return NULL;
 }
@@ -968,8 +1231,9 @@ void poller_reload(struct poller *p, struct settings *settings)
 	pthread_mutex_lock(&p->lock);
 	struct settings *old = p->pending_settings;
 	p->pending_settings = settings;
+	pthread_cond_signal(&p->wake);
 	pthread_mutex_unlock(&p->lock);
-	settings_free(old); /* two reloads before a cycle: the newer wins */
+	settings_free(old); /* two reloads before they apply: the newer wins */
 }
 
 void poller_note_reload(struct poller *p, bool ok, double when)
@@ -978,6 +1242,7 @@ void poller_note_reload(struct poller *p, bool ok, double when)
 	p->reload_ok = ok;
 	if (ok)
 		p->reload_success_time = when;
+	p->dirty = true;
 	pthread_mutex_unlock(&p->lock);
 }
 

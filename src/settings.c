@@ -56,6 +56,7 @@ struct settings {
 	long shard_count;
 	long poll_interval;
 	long credentials_interval;
+	long upgrades_interval;
 	long credentials_expiry_seconds;
 	char *listen_address;
 	char *telemetry_path;
@@ -84,6 +85,7 @@ static const struct key keys[] = {
 	{ "clusters.ids", K_STRING_LIST, 0, 0 },
 	{ "poll.interval", K_INT, 1, 86400 * 7 },
 	{ "poll.credentials_interval", K_INT, 0, 86400 * 7 },
+	{ "poll.upgrades_interval", K_INT, 60, 86400 * 7 },
 	{ "poll.credentials_expiry_seconds", K_INT, 60, 86400 * 7 },
 	{ "poll.options_interval", K_INT, 0, 86400 * 7 },
 	{ "state.file", K_STRING, 0, 0 },
@@ -279,6 +281,8 @@ static bool read_key(const config_t *cfg, const char *file, const struct key *k,
 		s->poll_interval = (long)num;
 	else if (strcmp(k->path, "poll.credentials_interval") == 0)
 		s->credentials_interval = (long)num;
+	else if (strcmp(k->path, "poll.upgrades_interval") == 0)
+		s->upgrades_interval = (long)num;
 	else if (strcmp(k->path, "poll.credentials_expiry_seconds") == 0)
 		s->credentials_expiry_seconds = (long)num;
 	else if (strcmp(k->path, "web.listen_address") == 0)
@@ -647,6 +651,7 @@ enum err settings_load(const struct settings_flags *flags, struct settings **out
 	s->shard_count = 1;
 	s->poll_interval = 300;
 	s->credentials_interval = 3600;
+	s->upgrades_interval = 3600;
 	s->credentials_expiry_seconds = 600;
 	enum err rc = ERR_CONFIG;
 	config_t cfg;
@@ -771,6 +776,7 @@ const char *settings_state_file(const struct settings *s) { return s->state_file
 long settings_options_interval(const struct settings *s) { return s->options_interval; }
 long settings_poll_interval(const struct settings *s) { return s->poll_interval; }
 long settings_credentials_interval(const struct settings *s) { return s->credentials_interval; }
+long settings_upgrades_interval(const struct settings *s) { return s->upgrades_interval; }
 long settings_credentials_expiry_seconds(const struct settings *s) { return s->credentials_expiry_seconds; }
 const char *settings_listen_address(const struct settings *s) { return s->listen_address; }
 const char *settings_telemetry_path(const struct settings *s) { return s->telemetry_path; }

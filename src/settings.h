@@ -60,6 +60,9 @@ long settings_shard_count(const struct settings *s);
 bool settings_in_shard(const struct settings *s, const char *cluster_id);
 long settings_poll_interval(const struct settings *s);            /* seconds, >= 1 */
 long settings_credentials_interval(const struct settings *s);     /* seconds; 0: off */
+/* the longest an /upgrades answer is kept before it is read again, when
+ * no change signal asks for it sooner; seconds, >= 60 */
+long settings_upgrades_interval(const struct settings *s);
 long settings_credentials_expiry_seconds(const struct settings *s);
 const char *settings_listen_address(const struct settings *s);
 const char *settings_telemetry_path(const struct settings *s);

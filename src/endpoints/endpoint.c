@@ -1,0 +1,47 @@
+/* endpoint.c - the table of per-cluster endpoints and what they share. */
+#include "endpoints/endpoint.h"
+
+#include <stdio.h>
+
+#include "decode.h"
+#include "log.h"
+
+const struct cluster_endpoint *const cluster_endpoints[CLUSTER_ENDPOINT_COUNT] = {
+	[TASK_CLUSTER] = &endpoint_cluster,
+	[TASK_UPGRADES] = &endpoint_upgrades,
+	[TASK_CREDENTIALS] = &endpoint_credentials,
+};
+
+void endpoint_log_status(const char *account, enum endpoint ep, const char *id,
+			 const struct api_response *res)
+{
+	char status[16], errid[64] = "";
+	snprintf(status, sizeof status, "%ld", res->status);
+	decode_error_id(res->body, res->len, errid, sizeof errid);
+	const char *hint = NULL;
+	if (res->status == 401)
+		hint = "the token was rejected: check that it is valid and not revoked";
+	else if (res->status == 403)
+		hint = ep == ENDPOINT_CREDENTIALS ?
+			       "the token lacks the kubernetes:access_cluster scope" :
+			       "the token lacks the kubernetes:read scope";
+	else if (res->status == 429)
+		hint = "rate limited by the API: requests pause until it allows more";
+	log_warn("API answered with an error", "account", account && account[0] ? account : NULL,
+		 "endpoint", endpoint_name(ep), "cluster_id", id[0] ? id : NULL, "status", status,
+		 "error_id", errid[0] ? errid : NULL, "hint", hint);
+}
+
+void endpoint_count_decode_error(struct apistats *stats, const char *account, enum endpoint ep,
+				 enum err rc, const char *id)
+{
+	if (rc == ERR_NOMEM) {
+		log_error("out of memory decoding an answer", "endpoint", endpoint_name(ep));
+		return;
+	}
+	enum reason r = rc == ERR_PARSE ? REASON_PARSE : REASON_SCHEMA;
+	apistats_count_error(stats, ep, r);
+	log_warn("API answer could not be used", "account", account && account[0] ? account : NULL,
+		 "endpoint", endpoint_name(ep), "cluster_id", id[0] ? id : NULL, "reason",
+		 reason_name(r));
+}

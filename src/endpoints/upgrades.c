@@ -1,0 +1,68 @@
+/* upgrades.c - GET /v2/kubernetes/clusters/{id}/upgrades: the versions a
+ * cluster may move to. Read when a change signal asks (its version in the
+ * list moved, the offered versions changed, it left `upgrading`, or it is
+ * new), else when the answer reaches poll.upgrades_interval. */
+#include "endpoints/endpoint.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "decode.h"
+#include "settings.h"
+
+static long interval(const struct settings *s)
+{
+	return settings_upgrades_interval(s);
+}
+
+static bool wanted(const struct settings *s, const struct record *rec, bool listed)
+{
+	(void)s;
+	(void)listed;
+	return !rec->gone;
+}
+
+static void path(char *buf, size_t size, const struct settings *s, const char *id)
+{
+	(void)s;
+	snprintf(buf, size, "/v2/kubernetes/clusters/%s/upgrades", id);
+}
+
+static enum err apply(const struct settings *s, struct record *rec, const char *body, size_t len,
+		      double now)
+{
+	(void)s;
+	(void)now;
+	struct upgrades u;
+	enum err rc = decode_upgrades(body, len, &u);
+	if (rc != ERR_OK)
+		return rc;
+	/* what the answer was for: a later list showing another version
+	 * asks for a new one */
+	char *version = NULL;
+	if (rec->r.have_cluster && rec->r.cluster.version) {
+		version = strdup(rec->r.cluster.version);
+		if (!version) {
+			upgrades_cleanup(&u);
+			return ERR_NOMEM;
+		}
+	}
+	free(rec->upgrades_version);
+	rec->upgrades_version = version;
+	upgrades_cleanup(&rec->r.upgrades);
+	rec->r.upgrades = u;
+	rec->r.have_upgrades = true;
+	return ERR_OK;
+}
+
+const struct cluster_endpoint endpoint_upgrades = {
+	.name = "upgrades",
+	.ep = ENDPOINT_UPGRADES,
+	.poll = POLL_UPGRADES,
+	.kind = { SCHED_PRIO_AGED, SCHED_PRIO_SIGNALLED },
+	.interval = interval,
+	.wanted = wanted,
+	.path = path,
+	.apply = apply,
+};
