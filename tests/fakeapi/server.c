@@ -271,7 +271,9 @@ static void log_request(struct server *srv, struct MHD_Connection *conn,
 	fputs(auth, srv->log);
 	fputc('\t', srv->log);
 	put_field(srv->log, ua, ua != NULL ? strlen(ua) : 0);
-	fputc('\n', srv->log);
+	struct timespec now;
+	clock_gettime(CLOCK_REALTIME, &now);
+	fprintf(srv->log, "\t%lld.%03ld\n", (long long)now.tv_sec, now.tv_nsec / 1000000L);
 	fflush(srv->log);
 	pthread_mutex_unlock(&srv->log_lock);
 }

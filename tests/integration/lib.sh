@@ -71,7 +71,8 @@ start_exporter() {
 	EXP_URL="http://$(sed -n 's/.*msg=listening address=\([^ ]*\).*/\1/p' "$EXP_LOG" | head -n1)"
 }
 
-# wait_cycles N: waits until the exporter logged N finished cycles.
+# wait_cycles N: waits until the exporter logged N finished rounds (a
+# round: a read of the list, and everything due then).
 wait_cycles() {
 	wait_until 60 sh -c "[ \$(grep -c 'poll cycle finished' '$EXP_LOG') -ge $1 ]"
 }
@@ -96,7 +97,7 @@ stop_all() {
 # buckets, process figures.
 mask_volatile() {
 	sed -E \
-		-e 's/^((doks_exporter_[a-z_]*_timestamp_seconds|doks_cluster_(upgrade_pending_since|available_upgrade_first_seen|next_maintenance_window)_timestamp_seconds|doks_exporter_poll_duration_seconds|doks_api_connections_total|doks_api_request_duration_seconds_(bucket|sum)|process_[a-z_]*)(\{[^}]*\})?) .*/\1 X/' \
+		-e 's/^((doks_exporter_[a-z_]*_timestamp_seconds|doks_cluster_(upgrade_pending_since|available_upgrade_first_seen|next_maintenance_window)_timestamp_seconds|doks_exporter_poll_duration_seconds|doks_exporter_oldest_data_age_seconds|doks_api_connections_total|doks_api_request_duration_seconds_(bucket|sum)|process_[a-z_]*)(\{[^}]*\})?) .*/\1 X/' \
 		-e 's/^(doks_exporter_build_info\{version="[^"]*",revision=")[^"]*"/\1X"/'
 }
 
@@ -119,14 +120,24 @@ CLUSTER_SEVERAL=c83d0f5a-1e92-4b67-a0c4-6f2e8d9b1a75 # analytics, three upgrades
 CLUSTER_CURRENT=5d3c8f0e-6a21-4c79-b1f4-0e9a7d2c4b18 # prod-web, up to date
 CLUSTER_FLAKY=e6f1a9c3-4b7d-4e28-9a05-d3b8c2e7f416   # edge-cache
 
-# A scenario file of the four basic clusters plus the given faults (JSON).
+# scenario_with_faults FILE FAULTS_JSON [PATCH_VERSION]: a scenario file of
+# the four basic clusters plus the given faults. With PATCH_VERSION the
+# "staging-api" cluster's version slug becomes that one, a change the next
+# list shows, so that its /upgrades is read again at once (upgrades are
+# read on change signals, not every cycle).
 scenario_with_faults() {
+	local patch="../clusters/patch.json"
+	if [ -n "${3:-}" ]; then
+		patch="$T/patch-$3.json"
+		sed "s/\"version\": \"1.29.1-do.0\"/\"version\": \"$3\"/" \
+			"$SCENARIOS/../clusters/patch.json" >"$patch"
+	fi
 	cat >"$1" <<JSON
 {
   "token": "$TOKEN",
   "clusters": [
     { "cluster_file": "../clusters/current.json", "upgrades_file": "../upgrades/null.json" },
-    { "cluster_file": "../clusters/patch.json", "upgrades_file": "../upgrades/patch.json" },
+    { "cluster_file": "$patch", "upgrades_file": "../upgrades/patch.json" },
     { "cluster_file": "../clusters/several.json", "upgrades_file": "../upgrades/several.json" },
     { "cluster_file": "../clusters/flaky.json", "upgrades_file": "../upgrades/null.json" }
   ],
