@@ -183,9 +183,9 @@ for name in sorted({m for e in exprs for m in re.findall(r"\b((?:doks|process)_[
 
 # ---- the joins of the rules match the exporter's real labels
 joins = {
-    # DOKSExporterDataStale: per-cluster ages joined to the exporter-wide interval
-    'time() - doks_exporter_last_poll_success_timestamp_seconds{endpoint!="credentials"}'
-    ' > on (job, instance) group_left () (0 * doks_exporter_effective_poll_interval_seconds)': 3,
+    # DOKSExporterDataStale: each endpoint's data age against its planned
+    # interval (clusters, options, upgrades and credentials in the demo)
+    'doks_exporter_oldest_data_age_seconds >= 0 * doks_exporter_endpoint_interval_seconds': 4,
     # DOKSClusterMinorUpgradePending: first sightings of minor versions (analytics)
     'min without (version_slug) (doks_cluster_available_upgrade_first_seen_timestamp_seconds'
     ' and on (cluster_id, version_slug) doks_cluster_available_upgrade_info{kind="minor"})': 1,
