@@ -716,6 +716,11 @@ static void run_batch(struct poller *p, struct account *acc, const struct sched_
 		log_error("out of memory planning requests");
 		free(reqs);
 		free(jobs);
+		/* attempted and failed: tried again later, never in a tight loop */
+		for (size_t i = 0; i < n; i++)
+			reschedule(p, &acc->reg.records[picks[i].cluster].sched.task[picks[i].task],
+				   plan_interval(acc, picks[i].task), false, now_mono);
+		p->all_ok = false;
 		return;
 	}
 	for (size_t i = 0; i < n; i++) {
