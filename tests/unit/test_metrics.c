@@ -467,6 +467,30 @@ static void test_histogram_cumulative(void **state)
 	free(f);
 }
 
+/* The request plan: one interval per planned endpoint, an age only for
+ * endpoints with an answer, the cost; with the account label when named. */
+static void test_plan_families(void **state)
+{
+	(void)state;
+	struct fixture *f = make_fixture();
+	struct endpoint_plan plan[] = {
+		{ .endpoint = "clusters", .interval = 300, .have_age = true, .oldest_age = 12.5 },
+		{ .endpoint = "upgrades", .interval = 21600, .have_age = false },
+	};
+	f->account.name = "prod";
+	f->account.plan = plan;
+	f->account.plan_count = 2;
+	f->account.planned_per_hour = 2250;
+	char *t = render(&f->view);
+	assert_line(t, "doks_exporter_endpoint_interval_seconds{account=\"prod\",endpoint=\"clusters\"} 300");
+	assert_line(t, "doks_exporter_endpoint_interval_seconds{account=\"prod\",endpoint=\"upgrades\"} 21600");
+	assert_line(t, "doks_exporter_oldest_data_age_seconds{account=\"prod\",endpoint=\"clusters\"} 12.5");
+	assert_null(strstr(t, "doks_exporter_oldest_data_age_seconds{account=\"prod\",endpoint=\"upgrades\"}"));
+	assert_line(t, "doks_exporter_planned_requests_per_hour{account=\"prod\"} 2250");
+	free(t);
+	free(f);
+}
+
 static void test_every_family_once(void **state)
 {
 	(void)state;
@@ -498,6 +522,9 @@ static void test_every_family_once(void **state)
 		"doks_exporter_discovery_success",
 		"doks_exporter_last_discovery_success_timestamp_seconds",
 		"doks_exporter_clusters",
+		"doks_exporter_oldest_data_age_seconds",
+		"doks_exporter_endpoint_interval_seconds",
+		"doks_exporter_planned_requests_per_hour",
 		"doks_exporter_poll_duration_seconds",
 		"doks_exporter_effective_poll_interval_seconds",
 		"doks_exporter_config_last_reload_successful",
@@ -674,6 +701,7 @@ int main(void)
 		cmocka_unit_test(test_histogram_cumulative),
 		cmocka_unit_test(test_every_family_once),
 		cmocka_unit_test(test_empty_view),
+		cmocka_unit_test(test_plan_families),
 		cmocka_unit_test(test_issue_four_families),
 		cmocka_unit_test(test_supported_and_behind),
 		cmocka_unit_test(test_process_render),

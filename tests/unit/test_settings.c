@@ -960,12 +960,39 @@ static void test_state_file_and_options_interval(void **state)
 	expect_config_error("state = \"/x\";\n");
 }
 
+/* ---- poll.upgrades_interval ---------------------------------------------- */
+
+static void test_upgrades_interval(void **state)
+{
+	(void)state;
+	struct result r;
+	load("", &r);
+	assert_int_equal(r.rc, ERR_OK);
+	assert_int_equal(settings_upgrades_interval(r.s), 3600);
+	done(&r);
+	load("poll = { upgrades_interval = 60; };\n", &r);
+	assert_int_equal(r.rc, ERR_OK);
+	assert_int_equal(settings_upgrades_interval(r.s), 60);
+	done(&r);
+	load("poll = { upgrades_interval = 604800; };\n", &r);
+	assert_int_equal(r.rc, ERR_OK);
+	assert_int_equal(settings_upgrades_interval(r.s), 604800);
+	done(&r);
+	/* at least 60: a change signal, not a short interval, is what reads
+	 * upgrades quickly */
+	expect_error_at("poll = {\n  upgrades_interval = 59;\n};\n", "poll.upgrades_interval", 2);
+	expect_config_error("poll = { upgrades_interval = 0; };\n");
+	expect_config_error("poll = { upgrades_interval = 604801; };\n");
+	expect_config_error("poll = { upgrades_interval = \"3600\"; };\n");
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup_env, teardown_env)
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		T(test_full_file),
+		T(test_upgrades_interval),
 		T(test_empty_file_gives_defaults),
 		T(test_missing_explicit_file),
 		T(test_unknown_key_names_file_and_line),
