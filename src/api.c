@@ -432,16 +432,22 @@ static void finish(struct api *a, struct slot *s, CURLcode rc)
 	if (status >= 100) {
 		apistats_count_request(a->stats, req->ep, status);
 		/* answers of parallel requests arrive out of order: within one
-		 * window (the same reset), the lowest remaining is the newest */
-		bool newer = !a->stats->have_rate_limit || t->reset != a->stats->rate_limit_reset ||
-			     t->remaining <= a->stats->rate_limit_remaining;
-		if (t->have_limit && t->have_remaining && t->have_reset && newer) {
+		 * window (the same limit and reset), the lowest remaining is the
+		 * newest; a new limit or reset starts a new window, and is
+		 * followed at once (the plan follows the latest headers) */
+		if (t->have_limit && t->have_remaining && t->have_reset) {
+			bool same_window = a->stats->have_rate_limit &&
+					   t->reset == a->stats->rate_limit_reset &&
+					   t->limit == a->stats->rate_limit_limit;
+			double remaining = t->remaining;
+			if (same_window && a->stats->rate_limit_remaining < remaining)
+				remaining = a->stats->rate_limit_remaining;
 			a->stats->have_rate_limit = true;
 			a->stats->rate_limit_limit = t->limit;
-			a->stats->rate_limit_remaining = t->remaining;
+			a->stats->rate_limit_remaining = remaining;
 			a->stats->rate_limit_reset = t->reset;
-			ratelimit_on_headers(&a->rl, api_now_mono(), now_real(), t->limit,
-					     t->remaining, t->reset);
+			ratelimit_on_headers(&a->rl, api_now_mono(), now_real(), t->limit, remaining,
+					     t->reset);
 		}
 	}
 	if (rc != CURLE_OK && atomic_load(a->stop)) {
@@ -561,8 +567,11 @@ void api_run(struct api *a, struct api_request *reqs, size_t n, double deadline_
 		bool slot_free = false;
 		for (size_t i = 0; i < a->nslots; i++)
 			slot_free = slot_free || !a->slots[i].req;
+		/* a retry already due waits on the budget, whose time is in
+		 * wake already: only a later one sets the wake, else the loop
+		 * would spin until the budget lets it go */
 		for (size_t r = 0; r < nretry && slot_free; r++)
-			if (retry[r].not_before < wake)
+			if (retry[r].not_before > now && retry[r].not_before < wake)
 				wake = retry[r].not_before;
 		if (!slot_free)
 			wake = now + WAIT_SLICE_MS / 1000.0;

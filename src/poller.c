@@ -92,48 +92,47 @@ struct account {
 
 struct poller {
 	const struct settings *settings;
-	bool settings_owned; /* false for the one passed to poller_new */
-	atomic_bool stop;
-
 	struct account *accounts;
 	size_t account_count;
+	struct state *state; /* pending-since times, saved to state.file */
 
 	/* GET /v2/kubernetes/options: with the first account */
 	struct upgrades options;
-	bool have_options;
-	bool options_attempted;
-	bool options_success;
 	double last_options_success;
 	unsigned long long options_hash; /* of the offered version set */
-
-	struct state *state; /* pending-since times, saved to state.file */
 
 	/* the scheduler's kinds of task, from the endpoint files */
 	struct sched_kind kinds[SCHED_TASKS];
 	struct sched_kind account_kinds[ACCOUNT_TASKS];
 
 	/* a round: from a read of the list until nothing is due */
-	bool round_open;
 	double round_started; /* monotonic */
 	size_t round_requests;
-	bool round_ok;
 	double poll_duration; /* of the latest round */
-	bool all_ok;          /* every attempt since poller_cycle began succeeded */
 
 	/* publication */
-	bool ready;  /* every account's first list (or ids) is in */
-	bool dirty;  /* something changed since the last publication */
 	double last_publish; /* monotonic; < 0 never */
 	double render_cost;  /* seconds the latest render took */
 
 	pthread_t thread;
-	bool started;
 	/* guards pending_settings, the reload result and the wait on wake */
 	pthread_mutex_t lock;
 	pthread_cond_t wake;
 	struct settings *pending_settings;
-	bool reload_ok;
 	double reload_success_time;
+
+	atomic_bool stop;
+	bool settings_owned; /* false for the one passed to poller_new */
+	bool have_options;
+	bool options_attempted;
+	bool options_success;
+	bool round_open;
+	bool round_ok;
+	bool all_ok;  /* every attempt since poller_cycle began succeeded */
+	bool ready;   /* every account's first list (or ids) is in */
+	bool dirty;   /* something changed since the last publication */
+	bool started;
+	bool reload_ok;
 };
 
 static double now_real(void)
@@ -150,14 +149,13 @@ static const char *account_label(const struct account *acc)
 
 /* ---- accounts and records -------------------------------------------------- */
 
-/* A record for id, added with its first /upgrades signalled (new clusters
- * are read first); NULL on out of memory. The caller sorts. */
+/* A record for id, every task due at once: a new cluster's /upgrades is
+ * due before any other cluster's aged one, but not signalled, so that a
+ * change to a known cluster still goes first; NULL on out of memory. The
+ * caller sorts. */
 static struct record *add_record(struct account *acc, const char *id)
 {
-	struct record *rec = registry_add(&acc->reg, id);
-	if (rec)
-		rec->sched.task[TASK_UPGRADES].signal = true;
-	return rec;
+	return registry_add(&acc->reg, id);
 }
 
 /* Marks the account's configured ids, adding records for new ones. */
@@ -397,7 +395,7 @@ static void replan(struct poller *p, struct account *acc)
 			(struct sched_demand){ (double)units, (double)cluster_interval(s, k) };
 		prio[PLAN_CLUSTER0 + k] = cluster_endpoints[k]->kind.priority;
 	}
-	size_t order[PLAN_ROWS];
+	size_t order[PLAN_ROWS] = { 0 };
 	for (size_t i = 0; i < PLAN_ROWS; i++) {
 		size_t j = i;
 		while (j > 0 && prio[order[j - 1]] > prio[i]) {
@@ -437,7 +435,7 @@ static void replan(struct poller *p, struct account *acc)
 		kv[n++] = plan_names[row];
 		kv[n++] = text[row];
 	}
-	for (; n < 2 * PLAN_ROWS; n++)
+	for (; n < (size_t)2 * PLAN_ROWS; n++)
 		kv[n] = NULL;
 	char per_hour[32], budget_s[32];
 	snprintf(per_hour, sizeof per_hour, "%.0f", acc->planned_per_hour);
@@ -461,6 +459,18 @@ static void signal_upgrades(struct record *rec, double now)
 	t->signal = true;
 	if (t->due > now)
 		t->due = now;
+}
+
+/* (b) The offered versions changed: every cluster's /upgrades is due at
+ * once, but at the aged priority and oldest answer first, so that the sweep
+ * (a whole fleet's worth of requests) never holds back a cluster's own
+ * change signal, nor a nearly due read behind the others. */
+static void sweep_upgrades(struct record *rec)
+{
+	struct sched_task *t = &rec->sched.task[TASK_UPGRADES];
+	double since = t->last_attempt > 0 ? t->last_attempt : 0;
+	if (!isinf(t->due) && t->due > since)
+		t->due = since;
 }
 
 /* After the list or a read by id showed the cluster: its /upgrades is due
@@ -552,8 +562,8 @@ static void run_list(struct poller *p, struct account *acc, double now_mono)
 	double after = api_now_mono();
 	acc->discovery_attempted = true;
 	acc->discovery_success = rc == ERR_OK;
-	reschedule(p, &acc->task[TASK_LIST], (double)settings_poll_interval(p->settings),
-		   rc == ERR_OK, now_mono);
+	reschedule(p, &acc->task[TASK_LIST], acc->plan[PLAN_LIST].interval, rc == ERR_OK,
+		   now_mono);
 	if (rc != ERR_OK) {
 		refresh_tasks(p, acc, after);
 		acc->plan_dirty = true;
@@ -636,9 +646,7 @@ static void run_options(struct poller *p, struct account *acc, double now_mono)
 			 * upgrades may have */
 			for (size_t a = 0; changed && a < p->account_count; a++)
 				for (size_t i = 0; i < p->accounts[a].reg.count; i++)
-					if (!p->accounts[a].reg.records[i].gone)
-						signal_upgrades(&p->accounts[a].reg.records[i],
-								api_now_mono());
+					sweep_upgrades(&p->accounts[a].reg.records[i]);
 			if (changed)
 				log_info("the offered versions changed: every cluster's upgrades are read again");
 		} else {
@@ -648,7 +656,7 @@ static void run_options(struct poller *p, struct account *acc, double now_mono)
 	api_response_cleanup(&res, false);
 	p->options_success = rc == ERR_OK;
 	note_round(p, p->options_success);
-	reschedule(p, &acc->task[TASK_OPTIONS], (double)settings_options_interval(p->settings),
+	reschedule(p, &acc->task[TASK_OPTIONS], acc->plan[PLAN_OPTIONS].interval,
 		   p->options_success, now_mono);
 	p->dirty = true;
 }
@@ -691,8 +699,14 @@ static void on_done(struct api_request *req, void *ctx)
 	api_response_cleanup(&req->res, req->secret);
 	if (req->result == ERR_CANCELLED)
 		return; /* stopping: nothing about the cluster was learnt */
-	if (req->result == ERR_THROTTLED)
-		b->throttled++; /* logged once for the batch */
+	if (req->result == ERR_THROTTLED) {
+		/* never sent: the budget held it past the batch. It stays due,
+		 * counted as tried for --once's round; logged once a batch */
+		b->throttled++;
+		rec->sched.task[job->task].last_attempt = api_now_mono();
+		b->p->all_ok = false;
+		return;
+	}
 	mark(&rec->r.poll[ep->poll], ok, now_real());
 	note_round(b->p, ok);
 	reschedule(b->p, &rec->sched.task[job->task], plan_interval(b->acc, job->task), ok,
@@ -738,7 +752,7 @@ static void run_batch(struct poller *p, struct account *acc, const struct sched_
 	if (b.throttled > 0) {
 		char count[24];
 		snprintf(count, sizeof count, "%zu", b.throttled);
-		log_warn("requests not sent: a rate-limit pause held them back; they are tried again later",
+		log_warn("requests not sent: a rate-limit pause held them back; they stay due",
 			 "account", account_label(acc), "requests", count);
 	}
 	bool changed = false;
