@@ -456,7 +456,10 @@ bool settings_parse_listen_address(const char *addr, char *host, size_t host_siz
 	return true;
 }
 
-/* The token file: one line, at most TOKEN_MAX bytes. */
+/* The token file: the token is its first line (a trailing CR or blanks
+ * are dropped); the whole file is at most TOKEN_MAX bytes. Lines after
+ * the first are ignored, with a warning when they hold anything: a file
+ * with more in it may not be the one meant. */
 static bool read_token_file(const char *path, char **out)
 {
 	FILE *f = fopen(path, "r");
@@ -476,6 +479,17 @@ static bool read_token_file(const char *path, char **out)
 		secret_wipe(buf, TOKEN_MAX + 2);
 		free(buf);
 		return false;
+	}
+	char *nl = memchr(buf, '\n', n);
+	if (nl) {
+		bool more = false;
+		for (const char *q = nl + 1; q < buf + n; q++)
+			more = more || !isspace((unsigned char)*q);
+		if (more)
+			log_warn("the token file has more than one line; only the first is read",
+				 "file", path);
+		secret_wipe(nl, (size_t)(buf + n - nl));
+		n = (size_t)(nl - buf);
 	}
 	while (n > 0 && isspace((unsigned char)buf[n - 1]))
 		buf[--n] = '\0';

@@ -445,7 +445,34 @@ static void test_token_file(void **state)
 	done(&r);
 	unlink(tok);
 
-	/* empty, two words, missing */
+	/* the first line is the token; what follows is ignored, with a
+	 * warning when it is more than blank lines (and never logged) */
+	write_temp("dop_v1_first\nsecond-line-SECRET\n# third\n", tok, sizeof tok);
+	snprintf(content, sizeof content, "api = { token_file = \"%s\"; };\n", tok);
+	load(content, &r);
+	if (r.rc != ERR_OK)
+		fail_msg("a token file of several lines rejected: %s", r.log);
+	assert_string_equal(settings_account_token_0(r.s), "dop_v1_first");
+	assert_non_null(strstr(r.log, "more than one line"));
+	assert_null(strstr(r.log, "SECRET"));
+	assert_null(strstr(r.log, "dop_v1_first"));
+	done(&r);
+	unlink(tok);
+	write_temp("dop_v1_blank_after\n\n  \n", tok, sizeof tok);
+	snprintf(content, sizeof content, "api = { token_file = \"%s\"; };\n", tok);
+	load(content, &r);
+	assert_int_equal(r.rc, ERR_OK);
+	assert_string_equal(settings_account_token_0(r.s), "dop_v1_blank_after");
+	assert_null(strstr(r.log, "more than one line"));
+	done(&r);
+	unlink(tok);
+
+	/* empty (an empty first line is no token, whatever follows), two
+	 * words, missing */
+	write_temp("\ndop_v1_second\n", tok, sizeof tok);
+	snprintf(content, sizeof content, "api = { token_file = \"%s\"; };\n", tok);
+	expect_config_error(content);
+	unlink(tok);
 	write_temp("\n", tok, sizeof tok);
 	snprintf(content, sizeof content, "api = { token_file = \"%s\"; };\n", tok);
 	expect_config_error(content);
