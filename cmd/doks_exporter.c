@@ -5,6 +5,7 @@
  * failed request, 2 on a bad command line or configuration.
  */
 #include <curl/curl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -127,6 +128,40 @@ static int parse_args(int argc, char **argv, struct options *o)
 	return 1;
 }
 
+/* Until the signals are taken over (sigwait in the server, the poller's
+ * stop flag with --once and --check), SIGINT and SIGTERM end the process
+ * at once: start-up can block in a file system (a state file on a hung
+ * mount) and must not hold the promise to stop within a second hostage.
+ * Nothing has been written yet; the status is the mode's for "stopped
+ * without an answer". */
+static volatile sig_atomic_t startup_status;
+
+static void on_signal_startup(int sig)
+{
+	static const char term[] = "level=info msg=\"stopped during start-up\" signal=SIGTERM\n";
+	static const char intr[] = "level=info msg=\"stopped during start-up\" signal=SIGINT\n";
+	if (sig == SIGINT)
+		(void)!write(STDERR_FILENO, intr, sizeof intr - 1);
+	else
+		(void)!write(STDERR_FILENO, term, sizeof term - 1);
+	_exit(startup_status);
+}
+
+static void stop_at_once_on_signals(int status)
+{
+	startup_status = status;
+	struct sigaction sa = { .sa_handler = on_signal_startup };
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	/* a reload asked for meanwhile waits for the server's sigwait (the
+	 * file was just read anyway); --once and --check never take it */
+	sigset_t hup;
+	sigemptyset(&hup);
+	sigaddset(&hup, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &hup, NULL);
+}
+
 static struct poller *once_poller;
 
 static void on_signal_once(int sig)
@@ -235,19 +270,12 @@ static void reload(const struct settings_flags *flags, const struct settings *ru
 
 static int run_server(const struct settings_flags *flags, struct settings *s)
 {
-	/* every thread inherits this mask; the main thread alone takes the
-	 * signals, with sigwait, so no handler runs inside library code */
-	sigset_t set;
-	sigemptyset(&set);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGHUP);
-	pthread_sigmask(SIG_BLOCK, &set, NULL);
-
 	struct poller *p = NULL;
 	struct server *srv = NULL;
 	struct webconfig *web = NULL;
 	int status = 2;
+	/* files first (the web configuration, the state file), while a signal
+	 * still ends the process at once: there is only this thread */
 	const char *web_file = settings_web_config_file(s);
 	if (web_file && webconfig_load(web_file, &web) != ERR_OK)
 		goto out;
@@ -255,6 +283,15 @@ static int run_server(const struct settings_flags *flags, struct settings *s)
 		log_error("cannot start the poller");
 		goto out;
 	}
+	/* then, before the first thread: every thread inherits this mask; the
+	 * main thread alone takes the signals, with sigwait, so no handler
+	 * runs inside library code. A signal from here on waits for it. */
+	sigset_t set;
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	if (server_start(s, web, &srv) != ERR_OK)
 		goto out;
 	if (poller_start(p) != ERR_OK) {
@@ -316,6 +353,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	signal(SIGPIPE, SIG_IGN);
+	stop_at_once_on_signals(o.check ? 2 : o.once ? 1 : 0);
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
 		log_error("cannot initialise libcurl");
 		return 2;

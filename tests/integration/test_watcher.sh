@@ -237,3 +237,19 @@ for c in doc["clusters"]:
         assert abs(s - now) < 600, (t, now)
 PY
 }
+
+# The state file is replaced by a rename; the rename itself is durable
+# only once the folder is synced too.
+t_state_save_syncs_the_folder() {
+	start_fake "$SCENARIOS/basic.json" || return 1
+	mkdir "$T/state"
+	write_config "state = { file = \"$T/state/state.json\"; };"
+	launch_slow -- --once
+	wait "$EXP_PID"
+	local rc=$?
+	EXP_PID=
+	[ $rc = 0 ] || fail "exit $rc: $(cat "$EXP_LOG")" || return 1
+	[ -s "$T/state/state.json" ] || fail "no state file written" || return 1
+	grep -qx "fsync-dir $T/state" "$T/preload.log" ||
+		fail "the folder was not synced: $(cat "$T/preload.log")"
+}
