@@ -5,11 +5,13 @@
  * failed request, 2 on a bad command line or configuration.
  */
 #include <curl/curl.h>
+#include <errno.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -17,6 +19,7 @@
 #include "log.h"
 #include "poller.h"
 #include "report.h"
+#include "secret.h"
 #include "server.h"
 #include "settings.h"
 #include "snapshot.h"
@@ -50,6 +53,9 @@ static const char usage[] =
 	"                              exit 0 all current, 1 an upgrade is pending,\n"
 	"                              2 a request failed or the configuration is bad\n"
 	"  --output=FORMAT             with --check: table (default) or json\n"
+	"  --debug.dumpable            leave the process dumpable (core dumps, ptrace and\n"
+	"                              /proc by its user); off by default, since its\n"
+	"                              memory holds the API token\n"
 	"  --version                   print the version and exit\n"
 	"  --help                      print this help and exit\n";
 
@@ -59,6 +65,7 @@ struct options {
 	const char *output;
 	int once;
 	int check;
+	int dumpable;
 	int version;
 	int help;
 };
@@ -86,6 +93,7 @@ static int parse_args(int argc, char **argv, struct options *o)
 	} bools[] = {
 		{ "once", offsetof(struct options, once) },
 		{ "check", offsetof(struct options, check) },
+		{ "debug.dumpable", offsetof(struct options, dumpable) },
 		{ "version", offsetof(struct options, version) },
 		{ "help", offsetof(struct options, help) },
 	};
@@ -255,7 +263,7 @@ static void reload(const struct settings_flags *flags, const struct settings *ru
 		   struct poller *p)
 {
 	struct settings *fresh;
-	if (settings_load(flags, &fresh) != ERR_OK) {
+	if (settings_reload(flags, running, &fresh) != ERR_OK) {
 		poller_note_reload(p, false, 0);
 		log_error("configuration reload failed; the running configuration stays");
 		return;
@@ -352,9 +360,16 @@ int main(int argc, char **argv)
 		fprintf(stderr, "doks_exporter: --check and --once do not go together\n");
 		return 2;
 	}
+	/* the memory holds the token from here on: no core dump, no ptrace
+	 * and no /proc/PID/mem for the user, unless asked for debugging */
+	if (!o.dumpable && prctl(PR_SET_DUMPABLE, 0L, 0L, 0L, 0L) != 0)
+		log_warn("cannot turn core dumps off", "err", strerror(errno));
 	signal(SIGPIPE, SIG_IGN);
 	stop_at_once_on_signals(o.check ? 2 : o.once ? 1 : 0);
-	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+	/* libcurl's buffers hold the token and bodies with secrets: every
+	 * block it frees is wiped first */
+	if (curl_global_init_mem(CURL_GLOBAL_DEFAULT, secret_malloc, secret_free, secret_realloc,
+				 secret_strdup, secret_calloc) != CURLE_OK) {
 		log_error("cannot initialise libcurl");
 		return 2;
 	}
@@ -363,6 +378,7 @@ int main(int argc, char **argv)
 		curl_global_cleanup();
 		return 2;
 	}
+	settings_scrub_environment(s);
 	log_info("starting doks_exporter", "version", DOKS_VERSION, "revision", DOKS_REVISION,
 		 "api_url", settings_api_url(s));
 	/* only a server answers gzip: --once and --check need not compress */

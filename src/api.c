@@ -55,6 +55,7 @@ struct slot {
 	struct transfer t;
 	double started;
 	char *url;
+	struct curl_slist *headers; /* this transfer's; holds the token: see headers_build */
 	char errbuf[CURL_ERROR_SIZE];
 };
 
@@ -64,7 +65,7 @@ struct api {
 	const atomic_bool *stop;
 	struct url_origin origin;
 	CURLM *multi;
-	struct curl_slist *headers; /* holds the token: wiped before freeing */
+	char *token; /* secret: wiped by api_free */
 	struct slot *slots;
 	size_t nslots;
 	struct ratelimit rl;
@@ -207,38 +208,69 @@ enum err api_new(const struct settings *settings, const char *token, struct apis
 	if (a->slots)
 		a->nslots = nslots;
 	a->multi = curl_multi_init();
-	size_t hlen = strlen(token) + sizeof "Authorization: Bearer ";
-	char *auth = malloc(hlen);
-	if (!a->slots || !a->multi || !auth) {
-		free(auth);
+	a->token = strdup(token);
+	if (!a->slots || !a->multi || !a->token) {
 		api_free(a);
 		return ERR_NOMEM;
 	}
 	for (size_t i = 0; i < a->nslots; i++) {
 		a->slots[i].easy = curl_easy_init();
 		if (!a->slots[i].easy) {
-			free(auth);
 			api_free(a);
 			return ERR_NOMEM;
 		}
 	}
 	/* every connection to the one host the exporter talks to */
 	curl_multi_setopt(a->multi, CURLMOPT_MAX_HOST_CONNECTIONS, (long)a->nslots);
-	snprintf(auth, hlen, "Authorization: Bearer %s", token);
-	struct curl_slist *h = curl_slist_append(NULL, auth);
-	secret_wipe(auth, hlen);
-	free(auth);
-	if (!h) {
-		api_free(a);
-		return ERR_NOMEM;
-	}
-	a->headers = h;
-	if (!curl_slist_append(a->headers, "Accept: application/json")) {
-		api_free(a);
-		return ERR_NOMEM;
-	}
 	*out = a;
 	return ERR_OK;
+}
+
+/* Wipes and frees the headers of slot s's last transfer. */
+static void headers_release(struct slot *s)
+{
+	for (struct curl_slist *h = s->headers; h; h = h->next)
+		secret_wipe(h->data, strlen(h->data));
+	curl_slist_free_all(s->headers);
+	s->headers = NULL;
+}
+
+/* The request headers of one transfer on slot s. The Authorization line
+ * is built once, in a buffer wiped at once, and lives only as long as
+ * the transfer: headers_release when it ends. */
+static bool headers_build(const struct api *a, struct slot *s)
+{
+	headers_release(s);
+	size_t n = strlen(a->token) + sizeof "Authorization: Bearer ";
+	char *auth = malloc(n);
+	if (!auth)
+		return false;
+	snprintf(auth, n, "Authorization: Bearer %s", a->token);
+	struct curl_slist *h = curl_slist_append(NULL, auth);
+	secret_wipe(auth, n);
+	free(auth);
+	if (!h)
+		return false;
+	s->headers = h;
+	if (!curl_slist_append(h, "Accept: application/json")) {
+		headers_release(s);
+		return false;
+	}
+	return true;
+}
+
+/* A fresh easy handle for slot s after a transfer whose answer holds
+ * secrets: libcurl keeps the last bytes received in a buffer of the
+ * handle until its next transfer; freeing the handle frees the buffer,
+ * and the allocator given to curl_global_init_mem (secret_free) wipes
+ * it. The connection stays in the multi handle's cache. */
+static void recycle_easy(struct slot *s)
+{
+	CURL *fresh = curl_easy_init();
+	if (!fresh)
+		return; /* out of memory: the old handle serves on */
+	curl_easy_cleanup(s->easy);
+	s->easy = fresh;
 }
 
 void api_free(struct api *a)
@@ -251,13 +283,15 @@ void api_free(struct api *a)
 				curl_multi_remove_handle(a->multi, a->slots[i].easy);
 			curl_easy_cleanup(a->slots[i].easy);
 		}
+		headers_release(&a->slots[i]);
 	}
 	free(a->slots);
 	if (a->multi)
 		curl_multi_cleanup(a->multi);
-	for (struct curl_slist *h = a->headers; h; h = h->next)
-		secret_wipe(h->data, strlen(h->data));
-	curl_slist_free_all(a->headers);
+	if (a->token) {
+		secret_wipe(a->token, strlen(a->token));
+		free(a->token);
+	}
 	free(a);
 }
 
@@ -332,6 +366,11 @@ static bool start(struct api *a, struct slot *s, struct api_request *req)
 	if (!s->url)
 		return false;
 	snprintf(s->url, url_len, "%s%s", base, req->path);
+	if (!headers_build(a, s)) {
+		free(s->url);
+		s->url = NULL;
+		return false;
+	}
 	s->t = (struct transfer){ .cap = settings_max_response_bytes(a->settings),
 				  .secret = req->secret };
 	s->errbuf[0] = '\0';
@@ -340,7 +379,7 @@ static bool start(struct api *a, struct slot *s, struct api_request *req)
 	curl_easy_reset(e);
 	curl_easy_setopt(e, CURLOPT_URL, s->url);
 	curl_easy_setopt(e, CURLOPT_HTTPGET, 1L);
-	curl_easy_setopt(e, CURLOPT_HTTPHEADER, a->headers);
+	curl_easy_setopt(e, CURLOPT_HTTPHEADER, s->headers);
 	curl_easy_setopt(e, CURLOPT_USERAGENT, "doks_exporter/" DOKS_VERSION);
 	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
 	/* http:// is allowed to loopback only, where a proxy (http_proxy in the
@@ -370,6 +409,7 @@ static bool start(struct api *a, struct slot *s, struct api_request *req)
 	if (curl_multi_add_handle(a->multi, e) != CURLM_OK) {
 		free(s->url);
 		s->url = NULL;
+		headers_release(s);
 		return false;
 	}
 	s->req = req;
@@ -402,6 +442,9 @@ static void finish(struct api *a, struct slot *s, CURLcode rc)
 	s->req = NULL;
 	free(s->url);
 	s->url = NULL;
+	headers_release(s);
+	if (req->secret)
+		recycle_easy(s);
 
 	const char *epn = endpoint_name(req->ep);
 	char took_s[32], status_s[16];
