@@ -10,15 +10,14 @@
  */
 #include "api.h"
 
-#include <ctype.h>
 #include <curl/curl.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <time.h>
 
+#include "apiheader.h"
 #include "log.h"
 #include "ratelimit.h"
 #include "secret.h"
@@ -135,54 +134,36 @@ static size_t on_body(char *data, size_t size, size_t nmemb, void *userp)
 	return n;
 }
 
-/* A header value that must be a plain non-negative integer. */
-static bool header_number(const char *v, size_t n, double *out)
-{
-	while (n > 0 && (*v == ' ' || *v == '\t'))
-		v++, n--;
-	while (n > 0 && isspace((unsigned char)v[n - 1]))
-		n--;
-	if (n == 0 || n > 15)
-		return false;
-	double x = 0;
-	for (size_t i = 0; i < n; i++) {
-		if (!isdigit((unsigned char)v[i]))
-			return false;
-		x = x * 10 + (v[i] - '0');
-	}
-	*out = x;
-	return true;
-}
-
-static bool header_is(const char *line, size_t n, const char *name, const char **value,
-		      size_t *vlen)
-{
-	size_t k = strlen(name);
-	if (n <= k || strncasecmp(line, name, k) != 0 || line[k] != ':')
-		return false;
-	*value = line + k + 1;
-	*vlen = n - k - 1;
-	return true;
-}
-
 static size_t on_header(char *line, size_t size, size_t nmemb, void *userp)
 {
 	struct transfer *t = userp;
 	size_t n = size * nmemb;
-	const char *v;
-	size_t vn;
-	if (n >= 5 && strncmp(line, "HTTP/", 5) == 0) {
+	double v = 0;
+	bool ok = false;
+	switch (apiheader_parse(line, n, &v, &ok)) {
+	case APIHEADER_STATUS:
 		/* a new status line: headers of an interim answer do not count */
 		t->have_limit = t->have_remaining = t->have_reset = t->have_retry_after = false;
-	} else if (header_is(line, n, "ratelimit-limit", &v, &vn)) {
-		t->have_limit = header_number(v, vn, &t->limit);
-	} else if (header_is(line, n, "ratelimit-remaining", &v, &vn)) {
-		t->have_remaining = header_number(v, vn, &t->remaining);
-	} else if (header_is(line, n, "ratelimit-reset", &v, &vn)) {
-		t->have_reset = header_number(v, vn, &t->reset);
-	} else if (header_is(line, n, "retry-after", &v, &vn)) {
+		break;
+	case APIHEADER_LIMIT:
+		if ((t->have_limit = ok))
+			t->limit = v;
+		break;
+	case APIHEADER_REMAINING:
+		if ((t->have_remaining = ok))
+			t->remaining = v;
+		break;
+	case APIHEADER_RESET:
+		if ((t->have_reset = ok))
+			t->reset = v;
+		break;
+	case APIHEADER_RETRY_AFTER:
 		/* only the seconds form; the API sends no HTTP-date here */
-		t->have_retry_after = header_number(v, vn, &t->retry_after);
+		if ((t->have_retry_after = ok))
+			t->retry_after = v;
+		break;
+	case APIHEADER_OTHER:
+		break;
 	}
 	return n;
 }
