@@ -63,6 +63,14 @@ $(BUILD)/doks_exporter: $(BUILD)/cmd/doks_exporter.o $(LIB)
 $(BUILD)/fakeapi: $(FAKE_OBJ)
 	$(CC) $(XLDFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS_X)
 
+# An LD_PRELOAD library that makes chosen calls slow, for the tests of
+# stopping in every phase (tests/preload/preload.c). Built without the
+# sanitizers: it only passes calls on.
+PRELOAD := $(BUILD)/tests/preload.so
+$(PRELOAD): tests/preload/preload.c
+	@mkdir -p $(@D)
+	$(CC) -std=c17 -D_GNU_SOURCE -Wall -Wextra -Werror -fPIC -shared $(CFLAGS) -o $@ $< -ldl
+
 $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(LIB)
 	@mkdir -p $(@D)
 	$(CC) $(XLDFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS_X) -lcmocka
@@ -97,7 +105,7 @@ demo: deps
 test: deps-test
 	@$(MAKE) --no-print-directory test-run
 
-test-run: all $(BUILD)/fakeapi $(UNIT_BIN)
+test-run: all $(BUILD)/fakeapi $(PRELOAD) $(UNIT_BIN)
 	@BUILD=$(BUILD) sh tests/unit/run.sh $(UNIT_BIN)
 	@sh tests/fakeapi/smoke.sh $(BUILD)/fakeapi >/dev/null && echo "fakeapi smoke: passed"
 	@BUILD=$(BUILD) bash tests/integration/run.sh
@@ -105,7 +113,7 @@ test-run: all $(BUILD)/fakeapi $(UNIT_BIN)
 unit: all $(UNIT_BIN)
 	@BUILD=$(BUILD) sh tests/unit/run.sh $(UNIT_BIN)
 
-integration: all $(BUILD)/fakeapi
+integration: all $(BUILD)/fakeapi $(PRELOAD)
 	@BUILD=$(BUILD) bash tests/integration/run.sh
 
 # Sanitizers use their own build tree so that objects never mix.

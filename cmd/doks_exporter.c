@@ -5,10 +5,13 @@
  * failed request, 2 on a bad command line or configuration.
  */
 #include <curl/curl.h>
+#include <errno.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -16,6 +19,7 @@
 #include "log.h"
 #include "poller.h"
 #include "report.h"
+#include "secret.h"
 #include "server.h"
 #include "settings.h"
 #include "snapshot.h"
@@ -49,6 +53,9 @@ static const char usage[] =
 	"                              exit 0 all current, 1 an upgrade is pending,\n"
 	"                              2 a request failed or the configuration is bad\n"
 	"  --output=FORMAT             with --check: table (default) or json\n"
+	"  --debug.dumpable            leave the process dumpable (core dumps, ptrace and\n"
+	"                              /proc by its user); off by default, since its\n"
+	"                              memory holds the API token\n"
 	"  --version                   print the version and exit\n"
 	"  --help                      print this help and exit\n";
 
@@ -58,6 +65,7 @@ struct options {
 	const char *output;
 	int once;
 	int check;
+	int dumpable;
 	int version;
 	int help;
 };
@@ -85,6 +93,7 @@ static int parse_args(int argc, char **argv, struct options *o)
 	} bools[] = {
 		{ "once", offsetof(struct options, once) },
 		{ "check", offsetof(struct options, check) },
+		{ "debug.dumpable", offsetof(struct options, dumpable) },
 		{ "version", offsetof(struct options, version) },
 		{ "help", offsetof(struct options, help) },
 	};
@@ -125,6 +134,40 @@ static int parse_args(int argc, char **argv, struct options *o)
 		}
 	}
 	return 1;
+}
+
+/* Until the signals are taken over (sigwait in the server, the poller's
+ * stop flag with --once and --check), SIGINT and SIGTERM end the process
+ * at once: start-up can block in a file system (a state file on a hung
+ * mount) and must not hold the promise to stop within a second hostage.
+ * Nothing has been written yet; the status is the mode's for "stopped
+ * without an answer". */
+static volatile sig_atomic_t startup_status;
+
+static void on_signal_startup(int sig)
+{
+	static const char term[] = "level=info msg=\"stopped during start-up\" signal=SIGTERM\n";
+	static const char intr[] = "level=info msg=\"stopped during start-up\" signal=SIGINT\n";
+	if (sig == SIGINT)
+		(void)!write(STDERR_FILENO, intr, sizeof intr - 1);
+	else
+		(void)!write(STDERR_FILENO, term, sizeof term - 1);
+	_exit(startup_status);
+}
+
+static void stop_at_once_on_signals(int status)
+{
+	startup_status = status;
+	struct sigaction sa = { .sa_handler = on_signal_startup };
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	/* a reload asked for meanwhile waits for the server's sigwait (the
+	 * file was just read anyway); --once and --check never take it */
+	sigset_t hup;
+	sigemptyset(&hup);
+	sigaddset(&hup, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &hup, NULL);
 }
 
 static struct poller *once_poller;
@@ -220,7 +263,7 @@ static void reload(const struct settings_flags *flags, const struct settings *ru
 		   struct poller *p)
 {
 	struct settings *fresh;
-	if (settings_load(flags, &fresh) != ERR_OK) {
+	if (settings_reload(flags, running, &fresh) != ERR_OK) {
 		poller_note_reload(p, false, 0);
 		log_error("configuration reload failed; the running configuration stays");
 		return;
@@ -235,19 +278,12 @@ static void reload(const struct settings_flags *flags, const struct settings *ru
 
 static int run_server(const struct settings_flags *flags, struct settings *s)
 {
-	/* every thread inherits this mask; the main thread alone takes the
-	 * signals, with sigwait, so no handler runs inside library code */
-	sigset_t set;
-	sigemptyset(&set);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGHUP);
-	pthread_sigmask(SIG_BLOCK, &set, NULL);
-
 	struct poller *p = NULL;
 	struct server *srv = NULL;
 	struct webconfig *web = NULL;
 	int status = 2;
+	/* files first (the web configuration, the state file), while a signal
+	 * still ends the process at once: there is only this thread */
 	const char *web_file = settings_web_config_file(s);
 	if (web_file && webconfig_load(web_file, &web) != ERR_OK)
 		goto out;
@@ -255,6 +291,15 @@ static int run_server(const struct settings_flags *flags, struct settings *s)
 		log_error("cannot start the poller");
 		goto out;
 	}
+	/* then, before the first thread: every thread inherits this mask; the
+	 * main thread alone takes the signals, with sigwait, so no handler
+	 * runs inside library code. A signal from here on waits for it. */
+	sigset_t set;
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	if (server_start(s, web, &srv) != ERR_OK)
 		goto out;
 	if (poller_start(p) != ERR_OK) {
@@ -315,8 +360,16 @@ int main(int argc, char **argv)
 		fprintf(stderr, "doks_exporter: --check and --once do not go together\n");
 		return 2;
 	}
+	/* the memory holds the token from here on: no core dump, no ptrace
+	 * and no /proc/PID/mem for the user, unless asked for debugging */
+	if (!o.dumpable && prctl(PR_SET_DUMPABLE, 0L, 0L, 0L, 0L) != 0)
+		log_warn("cannot turn core dumps off", "err", strerror(errno));
 	signal(SIGPIPE, SIG_IGN);
-	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+	stop_at_once_on_signals(o.check ? 2 : o.once ? 1 : 0);
+	/* libcurl's buffers hold the token and bodies with secrets: every
+	 * block it frees is wiped first */
+	if (curl_global_init_mem(CURL_GLOBAL_DEFAULT, secret_malloc, secret_free, secret_realloc,
+				 secret_strdup, secret_calloc) != CURLE_OK) {
 		log_error("cannot initialise libcurl");
 		return 2;
 	}
@@ -325,6 +378,7 @@ int main(int argc, char **argv)
 		curl_global_cleanup();
 		return 2;
 	}
+	settings_scrub_environment(s);
 	log_info("starting doks_exporter", "version", DOKS_VERSION, "revision", DOKS_REVISION,
 		 "api_url", settings_api_url(s));
 	/* only a server answers gzip: --once and --check need not compress */

@@ -10,15 +10,14 @@
  */
 #include "api.h"
 
-#include <ctype.h>
 #include <curl/curl.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <time.h>
 
+#include "apiheader.h"
 #include "log.h"
 #include "ratelimit.h"
 #include "secret.h"
@@ -58,6 +57,7 @@ struct slot {
 	struct transfer t;
 	double started;
 	char *url;
+	struct curl_slist *headers; /* this transfer's; holds the token: see headers_build */
 	char errbuf[CURL_ERROR_SIZE];
 };
 
@@ -67,7 +67,7 @@ struct api {
 	const atomic_bool *stop;
 	struct url_origin origin;
 	CURLM *multi;
-	struct curl_slist *headers; /* holds the token: wiped before freeing */
+	char *token; /* secret: wiped by api_free */
 	struct slot *slots;
 	size_t nslots;
 	struct ratelimit rl;
@@ -137,54 +137,36 @@ static size_t on_body(char *data, size_t size, size_t nmemb, void *userp)
 	return n;
 }
 
-/* A header value that must be a plain non-negative integer. */
-static bool header_number(const char *v, size_t n, double *out)
-{
-	while (n > 0 && (*v == ' ' || *v == '\t'))
-		v++, n--;
-	while (n > 0 && isspace((unsigned char)v[n - 1]))
-		n--;
-	if (n == 0 || n > 15)
-		return false;
-	double x = 0;
-	for (size_t i = 0; i < n; i++) {
-		if (!isdigit((unsigned char)v[i]))
-			return false;
-		x = x * 10 + (v[i] - '0');
-	}
-	*out = x;
-	return true;
-}
-
-static bool header_is(const char *line, size_t n, const char *name, const char **value,
-		      size_t *vlen)
-{
-	size_t k = strlen(name);
-	if (n <= k || strncasecmp(line, name, k) != 0 || line[k] != ':')
-		return false;
-	*value = line + k + 1;
-	*vlen = n - k - 1;
-	return true;
-}
-
 static size_t on_header(char *line, size_t size, size_t nmemb, void *userp)
 {
 	struct transfer *t = userp;
 	size_t n = size * nmemb;
-	const char *v;
-	size_t vn;
-	if (n >= 5 && strncmp(line, "HTTP/", 5) == 0) {
+	double v = 0;
+	bool ok = false;
+	switch (apiheader_parse(line, n, &v, &ok)) {
+	case APIHEADER_STATUS:
 		/* a new status line: headers of an interim answer do not count */
 		t->have_limit = t->have_remaining = t->have_reset = t->have_retry_after = false;
-	} else if (header_is(line, n, "ratelimit-limit", &v, &vn)) {
-		t->have_limit = header_number(v, vn, &t->limit);
-	} else if (header_is(line, n, "ratelimit-remaining", &v, &vn)) {
-		t->have_remaining = header_number(v, vn, &t->remaining);
-	} else if (header_is(line, n, "ratelimit-reset", &v, &vn)) {
-		t->have_reset = header_number(v, vn, &t->reset);
-	} else if (header_is(line, n, "retry-after", &v, &vn)) {
+		break;
+	case APIHEADER_LIMIT:
+		if ((t->have_limit = ok))
+			t->limit = v;
+		break;
+	case APIHEADER_REMAINING:
+		if ((t->have_remaining = ok))
+			t->remaining = v;
+		break;
+	case APIHEADER_RESET:
+		if ((t->have_reset = ok))
+			t->reset = v;
+		break;
+	case APIHEADER_RETRY_AFTER:
 		/* only the seconds form; the API sends no HTTP-date here */
-		t->have_retry_after = header_number(v, vn, &t->retry_after);
+		if ((t->have_retry_after = ok))
+			t->retry_after = v;
+		break;
+	case APIHEADER_OTHER:
+		break;
 	}
 	return n;
 }
@@ -216,38 +198,69 @@ enum err api_new(const struct settings *settings, const char *token, struct apis
 	if (a->slots)
 		a->nslots = nslots;
 	a->multi = curl_multi_init();
-	size_t hlen = strlen(token) + sizeof "Authorization: Bearer ";
-	char *auth = malloc(hlen);
-	if (!a->slots || !a->multi || !auth) {
-		free(auth);
+	a->token = strdup(token);
+	if (!a->slots || !a->multi || !a->token) {
 		api_free(a);
 		return ERR_NOMEM;
 	}
 	for (size_t i = 0; i < a->nslots; i++) {
 		a->slots[i].easy = curl_easy_init();
 		if (!a->slots[i].easy) {
-			free(auth);
 			api_free(a);
 			return ERR_NOMEM;
 		}
 	}
 	/* every connection to the one host the exporter talks to */
 	curl_multi_setopt(a->multi, CURLMOPT_MAX_HOST_CONNECTIONS, (long)a->nslots);
-	snprintf(auth, hlen, "Authorization: Bearer %s", token);
-	struct curl_slist *h = curl_slist_append(NULL, auth);
-	secret_wipe(auth, hlen);
-	free(auth);
-	if (!h) {
-		api_free(a);
-		return ERR_NOMEM;
-	}
-	a->headers = h;
-	if (!curl_slist_append(a->headers, "Accept: application/json")) {
-		api_free(a);
-		return ERR_NOMEM;
-	}
 	*out = a;
 	return ERR_OK;
+}
+
+/* Wipes and frees the headers of slot s's last transfer. */
+static void headers_release(struct slot *s)
+{
+	for (struct curl_slist *h = s->headers; h; h = h->next)
+		secret_wipe(h->data, strlen(h->data));
+	curl_slist_free_all(s->headers);
+	s->headers = NULL;
+}
+
+/* The request headers of one transfer on slot s. The Authorization line
+ * is built once, in a buffer wiped at once, and lives only as long as
+ * the transfer: headers_release when it ends. */
+static bool headers_build(const struct api *a, struct slot *s)
+{
+	headers_release(s);
+	size_t n = strlen(a->token) + sizeof "Authorization: Bearer ";
+	char *auth = malloc(n);
+	if (!auth)
+		return false;
+	snprintf(auth, n, "Authorization: Bearer %s", a->token);
+	struct curl_slist *h = curl_slist_append(NULL, auth);
+	secret_wipe(auth, n);
+	free(auth);
+	if (!h)
+		return false;
+	s->headers = h;
+	if (!curl_slist_append(h, "Accept: application/json")) {
+		headers_release(s);
+		return false;
+	}
+	return true;
+}
+
+/* A fresh easy handle for slot s after a transfer whose answer holds
+ * secrets: libcurl keeps the last bytes received in a buffer of the
+ * handle until its next transfer; freeing the handle frees the buffer,
+ * and the allocator given to curl_global_init_mem (secret_free) wipes
+ * it. The connection stays in the multi handle's cache. */
+static void recycle_easy(struct slot *s)
+{
+	CURL *fresh = curl_easy_init();
+	if (!fresh)
+		return; /* out of memory: the old handle serves on */
+	curl_easy_cleanup(s->easy);
+	s->easy = fresh;
 }
 
 void api_free(struct api *a)
@@ -260,13 +273,15 @@ void api_free(struct api *a)
 				curl_multi_remove_handle(a->multi, a->slots[i].easy);
 			curl_easy_cleanup(a->slots[i].easy);
 		}
+		headers_release(&a->slots[i]);
 	}
 	free(a->slots);
 	if (a->multi)
 		curl_multi_cleanup(a->multi);
-	for (struct curl_slist *h = a->headers; h; h = h->next)
-		secret_wipe(h->data, strlen(h->data));
-	curl_slist_free_all(a->headers);
+	if (a->token) {
+		secret_wipe(a->token, strlen(a->token));
+		free(a->token);
+	}
 	ratelimit_cleanup(&a->rl);
 	free(a);
 }
@@ -356,6 +371,11 @@ static bool start(struct api *a, struct slot *s, struct api_request *req)
 	if (!s->url)
 		return false;
 	snprintf(s->url, url_len, "%s%s", base, req->path);
+	if (!headers_build(a, s)) {
+		free(s->url);
+		s->url = NULL;
+		return false;
+	}
 	s->t = (struct transfer){ .cap = settings_max_response_bytes(a->settings),
 				  .secret = req->secret };
 	s->errbuf[0] = '\0';
@@ -364,7 +384,7 @@ static bool start(struct api *a, struct slot *s, struct api_request *req)
 	curl_easy_reset(e);
 	curl_easy_setopt(e, CURLOPT_URL, s->url);
 	curl_easy_setopt(e, CURLOPT_HTTPGET, 1L);
-	curl_easy_setopt(e, CURLOPT_HTTPHEADER, a->headers);
+	curl_easy_setopt(e, CURLOPT_HTTPHEADER, s->headers);
 	curl_easy_setopt(e, CURLOPT_USERAGENT, "doks_exporter/" DOKS_VERSION);
 	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
 	/* http:// is allowed to loopback only, where a proxy (http_proxy in the
@@ -376,6 +396,11 @@ static bool start(struct api *a, struct slot *s, struct api_request *req)
 	curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 1L);
 	curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 2L);
 	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+#if LIBCURL_VERSION_NUM >= 0x075700
+	/* a stop must not wait for the resolver thread of a hung name lookup:
+	 * libcurl (7.87.0 and later) leaves it behind instead of joining it */
+	curl_easy_setopt(e, CURLOPT_QUICK_EXIT, 1L);
+#endif
 	curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, timeout_ms);
 	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, timeout_ms);
 	curl_easy_setopt(e, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)s->t.cap);
@@ -389,6 +414,7 @@ static bool start(struct api *a, struct slot *s, struct api_request *req)
 	if (curl_multi_add_handle(a->multi, e) != CURLM_OK) {
 		free(s->url);
 		s->url = NULL;
+		headers_release(s);
 		return false;
 	}
 	s->req = req;
@@ -421,6 +447,9 @@ static void finish(struct api *a, struct slot *s, CURLcode rc)
 	s->req = NULL;
 	free(s->url);
 	s->url = NULL;
+	headers_release(s);
+	if (req->secret)
+		recycle_easy(s);
 
 	const char *epn = endpoint_name(req->ep);
 	char took_s[32], status_s[16];

@@ -45,9 +45,10 @@ struct api_request {
  * deadline came first), or ERR_CANCELLED (stop turned true). */
 typedef void (*api_done_fn)(struct api_request *req, void *ctx);
 
-/* A client for one account: token (borrowed; copied into the request
- * headers, wiped at api_free). settings and stats are kept until
- * api_free; stop is kept and polled at least every 100 ms. */
+/* A client for one account: token (borrowed; copied, the copy wiped at
+ * api_free; each transfer builds its Authorization header from it and
+ * wipes that when it ends). settings and stats are kept until api_free;
+ * stop is kept and polled at least every 100 ms. */
 enum err api_new(const struct settings *settings, const char *token, struct apistats *stats,
 		 const atomic_bool *stop, struct api **out);
 void api_free(struct api *a);

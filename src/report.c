@@ -2,6 +2,7 @@
 #include "report.h"
 
 #include <cjson/cJSON.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -74,17 +75,31 @@ void report_free(struct report *r)
 	free(r);
 }
 
-/* "2026-11-28T03:00:00Z", or "-" for 0. */
+/* The last second strftime's %Y writes with four digits: 9999-12-31. */
+#define ISO_MAX 253402300799.0
+
+/* t as "2026-11-28T03:00:00Z" into buf; false when t is not a time this
+ * can write (not positive, not finite, past year 9999, or refused by
+ * gmtime_r). The range is checked before the conversion to time_t, which
+ * is undefined for a double out of its range. */
+static bool iso_into(double t, char *buf, size_t size)
+{
+	if (!(t > 0 && t <= ISO_MAX))
+		return false;
+	time_t s = (time_t)t;
+	struct tm tm;
+	if (!gmtime_r(&s, &tm))
+		return false;
+	return strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm) > 0;
+}
+
+/* "2026-11-28T03:00:00Z"; "-" for 0, "?" for a time it cannot write. */
 static char *iso(double t)
 {
-	char buf[32] = "-";
-	if (t > 0) {
-		time_t s = (time_t)t;
-		struct tm tm;
-		gmtime_r(&s, &tm);
-		strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-	}
-	return strdup(buf);
+	char buf[32];
+	if (t == 0)
+		return strdup("-");
+	return strdup(iso_into(t, buf, sizeof buf) ? buf : "?");
 }
 
 static char *upgrades_text(const struct cluster_record *c)
@@ -231,12 +246,10 @@ enum err report_write_table(const struct report *r, FILE *out)
 
 static cJSON *time_or_null(double t)
 {
-	if (t <= 0)
+	char buf[32];
+	if (!iso_into(t, buf, sizeof buf))
 		return cJSON_CreateNull();
-	char *s = iso(t);
-	cJSON *v = s ? cJSON_CreateString(s) : NULL;
-	free(s);
-	return v;
+	return cJSON_CreateString(buf);
 }
 
 enum err report_write_json(const struct report *r, bool failed, FILE *out)

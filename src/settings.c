@@ -30,6 +30,9 @@ struct account {
 	char *token;      /* secret: wiped by account_cleanup */
 	char *token_file;
 	char *token_env;
+	/* the variable the token was read from: a literal or token_env
+	 * (borrowed); NULL for a file */
+	const char *taken_env;
 	bool discover;
 	bool discover_set;
 	char **ids;
@@ -460,7 +463,10 @@ bool settings_parse_listen_address(const char *addr, char *host, size_t host_siz
 	return true;
 }
 
-/* The token file: one line, at most TOKEN_MAX bytes. */
+/* The token file: the token is its first line (a trailing CR or blanks
+ * are dropped); the whole file is at most TOKEN_MAX bytes. Lines after
+ * the first are ignored, with a warning when they hold anything: a file
+ * with more in it may not be the one meant. */
 static bool read_token_file(const char *path, char **out)
 {
 	FILE *f = fopen(path, "r");
@@ -481,6 +487,17 @@ static bool read_token_file(const char *path, char **out)
 		free(buf);
 		return false;
 	}
+	char *nl = memchr(buf, '\n', n);
+	if (nl) {
+		bool more = false;
+		for (const char *q = nl + 1; q < buf + n; q++)
+			more = more || !isspace((unsigned char)*q);
+		if (more)
+			log_warn("the token file has more than one line; only the first is read",
+				 "file", path);
+		secret_wipe(nl, (size_t)(buf + n - nl));
+		n = (size_t)(nl - buf);
+	}
 	while (n > 0 && isspace((unsigned char)buf[n - 1]))
 		buf[--n] = '\0';
 	*out = buf;
@@ -498,7 +515,24 @@ static bool token_is_valid(const char *t)
 	return true;
 }
 
-static bool load_token(struct account *a, const char *file)
+/* The token of environment variable name into *out: from the
+ * environment, or else, on a reload, from the running settings, where a
+ * token read from that variable stays after settings_scrub_environment
+ * removed it. 1 found, 0 not, -1 out of memory. */
+static int token_from_env(const char *name, const struct settings *running, char **out)
+{
+	const char *v = getenv(name);
+	for (size_t i = 0; (!v || !*v) && running && i < running->account_count; i++) {
+		const struct account *r = &running->accounts[i];
+		if (r->taken_env && r->token && strcmp(r->taken_env, name) == 0)
+			v = r->token;
+	}
+	if (!v || !*v)
+		return 0;
+	return dup_into(out, v) ? 1 : -1;
+}
+
+static bool load_token(struct account *a, const char *file, const struct settings *running)
 {
 	char line[16];
 	snprintf(line, sizeof line, "%d", a->line);
@@ -508,9 +542,11 @@ static bool load_token(struct account *a, const char *file)
 			return false;
 		source = a->token_file;
 	} else if (a->token_env) {
-		const char *v = getenv(a->token_env);
-		if (v && *v && !dup_into(&a->token, v))
+		int got = token_from_env(a->token_env, running, &a->token);
+		if (got < 0)
 			return false;
+		if (got > 0)
+			a->taken_env = a->token_env;
 		source = a->token_env;
 		if (!a->token) {
 			log_error("invalid configuration", "file", file, "line", line, "key", "accounts",
@@ -521,12 +557,11 @@ static bool load_token(struct account *a, const char *file)
 	} else {
 		static const char *const vars[] = { "DIGITALOCEAN_TOKEN", "DIGITALOCEAN_ACCESS_TOKEN" };
 		for (size_t i = 0; i < 2 && !a->token; i++) {
-			const char *v = getenv(vars[i]);
-			if (v && *v) {
-				if (!dup_into(&a->token, v))
-					return false;
-				source = vars[i];
-			}
+			int got = token_from_env(vars[i], running, &a->token);
+			if (got < 0)
+				return false;
+			if (got > 0)
+				source = a->taken_env = vars[i];
 		}
 		/* systemd's LoadCredential=digitalocean_token:... */
 		const char *creds = getenv("CREDENTIALS_DIRECTORY");
@@ -638,6 +673,12 @@ static void warn_if_readable(const char *path, const char *what)
 
 enum err settings_load(const struct settings_flags *flags, struct settings **out)
 {
+	return settings_reload(flags, NULL, out);
+}
+
+enum err settings_reload(const struct settings_flags *flags, const struct settings *running,
+			 struct settings **out)
+{
 	struct settings *s = calloc(1, sizeof *s);
 	if (!s)
 		return ERR_NOMEM;
@@ -726,7 +767,8 @@ enum err settings_load(const struct settings_flags *flags, struct settings **out
 	if (!check_values(s, s->config_path))
 		goto out;
 	for (size_t i = 0; i < s->account_count; i++) {
-		if (!load_token(&s->accounts[i], s->config_path ? s->config_path : "(defaults)"))
+		if (!load_token(&s->accounts[i], s->config_path ? s->config_path : "(defaults)",
+				running))
 			goto out;
 		warn_if_readable(s->accounts[i].token_file,
 				 s->named_accounts ? "accounts[].token_file" : "api.token_file");
@@ -755,6 +797,26 @@ void settings_free(struct settings *s)
 	free(s->telemetry_path);
 	free(s->web_config_file);
 	free(s);
+}
+
+void settings_scrub_environment(const struct settings *s)
+{
+	for (size_t i = 0; i < s->account_count; i++) {
+		const char *name = s->accounts[i].taken_env;
+		char *v = name ? getenv(name) : NULL;
+		if (!v)
+			continue;
+		/* /proc/PID/environ shows the block the process was started
+		 * with, where unsetenv leaves the bytes as they were: the
+		 * value is overwritten, then the whole "NAME=" once the
+		 * variable is out of environ (the strings stay allocated) */
+		size_t nlen = strlen(name);
+		char *entry = v - nlen - 1;
+		secret_wipe(v, strlen(v));
+		unsetenv(name);
+		if (strncmp(entry, name, nlen) == 0 && entry[nlen] == '=')
+			secret_wipe(entry, nlen + 1);
+	}
 }
 
 const char *settings_config_path(const struct settings *s) { return s->config_path; }

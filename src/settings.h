@@ -30,7 +30,19 @@ struct settings;
 
 /* *out is owned (settings_free). */
 enum err settings_load(const struct settings_flags *flags, struct settings **out);
+/* settings_load for a reload: a token whose environment variable
+ * settings_scrub_environment removed is taken from running (borrowed)
+ * instead. */
+enum err settings_reload(const struct settings_flags *flags, const struct settings *running,
+			 struct settings **out);
 void settings_free(struct settings *s);
+
+/* Overwrites the value of each environment variable a token of s was
+ * read from, then removes the variable: nothing else in the process
+ * reads it, and /proc/PID/environ would show it to whoever may read
+ * that file. Call before any other thread runs: the environment is not
+ * thread-safe. */
+void settings_scrub_environment(const struct settings *s);
 
 const char *settings_config_path(const struct settings *s); /* NULL: defaults only */
 const char *settings_api_url(const struct settings *s);     /* no trailing '/' */

@@ -9,12 +9,19 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "log.h"
 
 /* A state file larger than this is not ours. */
 #define STATE_FILE_MAX ((size_t)16 << 20)
+
+/* Times outside [2000-01-01, 2200-01-01) are no sighting of ours: they
+ * are dropped on load, and never reach a metric, the report, or a
+ * conversion to time_t (undefined for a double out of its range). */
+#define STATE_TIME_MIN 946684800.0
+#define STATE_TIME_MAX 7258118400.0
 
 struct seen {
 	char *slug;
@@ -186,8 +193,15 @@ void state_retain(struct state *s, bool (*keep)(const char *key, void *ctx), voi
 	}
 }
 
-/* Fills s from the parsed file; false when its shape is wrong. */
-static bool from_json(struct state *s, const cJSON *root)
+static bool time_in_range(double t)
+{
+	return t >= STATE_TIME_MIN && t < STATE_TIME_MAX; /* false for NaN */
+}
+
+/* Fills s from the parsed file; false when its shape is wrong. A time
+ * out of range drops its version, or its whole cluster entry for
+ * pending_since, and counts in *dropped. */
+static bool from_json(struct state *s, const cJSON *root, size_t *dropped)
 {
 	const cJSON *version = cJSON_GetObjectItemCaseSensitive(root, "version");
 	const cJSON *clusters = cJSON_GetObjectItemCaseSensitive(root, "clusters");
@@ -197,13 +211,20 @@ static bool from_json(struct state *s, const cJSON *root)
 	cJSON_ArrayForEach(c, clusters) {
 		const cJSON *since = cJSON_GetObjectItemCaseSensitive(c, "pending_since");
 		const cJSON *versions = cJSON_GetObjectItemCaseSensitive(c, "versions");
-		if (!c->string || !cJSON_IsNumber(since) || !(since->valuedouble > 0) ||
-		    !isfinite(since->valuedouble) ||
-		    !cJSON_IsObject(versions))
+		if (!c->string || !cJSON_IsNumber(since) || !cJSON_IsObject(versions))
 			return false;
 		size_t at = 0;
 		if (find(s, c->string, &at))
 			return false; /* a key twice */
+		const cJSON *v;
+		cJSON_ArrayForEach(v, versions) {
+			if (!v->string || !cJSON_IsNumber(v))
+				return false;
+		}
+		if (!time_in_range(since->valuedouble)) {
+			*dropped += 1;
+			continue;
+		}
 		struct entry *e = insert(s, c->string, at);
 		if (!e)
 			return false;
@@ -212,11 +233,13 @@ static bool from_json(struct state *s, const cJSON *root)
 		e->versions = calloc(n ? n : 1, sizeof *e->versions);
 		if (!e->versions)
 			return false;
-		const cJSON *v;
 		cJSON_ArrayForEach(v, versions) {
-			if (!v->string || !cJSON_IsNumber(v) || !(v->valuedouble > 0) ||
-			    !isfinite(v->valuedouble) || e->count >= n)
+			if (e->count >= n)
 				return false;
+			if (!time_in_range(v->valuedouble)) {
+				*dropped += 1;
+				continue;
+			}
 			e->versions[e->count].slug = strdup(v->string);
 			if (!e->versions[e->count].slug)
 				return false;
@@ -226,27 +249,88 @@ static bool from_json(struct state *s, const cJSON *root)
 	return true;
 }
 
-enum err state_load(const char *path, struct state **out)
+/* The file's bytes, NUL-terminated, into *buf and *len; false (after a
+ * warning) when it cannot be read. ERR_CONFIG in *rc when it is not a
+ * regular file: a FIFO would block the start forever (so it is opened
+ * without blocking), a device or a folder would be destroyed by the
+ * rename of the next save. */
+static bool read_state_file(const char *path, char **buf, size_t *len, enum err *rc)
 {
-	struct state *s = state_new();
-	if (!s)
-		return ERR_NOMEM;
-	FILE *f = fopen(path, "rb");
-	if (!f) {
+	*rc = ERR_OK;
+	/* stat first: opening a device can have effects of its own */
+	struct stat st;
+	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+		*rc = ERR_CONFIG;
+		return false;
+	}
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	if (fd < 0) {
 		if (errno != ENOENT)
 			log_warn("cannot read the state file; starting afresh", "file", path, "err",
 				 strerror(errno));
+		return false;
+	}
+	/* and again on what was opened, in case the name changed meanwhile */
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		*rc = ERR_CONFIG;
+		return false;
+	}
+	char *b = malloc(STATE_FILE_MAX + 2);
+	size_t n = 0;
+	bool ok = b != NULL;
+	while (ok && n <= STATE_FILE_MAX) {
+		ssize_t r = read(fd, b + n, STATE_FILE_MAX + 1 - n);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			log_warn("cannot read the state file; starting afresh", "file", path, "err",
+				 strerror(errno));
+			ok = false;
+		} else if (r == 0) {
+			break;
+		} else {
+			n += (size_t)r;
+		}
+	}
+	close(fd);
+	if (!ok) {
+		free(b);
+		return false;
+	}
+	b[n] = '\0';
+	*buf = b;
+	*len = n;
+	return true;
+}
+
+enum err state_load(const char *path, struct state **out)
+{
+	char *buf = NULL;
+	size_t n = 0;
+	enum err rc;
+	bool have = read_state_file(path, &buf, &n, &rc);
+	if (rc != ERR_OK) {
+		log_error("the state file is not a regular file (a FIFO, a device or a folder?); "
+			  "state.file must name a regular file or a name not yet taken",
+			  "file", path);
+		return rc;
+	}
+	struct state *s = state_new();
+	if (!s) {
+		free(buf);
+		return ERR_NOMEM;
+	}
+	if (!have) {
 		*out = s;
 		return ERR_OK;
 	}
-	char *buf = malloc(STATE_FILE_MAX + 1);
-	size_t n = buf ? fread(buf, 1, STATE_FILE_MAX + 1, f) : 0;
-	fclose(f);
 	cJSON *root = NULL;
-	if (buf && n <= STATE_FILE_MAX)
+	if (n <= STATE_FILE_MAX)
 		root = cJSON_ParseWithLength(buf, n);
 	free(buf);
-	if (!root || !cJSON_IsObject(root) || !from_json(s, root)) {
+	size_t dropped = 0;
+	if (!root || !cJSON_IsObject(root) || !from_json(s, root, &dropped)) {
 		log_warn("the state file is corrupt; starting afresh and replacing it", "file", path);
 		state_free(s);
 		s = state_new();
@@ -254,6 +338,12 @@ enum err state_load(const char *path, struct state **out)
 			cJSON_Delete(root);
 			return ERR_NOMEM;
 		}
+		s->dirty = true;
+	} else if (dropped > 0) {
+		char count[24];
+		snprintf(count, sizeof count, "%zu", dropped);
+		log_warn("the state file holds times outside the years 2000 to 2200; they are dropped",
+			 "file", path, "dropped", count);
 		s->dirty = true;
 	}
 	cJSON_Delete(root);
@@ -291,6 +381,27 @@ static cJSON *to_json(const struct state *s)
 		}
 	}
 	return root;
+}
+
+/* fsync of the folder holding path; path is scribbled on. A failure is
+ * logged: the file is written, only its survival of a crash is less
+ * certain. */
+static void sync_folder_of(char *path)
+{
+	char *slash = strrchr(path, '/');
+	const char *dir = ".";
+	if (slash == path)
+		dir = "/";
+	else if (slash) {
+		*slash = '\0';
+		dir = path;
+	}
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0 || (fsync(fd) != 0 && errno != EINVAL && errno != EROFS))
+		log_warn("cannot sync the state file's folder", "folder", dir, "err",
+			 strerror(errno));
+	if (fd >= 0)
+		close(fd);
 }
 
 enum err state_save(struct state *s, const char *path)
@@ -336,6 +447,8 @@ enum err state_save(struct state *s, const char *path)
 		unlink(tmp);
 		goto out;
 	}
+	/* the rename is durable once the folder is written too */
+	sync_folder_of(tmp);
 	s->dirty = false;
 	rc = ERR_OK;
 out:

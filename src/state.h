@@ -1,9 +1,10 @@
 /* state.h - what must survive a restart: since when each cluster has had
  * an upgrade available, and when each offered version was first seen.
  *
- * Kept in a small JSON file written atomically (write, fsync, rename). A
- * missing, unreadable or corrupt file is logged and replaced, never fatal.
- * Used by the poller thread only.
+ * Kept in a small JSON file written atomically (write, fsync, rename,
+ * fsync of the folder). A missing, unreadable or corrupt file is logged
+ * and replaced, never fatal; only a name taken by something other than a
+ * regular file stops the start. Used by the poller thread only.
  */
 #ifndef DOKS_STATE_H
 #define DOKS_STATE_H
@@ -19,8 +20,11 @@ struct state;
 struct state *state_new(void);
 void state_free(struct state *s);
 
-/* Reads path into a new state. Anything wrong with the file is logged
- * and gives an empty state: only ERR_NOMEM fails. *out is owned. */
+/* Reads path into a new state. Never blocks on the file (a FIFO is not
+ * read). Anything wrong with its content is logged and gives an empty
+ * state; times outside the years 2000 to 2200 are dropped with a log
+ * line. Fails with ERR_CONFIG (logged) when path names something other
+ * than a regular file, and ERR_NOMEM. *out is owned. */
 enum err state_load(const char *path, struct state **out);
 
 /* Writes the state to path atomically, when it changed since the last

@@ -7,15 +7,18 @@
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 bool url_parse_origin(const char *url, struct url_origin *out)
 {
 	struct url_origin o = { 0 };
 	const char *p;
-	if (strncmp(url, "https://", 8) == 0) {
+	/* schemes and hosts are case-insensitive (RFC 3986, 3.1 and 3.2.2):
+	 * HTTPS://API.EXAMPLE.COM is the origin of https://api.example.com */
+	if (strncasecmp(url, "https://", 8) == 0) {
 		o.https = true;
 		p = url + 8;
-	} else if (strncmp(url, "http://", 7) == 0) {
+	} else if (strncasecmp(url, "http://", 7) == 0) {
 		p = url + 7;
 	} else {
 		return false;

@@ -15,8 +15,8 @@ struct url_origin {
 	const char *rest;        /* borrowed: the path and query after the origin, "" if none */
 };
 
-/* False for anything but http:// or https:// with a host, an optional
- * numeric port 1..65535 and no user info. */
+/* False for anything but http:// or https:// (the scheme in any case)
+ * with a host, an optional numeric port 1..65535 and no user info. */
 bool url_parse_origin(const char *url, struct url_origin *out);
 
 bool url_same_origin(const struct url_origin *a, const struct url_origin *b);

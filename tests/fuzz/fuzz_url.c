@@ -4,7 +4,8 @@
  * user info or path ('@', '/', '?', '#'), a port in 1..65535, and a rest
  * that points into the input at a '/', '?', '#' or its end. Written back
  * as scheme://host:port followed by the rest, it must parse to the same
- * origin and rest.
+ * origin and rest. Scheme and host have no case (RFC 3986): the input with
+ * everything before the rest in capitals is the same origin.
  */
 #include <ctype.h>
 #include <stdint.h>
@@ -57,6 +58,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		FUZZ_CHECK(url_same_origin(&o, &o2));
 		FUZZ_CHECK(strcmp(o.rest, o2.rest) == 0);
 		free(again);
+	}
+
+	char *upper = strdup(url);
+	if (upper) {
+		size_t origin_len = (size_t)(o.rest - url);
+		for (size_t i = 0; i < origin_len; i++)
+			upper[i] = (char)toupper((unsigned char)upper[i]);
+		struct url_origin o3;
+		FUZZ_CHECK(url_parse_origin(upper, &o3));
+		FUZZ_CHECK(url_same_origin(&o, &o3));
+		FUZZ_CHECK(o3.rest == upper + origin_len);
+		free(upper);
 	}
 	free(url);
 	return 0;

@@ -71,6 +71,43 @@ start_exporter() {
 	EXP_URL="http://$(sed -n 's/.*msg=listening address=\([^ ]*\).*/\1/p' "$EXP_LOG" | head -n1)"
 }
 
+# The LD_PRELOAD library that makes chosen calls slow (tests/preload).
+PRELOAD="$PWD/$B/tests/preload.so"
+
+# launch_slow VAR=VALUE... -- FLAGS...: the exporter with $T/doks.conf,
+# the preload library and the given DOKS_PRELOAD_* settings, in the
+# background, without waiting for anything; sets EXP_PID and EXP_LOG and
+# notes in $T/preload.log. No proxy: the calls must be the exporter's own.
+launch_slow() {
+	local envs=()
+	while [ $# -gt 0 ] && [ "$1" != -- ]; do
+		envs+=("$1")
+		shift
+	done
+	shift
+	EXP_LOG="$T/exporter.log"
+	: >"$EXP_LOG"
+	: >"$T/preload.log"
+	env -u http_proxy -u https_proxy -u HTTPS_PROXY -u all_proxy -u ALL_PROXY \
+		LD_PRELOAD="$PRELOAD" DOKS_PRELOAD_LOG="$T/preload.log" "${envs[@]}" \
+		DIGITALOCEAN_TOKEN=$TOKEN "$EXPORTER" --config.file="$T/doks.conf" \
+		--web.listen-address=127.0.0.1:0 "$@" >"$T/stdout" 2>>"$EXP_LOG" &
+	EXP_PID=$!
+}
+
+# stop_timed SIGNAL: sends SIGNAL to $EXP_PID and waits for it; sets
+# STOP_MS (milliseconds from the signal to the exit) and STOP_RC.
+stop_timed() {
+	local t0 t1
+	t0=$(date +%s%N)
+	kill -"$1" "$EXP_PID"
+	wait "$EXP_PID"
+	STOP_RC=$?
+	t1=$(date +%s%N)
+	STOP_MS=$(((t1 - t0) / 1000000))
+	EXP_PID=
+}
+
 # wait_cycles N: waits until the exporter logged N finished rounds (a
 # round: a read of the list, and everything due then).
 wait_cycles() {

@@ -339,6 +339,58 @@ t_sigint_when_idle() {
 	[ $rc = 0 ] || fail "exit status $rc after SIGINT"
 }
 
+# SIGTERM while libcurl resolves the API's name: libcurl used to wait for
+# its resolver thread (4.4 s after SIGTERM in a review). The preload
+# library holds getaddrinfo for 8 s; every mode must stop within a second.
+t_sigterm_during_dns() {
+	local host=api.slow-dns.invalid mode want
+	cat >"$T/doks.conf" <<CONF
+api = { url = "https://$host"; timeout = 60; retries = 0; };
+CONF
+	for mode in "" --once --check; do
+		case $mode in --once) want=1 ;; --check) want=2 ;; *) want=0 ;; esac
+		launch_slow DOKS_PRELOAD_SLOW_HOST=$host DOKS_PRELOAD_SLOW_MS=8000 -- $mode
+		wait_until 10 grep -q "^getaddrinfo $host" "$T/preload.log" ||
+			fail "[$mode] no name lookup: $(cat "$EXP_LOG")" || return 1
+		stop_timed TERM
+		echo "[${mode:-server}] stopped ${STOP_MS} ms after SIGTERM during a name lookup" >&2
+		[ "$STOP_RC" = "$want" ] || fail "[$mode] exit status $STOP_RC, want $want" || return 1
+		[ "$STOP_MS" -lt 1000 ] || fail "[$mode] took $STOP_MS ms to stop, want < 1000" || return 1
+	done
+}
+
+# SIGTERM during start-up, while the state file is being opened (a hung
+# network file system): the signals used to be blocked there, so the
+# exporter went on for as long as the open took. The preload library
+# holds the open for 10 s.
+t_sigterm_during_startup() {
+	start_fake "$SCENARIOS/basic.json" || return 1
+	printf '{"version": 1, "clusters": {}}\n' >"$T/state.json"
+	write_config "state = { file = \"$T/state.json\"; };"
+	local mode want
+	for mode in "" --once --check; do
+		case $mode in --once) want=1 ;; --check) want=2 ;; *) want=0 ;; esac
+		launch_slow DOKS_PRELOAD_SLOW_PATH="$T/state.json" DOKS_PRELOAD_SLOW_MS=10000 -- $mode
+		wait_until 10 grep -q "^open $T/state.json" "$T/preload.log" ||
+			fail "[$mode] the state file was not opened: $(cat "$EXP_LOG")" || return 1
+		stop_timed TERM
+		echo "[${mode:-server}] stopped ${STOP_MS} ms after SIGTERM during start-up" >&2
+		[ "$STOP_RC" = "$want" ] || fail "[$mode] exit status $STOP_RC, want $want" || return 1
+		[ "$STOP_MS" -lt 1000 ] || fail "[$mode] took $STOP_MS ms to stop, want < 1000" || return 1
+		grep -q 'level=info msg="stopped during start-up" signal=SIGTERM' "$EXP_LOG" ||
+			fail "[$mode] no log line: $(cat "$EXP_LOG")" || return 1
+	done
+	# SIGINT too, and the server still starts when left alone
+	launch_slow DOKS_PRELOAD_SLOW_PATH="$T/state.json" DOKS_PRELOAD_SLOW_MS=10000 --
+	wait_until 10 grep -q "^open $T/state.json" "$T/preload.log" || return 1
+	stop_timed INT
+	[ "$STOP_RC" = 0 ] && [ "$STOP_MS" -lt 1000 ] || fail "SIGINT: exit $STOP_RC after $STOP_MS ms" || return 1
+	launch_slow DOKS_PRELOAD_SLOW_PATH="$T/state.json" DOKS_PRELOAD_SLOW_MS=200 --
+	wait_until 10 grep -q 'msg=listening' "$EXP_LOG" || fail "did not start after a slow open" || return 1
+	stop_timed TERM
+	[ "$STOP_RC" = 0 ] || fail "exit $STOP_RC after SIGTERM once running"
+}
+
 t_pagination() {
 	start_fake "$SCENARIOS/paged.json" || return 1
 	write_config ""

@@ -178,3 +178,78 @@ t_unparsable_slug_is_unknown_and_logged_once() {
 	[ "$(metric_value "doks_cluster_patch_upgrade_available{cluster_id=\"$CLUSTER_PATCH\",cluster_name=\"staging-api\"}")" = 0 ] || fail "patch available" || return 1
 	[ "$(grep -c 'does not read as MAJOR.MINOR.PATCH' "$EXP_LOG")" = 1 ] || fail "logged $(grep -c 'does not read' "$EXP_LOG") times, want once"
 }
+
+# A FIFO (or a folder) at state.file used to block the start forever (a
+# FIFO has no writer) or be replaced by the first save: now refused at
+# once, with an error naming it, in every mode.
+t_state_file_must_be_regular() {
+	start_fake "$SCENARIOS/basic.json" || return 1
+	mkfifo "$T/state.fifo"
+	write_config "state = { file = \"$T/state.fifo\"; };"
+	local mode
+	for mode in --once --check ""; do
+		expect_config_error "not a regular file" timeout 5 env DIGITALOCEAN_TOKEN=$TOKEN \
+			"$EXPORTER" --config.file="$T/doks.conf" --web.listen-address=127.0.0.1:0 $mode || return 1
+		grep -qF "$T/state.fifo" "$T/err" || fail "[$mode] the error does not name the file" || return 1
+	done
+	[ -p "$T/state.fifo" ] || fail "the FIFO was replaced" || return 1
+	mkdir "$T/state.dir"
+	write_config "state = { file = \"$T/state.dir\"; };"
+	expect_config_error "not a regular file" timeout 5 env DIGITALOCEAN_TOKEN=$TOKEN \
+		"$EXPORTER" --config.file="$T/doks.conf" --once
+}
+
+# Times outside 2000-2200 in the state file are dropped with a log line:
+# 1e300 once reached a conversion to time_t (undefined behaviour) and
+# printed a year -219246529 in --check.
+t_state_file_times_out_of_range() {
+	start_fake "$SCENARIOS/basic.json" || return 1
+	write_config "state = { file = \"$T/state.json\"; };"
+	DIGITALOCEAN_TOKEN=$TOKEN "$EXPORTER" --config.file="$T/doks.conf" --once >/dev/null 2>&1 || return 1
+	# every time in the file made absurd
+	python3 - "$T/state.json" <<'PY' || fail "could not rewrite the times: $(cat "$T/state.json")" || return 1
+import json, sys
+doc = json.load(open(sys.argv[1]))
+assert doc["clusters"]
+for c in doc["clusters"].values():
+    c["pending_since"] = 1e300
+    for v in c["versions"]:
+        c["versions"][v] = 1e300
+json.dump(doc, open(sys.argv[1], "w"))
+PY
+	DIGITALOCEAN_TOKEN=$TOKEN "$EXPORTER" --config.file="$T/doks.conf" --check --output=json \
+		>"$T/out" 2>"$T/err"
+	local rc=$?
+	[ $rc = 1 ] || fail "exit $rc, want 1 (upgrades pending): $(cat "$T/err")" || return 1
+	grep -q 'times outside the years 2000 to 2200; they are dropped' "$T/err" ||
+		fail "the dropped times were not logged: $(cat "$T/err")" || return 1
+	# every time printed is a real one, from this run
+	python3 - "$T/out" <<'PY' || fail "bad times in --check: $(cat "$T/out")"
+import json, sys, time
+doc = json.load(open(sys.argv[1]))
+now = time.time()
+for c in doc["clusters"]:
+    times = [c["pending_since"]] + [u["first_seen"] for u in (c["upgrades"] or [])]
+    for t in times:
+        if t is None:
+            continue
+        s = time.mktime(time.strptime(t, "%Y-%m-%dT%H:%M:%SZ")) - time.timezone
+        assert abs(s - now) < 600, (t, now)
+PY
+}
+
+# The state file is replaced by a rename; the rename itself is durable
+# only once the folder is synced too.
+t_state_save_syncs_the_folder() {
+	start_fake "$SCENARIOS/basic.json" || return 1
+	mkdir "$T/state"
+	write_config "state = { file = \"$T/state/state.json\"; };"
+	launch_slow -- --once
+	wait "$EXP_PID"
+	local rc=$?
+	EXP_PID=
+	[ $rc = 0 ] || fail "exit $rc: $(cat "$EXP_LOG")" || return 1
+	[ -s "$T/state/state.json" ] || fail "no state file written" || return 1
+	grep -qx "fsync-dir $T/state" "$T/preload.log" ||
+		fail "the folder was not synced: $(cat "$T/preload.log")"
+}

@@ -7,6 +7,7 @@
 #include <cmocka.h>
 
 #include <cjson/cJSON.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -585,6 +586,57 @@ static void test_json(void **state)
 	cluster_record_cleanup(&unknown);
 }
 
+/* A time no calendar of ours can hold (a corrupt state file once gave
+ * 1e300, whose conversion to time_t is undefined, and printed a year
+ * -219246529) is unknown: "?" in the table, null in JSON. */
+static void test_impossible_times(void **state)
+{
+	(void)state;
+	static const double bad[] = { 1e300, 1e17, 253402300800.0, -1.0, INFINITY, NAN };
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		struct cluster_record full;
+		record_full(&full);
+		full.upgrades.pending_since = bad[i];
+		full.upgrades.versions[0].first_seen = bad[i];
+		full.credentials.ca_expires_at = bad[i];
+		struct report *r = report_new(NOW);
+		assert_int_equal(report_add(r, NULL, &full, 1), ERR_OK);
+
+		char *text = table_of(r);
+		char *lines[4];
+		assert_int_equal(split_lines(text, lines, 4), 2);
+		long start[NCOL];
+		column_starts(lines[0], start);
+		expect_cell(lines[1], start, PENDING, "?");
+		expect_cell(lines[1], start, CA, "?");
+		free(text);
+
+		cJSON *root = json_of(r, false);
+		const cJSON *c = cJSON_GetArrayItem(field(root, "clusters"), 0);
+		want_null(c, "pending_since");
+		want_null(c, "ca_expiry");
+		want_null(cJSON_GetArrayItem(field(c, "upgrades"), 0), "first_seen");
+		/* a good time beside them is still written */
+		want_string(cJSON_GetArrayItem(field(c, "upgrades"), 1), "first_seen",
+			    "2026-11-21T12:30:00Z");
+		cJSON_Delete(root);
+		report_free(r);
+		cluster_record_cleanup(&full);
+	}
+	/* the last second of year 9999 is still a time */
+	struct cluster_record full;
+	record_full(&full);
+	full.upgrades.pending_since = 253402300799.0;
+	struct report *r = report_new(NOW);
+	assert_int_equal(report_add(r, NULL, &full, 1), ERR_OK);
+	cJSON *root = json_of(r, false);
+	want_string(cJSON_GetArrayItem(field(root, "clusters"), 0), "pending_since",
+		    "9999-12-31T23:59:59Z");
+	cJSON_Delete(root);
+	report_free(r);
+	cluster_record_cleanup(&full);
+}
+
 static void test_json_accounts_and_names(void **state)
 {
 	(void)state;
@@ -706,6 +758,7 @@ int main(void)
 		cmocka_unit_test(test_json),
 		cmocka_unit_test(test_json_accounts_and_names),
 		cmocka_unit_test(test_json_empty),
+		cmocka_unit_test(test_impossible_times),
 		cmocka_unit_test(test_write_errors),
 		cmocka_unit_test(test_add_copies_the_record),
 	};

@@ -445,7 +445,34 @@ static void test_token_file(void **state)
 	done(&r);
 	unlink(tok);
 
-	/* empty, two words, missing */
+	/* the first line is the token; what follows is ignored, with a
+	 * warning when it is more than blank lines (and never logged) */
+	write_temp("dop_v1_first\nsecond-line-SECRET\n# third\n", tok, sizeof tok);
+	snprintf(content, sizeof content, "api = { token_file = \"%s\"; };\n", tok);
+	load(content, &r);
+	if (r.rc != ERR_OK)
+		fail_msg("a token file of several lines rejected: %s", r.log);
+	assert_string_equal(settings_account_token_0(r.s), "dop_v1_first");
+	assert_non_null(strstr(r.log, "more than one line"));
+	assert_null(strstr(r.log, "SECRET"));
+	assert_null(strstr(r.log, "dop_v1_first"));
+	done(&r);
+	unlink(tok);
+	write_temp("dop_v1_blank_after\n\n  \n", tok, sizeof tok);
+	snprintf(content, sizeof content, "api = { token_file = \"%s\"; };\n", tok);
+	load(content, &r);
+	assert_int_equal(r.rc, ERR_OK);
+	assert_string_equal(settings_account_token_0(r.s), "dop_v1_blank_after");
+	assert_null(strstr(r.log, "more than one line"));
+	done(&r);
+	unlink(tok);
+
+	/* empty (an empty first line is no token, whatever follows), two
+	 * words, missing */
+	write_temp("\ndop_v1_second\n", tok, sizeof tok);
+	snprintf(content, sizeof content, "api = { token_file = \"%s\"; };\n", tok);
+	expect_config_error(content);
+	unlink(tok);
 	write_temp("\n", tok, sizeof tok);
 	snprintf(content, sizeof content, "api = { token_file = \"%s\"; };\n", tok);
 	expect_config_error(content);
@@ -455,6 +482,85 @@ static void test_token_file(void **state)
 	expect_config_error(content);
 	unlink(tok);
 	expect_config_error("api = { token_file = \"/nonexistent/token\"; };\n");
+}
+
+/* The variable a token came from is overwritten and removed after the
+ * load (nothing else reads it, and /proc/PID/environ shows it); a reload
+ * finds the token in the running settings. A token from a file leaves
+ * the environment alone. */
+static void test_scrub_environment(void **state)
+{
+	(void)state;
+	char conf[64];
+	write_temp("", conf, sizeof conf);
+	struct settings_flags flags = { .config_file = conf };
+	setenv("DIGITALOCEAN_TOKEN", "dop_v1_scrubbed", 1);
+	setenv("DIGITALOCEAN_ACCESS_TOKEN", "dop_v1_other", 1);
+	char *value = getenv("DIGITALOCEAN_TOKEN");
+	size_t len = strlen(value);
+	struct settings *s = NULL;
+	assert_int_equal(settings_load(&flags, &s), ERR_OK);
+	settings_scrub_environment(s);
+	assert_null(getenv("DIGITALOCEAN_TOKEN"));
+	/* the bytes themselves, which unsetenv alone leaves behind */
+	for (size_t i = 0; i < len; i++)
+		assert_int_equal(value[i], '\0');
+	assert_string_equal(settings_account_token_0(s), "dop_v1_scrubbed");
+	/* a variable the token was not read from stays */
+	assert_string_equal(getenv("DIGITALOCEAN_ACCESS_TOKEN"), "dop_v1_other");
+	unsetenv("DIGITALOCEAN_ACCESS_TOKEN");
+
+	/* a reload still has the token; a fresh load has none */
+	struct settings *fresh = NULL;
+	struct capture c;
+	capture_start(&c);
+	assert_int_equal(settings_reload(&flags, s, &fresh), ERR_OK);
+	char *log = capture_end(&c);
+	free(log);
+	assert_string_equal(settings_account_token_0(fresh), "dop_v1_scrubbed");
+	struct settings *none = (struct settings *)&c;
+	capture_start(&c);
+	assert_int_equal(settings_load(&flags, &none), ERR_CONFIG);
+	log = capture_end(&c);
+	assert_non_null(strstr(log, "no API token"));
+	free(log);
+	/* scrubbing again (after a reload) is harmless */
+	settings_scrub_environment(fresh);
+	settings_free(fresh);
+	settings_free(s);
+	unlink(conf);
+
+	/* named accounts: their token_env goes the same way, and a reload
+	 * of the same account finds it */
+	unsetenv("DIGITALOCEAN_TOKEN");
+	setenv("STAGING_TOKEN", "dop_v1_staging_env", 1);
+	write_temp("accounts = ( { name = \"staging\"; token_env = \"STAGING_TOKEN\"; } );\n", conf,
+		   sizeof conf);
+	s = NULL;
+	assert_int_equal(settings_load(&flags, &s), ERR_OK);
+	settings_scrub_environment(s);
+	assert_null(getenv("STAGING_TOKEN"));
+	fresh = NULL;
+	assert_int_equal(settings_reload(&flags, s, &fresh), ERR_OK);
+	assert_string_equal(settings_account_token(fresh, 0), "dop_v1_staging_env");
+	settings_free(fresh);
+	settings_free(s);
+
+	/* a token file: nothing in the environment is touched */
+	char tok[64];
+	write_temp("dop_v1_from_file\n", tok, sizeof tok);
+	char content[256];
+	snprintf(content, sizeof content, "api = { token_file = \"%s\"; };\n", tok);
+	unlink(conf);
+	write_temp(content, conf, sizeof conf);
+	setenv("DIGITALOCEAN_TOKEN", "dop_v1_unused", 1);
+	s = NULL;
+	assert_int_equal(settings_load(&flags, &s), ERR_OK);
+	settings_scrub_environment(s);
+	assert_string_equal(getenv("DIGITALOCEAN_TOKEN"), "dop_v1_unused");
+	settings_free(s);
+	unlink(tok);
+	unlink(conf);
 }
 
 /* ---- clusters ---------------------------------------------------------- */
@@ -1005,6 +1111,7 @@ int main(void)
 		T(test_token_from_env),
 		T(test_token_missing_or_bad),
 		T(test_token_file),
+		T(test_scrub_environment),
 		T(test_discover_defaults),
 		T(test_invalid_ids),
 		T(test_flags_override),

@@ -376,7 +376,7 @@ static void test_round_trip(void **state)
 	see(s, "prod/abc-1", abc, 3, 1795264200.5, &u);
 	upgrades_cleanup(&u);
 	pending_of(s, "staging/def-2", C, 1795300000);
-	pending_of(s, "odd \"key\"\\/x", A, 1234);
+	pending_of(s, "odd \"key\"\\/x", A, 1795000000);
 	assert_int_equal(state_save(s, d.file), ERR_OK);
 	state_free(s);
 	assert_true(exists(d.file));
@@ -394,7 +394,7 @@ static void test_round_trip(void **state)
 	assert_true(first_seen(&u, C) == 1795264200.5);
 	upgrades_cleanup(&u);
 	assert_true(pending_of(s, "staging/def-2", C, 1800000000) == 1795300000);
-	assert_true(pending_of(s, "odd \"key\"\\/x", A, 1800000000) == 1234);
+	assert_true(pending_of(s, "odd \"key\"\\/x", A, 1800000000) == 1795000000);
 	/* nothing changed since the load: no write */
 	assert_int_equal(unlink(d.file), 0);
 	assert_int_equal(state_save(s, d.file), ERR_OK);
@@ -410,9 +410,9 @@ static void test_load_hand_written_file(void **state)
 	struct dir d;
 	dir_make(&d);
 	write_file(d.file, "{ \"version\": 1, \"clusters\": {\n"
-			   "  \"do/abc\": { \"pending_since\": 1000.5,\n"
-			   "              \"versions\": { \"" A "\": 1000.5, \"" C "\": 2000 } },\n"
-			   "  \"do/empty\": { \"pending_since\": 3000, \"versions\": { } }\n"
+			   "  \"do/abc\": { \"pending_since\": 1795000000.5,\n"
+			   "              \"versions\": { \"" A "\": 1795000000.5, \"" C "\": 1795000100 } },\n"
+			   "  \"do/empty\": { \"pending_since\": 1795000200, \"versions\": { } }\n"
 			   "} }\n");
 	struct state *s = NULL;
 	char *log;
@@ -421,10 +421,10 @@ static void test_load_hand_written_file(void **state)
 	free(log);
 	struct upgrades u;
 	const char *ac[] = { A, C };
-	see(s, "do/abc", ac, 2, 9000, &u);
-	assert_true(u.pending_since == 1000.5);
-	assert_true(first_seen(&u, A) == 1000.5);
-	assert_true(first_seen(&u, C) == 2000);
+	see(s, "do/abc", ac, 2, 1800000000, &u);
+	assert_true(u.pending_since == 1795000000.5);
+	assert_true(first_seen(&u, A) == 1795000000.5);
+	assert_true(first_seen(&u, C) == 1795000100);
 	upgrades_cleanup(&u);
 	state_free(s);
 	dir_remove(&d);
@@ -505,13 +505,13 @@ static void test_save_is_atomic(void **state)
 	struct dir d;
 	dir_make(&d);
 	struct state *s = state_new();
-	pending_of(s, "do/abc", A, 1000);
+	pending_of(s, "do/abc", A, 1795000000);
 	assert_int_equal(state_save(s, d.file), ERR_OK);
 	assert_int_equal(dir_others(&d, "state.json"), 0);
 	struct stat before;
 	assert_int_equal(stat(d.file, &before), 0);
 
-	pending_of(s, "do/def", A, 2000);
+	pending_of(s, "do/def", A, 1795000100);
 	assert_int_equal(state_save(s, d.file), ERR_OK);
 	assert_int_equal(dir_others(&d, "state.json"), 0);
 	struct stat after;
@@ -527,8 +527,8 @@ static void test_save_is_atomic(void **state)
 	assert_int_equal(load_logged(d.file, &s, &log), ERR_OK);
 	assert_null(strstr(log, "level=warn"));
 	free(log);
-	assert_true(pending_of(s, "do/abc", A, 9000) == 1000);
-	assert_true(pending_of(s, "do/def", A, 9000) == 2000);
+	assert_true(pending_of(s, "do/abc", A, 1800000000) == 1795000000);
+	assert_true(pending_of(s, "do/def", A, 1800000000) == 1795000100);
 	state_free(s);
 	dir_remove(&d);
 }
@@ -553,7 +553,8 @@ static void test_load_missing_file(void **state)
 }
 
 /* A good entry first, so that a load which kept part of the file shows. */
-#define GOOD_ENTRY "\"do/good\": { \"pending_since\": 100, \"versions\": { \"" A "\": 100 } }"
+#define GOOD_ENTRY \
+	"\"do/good\": { \"pending_since\": 1795000000, \"versions\": { \"" A "\": 1795000000 } }"
 
 static void expect_corrupt(const char *content)
 {
@@ -618,17 +619,11 @@ static void test_load_corrupt_file(void **state)
 		"{ \"version\": 1, \"clusters\": { " GOOD_ENTRY
 		", \"do/x\": { \"pending_since\": \"100\", \"versions\": { } } } }",
 		"{ \"version\": 1, \"clusters\": { " GOOD_ENTRY
-		", \"do/x\": { \"pending_since\": -100, \"versions\": { } } } }",
-		"{ \"version\": 1, \"clusters\": { " GOOD_ENTRY
-		", \"do/x\": { \"pending_since\": 0, \"versions\": { } } } }",
-		"{ \"version\": 1, \"clusters\": { " GOOD_ENTRY
 		", \"do/x\": { \"pending_since\": null, \"versions\": { } } } }",
 		"{ \"version\": 1, \"clusters\": { " GOOD_ENTRY
 		", \"do/x\": { \"pending_since\": 100 } } }",
 		"{ \"version\": 1, \"clusters\": { " GOOD_ENTRY
 		", \"do/x\": { \"pending_since\": 100, \"versions\": [ \"" A "\" ] } } }",
-		"{ \"version\": 1, \"clusters\": { " GOOD_ENTRY
-		", \"do/x\": { \"pending_since\": 100, \"versions\": { \"" A "\": -1 } } } }",
 		"{ \"version\": 1, \"clusters\": { " GOOD_ENTRY
 		", \"do/x\": { \"pending_since\": 100, \"versions\": { \"" A "\": \"100\" } } } }",
 		"{ \"version\": 1, \"clusters\": { " GOOD_ENTRY
@@ -640,16 +635,117 @@ static void test_load_corrupt_file(void **state)
 		expect_corrupt(bad[i]);
 }
 
-/* A time that is no number of seconds at all (JSON has no infinity, but
- * strtod reads 1e999 as one) cannot be kept: it would reach the metrics
- * and the report. */
-static void test_load_non_finite_time_is_corrupt(void **state)
+/* A time outside the years 2000 to 2200 (a negative one, 0, 1e300 whose
+ * conversion to time_t is undefined, or 1e999 that strtod reads as
+ * infinity) is dropped with a log line, and the rest of the file kept: a
+ * bad pending_since drops its cluster's entry, a bad first-seen time its
+ * version. The next save writes the file without them. */
+static void test_load_times_out_of_range_are_dropped(void **state)
 {
 	(void)state;
-	expect_corrupt("{ \"version\": 1, \"clusters\": { " GOOD_ENTRY
-		       ", \"do/x\": { \"pending_since\": 1e999, \"versions\": { } } } }");
-	expect_corrupt("{ \"version\": 1, \"clusters\": { " GOOD_ENTRY
-		       ", \"do/x\": { \"pending_since\": 100, \"versions\": { \"" A "\": 1e999 } } } }");
+	static const char *const bad[] = { "-100", "0", "946684799", "7258118400", "1e300",
+					   "1e999", "-1e999" };
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		struct dir d;
+		dir_make(&d);
+		char content[1024];
+		snprintf(content, sizeof content,
+			 "{ \"version\": 1, \"clusters\": { " GOOD_ENTRY
+			 ", \"do/x\": { \"pending_since\": %s, \"versions\": { \"" A "\": 1795000000 } }"
+			 ", \"do/y\": { \"pending_since\": 1795000000, \"versions\": {"
+			 " \"" A "\": %s, \"" B "\": 1795000100 } } } }",
+			 bad[i], bad[i]);
+		write_file(d.file, content);
+		struct state *s = NULL;
+		char *log;
+		assert_int_equal(load_logged(d.file, &s, &log), ERR_OK);
+		if (!strstr(log, "level=warn") || !strstr(log, "dropped=2") || !strstr(log, d.file) ||
+		    strstr(log, "corrupt"))
+			fail_msg("for %s, want one warning with dropped=2: %s", bad[i], log);
+		free(log);
+		/* kept: the good entry, y and its good version */
+		assert_true(pending_of(s, "do/good", A, 1800000000) == 1795000000);
+		struct upgrades u;
+		const char *ab[] = { A, B };
+		see(s, "do/y", ab, 2, 1800000000, &u);
+		assert_true(u.pending_since == 1795000000);
+		assert_true(first_seen(&u, A) == 1800000000); /* its time was dropped */
+		assert_true(first_seen(&u, B) == 1795000100);
+		upgrades_cleanup(&u);
+		/* dropped: x as a whole */
+		assert_true(pending_of(s, "do/x", A, 1800000000) == 1800000000);
+		/* the file is rewritten without them: it loads without a word */
+		assert_int_equal(state_save(s, d.file), ERR_OK);
+		state_free(s);
+		s = NULL;
+		assert_int_equal(load_logged(d.file, &s, &log), ERR_OK);
+		assert_null(strstr(log, "level=warn"));
+		free(log);
+		state_free(s);
+		dir_remove(&d);
+	}
+	/* the bounds themselves */
+	struct dir d;
+	dir_make(&d);
+	write_file(d.file, "{ \"version\": 1, \"clusters\": { \"do/z\": { \"pending_since\": "
+			   "946684800, \"versions\": { \"" A "\": 7258118399.5 } } } }");
+	struct state *s = NULL;
+	char *log;
+	assert_int_equal(load_logged(d.file, &s, &log), ERR_OK);
+	assert_string_equal(log, "");
+	free(log);
+	struct upgrades u;
+	const char *a[] = { A };
+	see(s, "do/z", a, 1, 1800000000, &u);
+	assert_true(u.pending_since == 946684800);
+	assert_true(first_seen(&u, A) == 7258118399.5);
+	upgrades_cleanup(&u);
+	state_free(s);
+	dir_remove(&d);
+}
+
+/* Something other than a regular file at the path: a FIFO would block
+ * the start forever (nothing ever writes to it), a device or a folder
+ * would be replaced by the next save. Refused at once, with an error
+ * that names the file. */
+static void test_load_refuses_what_is_not_a_regular_file(void **state)
+{
+	(void)state;
+	struct dir d;
+	dir_make(&d);
+	char fifo[192], sub[192];
+	snprintf(fifo, sizeof fifo, "%s/fifo", d.path);
+	snprintf(sub, sizeof sub, "%s/sub", d.path);
+	assert_int_equal(mkfifo(fifo, 0600), 0);
+	assert_int_equal(mkdir(sub, 0700), 0);
+	const char *const paths[] = { fifo, sub, "/dev/null" };
+	for (size_t i = 0; i < sizeof paths / sizeof paths[0]; i++) {
+		/* a blocking open of the FIFO would never return: fail, not hang */
+		alarm(5);
+		struct state *s = (struct state *)&d; /* sentinel */
+		char *log;
+		enum err rc = load_logged(paths[i], &s, &log);
+		alarm(0);
+		assert_int_equal(rc, ERR_CONFIG);
+		assert_ptr_equal(s, (struct state *)&d);
+		if (!strstr(log, "level=error") || !strstr(log, paths[i]) ||
+		    !strstr(log, "not a regular file"))
+			fail_msg("for %s: %s", paths[i], log);
+		free(log);
+	}
+	/* a symbolic link to a regular file is a regular file */
+	char link[192];
+	snprintf(link, sizeof link, "%s/link", d.path);
+	write_file(d.file, "{ \"version\": 1, \"clusters\": { " GOOD_ENTRY " } }");
+	assert_int_equal(symlink(d.file, link), 0);
+	struct state *s = NULL;
+	char *log;
+	assert_int_equal(load_logged(link, &s, &log), ERR_OK);
+	assert_string_equal(log, "");
+	free(log);
+	assert_true(pending_of(s, "do/good", A, 1800000000) == 1795000000);
+	state_free(s);
+	dir_remove(&d);
 }
 
 static void test_load_unreadable_path(void **state)
@@ -661,16 +757,11 @@ static void test_load_unreadable_path(void **state)
 	snprintf(sub, sizeof sub, "%s/sub", d.path);
 	assert_int_equal(mkdir(sub, 0700), 0);
 
-	/* a folder where the file should be */
-	struct state *s = NULL;
+	/* a folder where the file should be: saving over it fails cleanly,
+	 * leaving no temporary file (loading it is refused, see above) */
+	struct state *s = state_new();
 	char *log;
-	assert_int_equal(load_logged(sub, &s, &log), ERR_OK);
-	assert_non_null(s);
-	assert_contains(log, "level=warn");
-	assert_contains(log, sub);
-	free(log);
 	assert_true(pending_of(s, "do/abc", A, 1000) == 1000);
-	/* saving over it fails cleanly, leaving no temporary file */
 	assert_int_equal(save_logged(s, sub, &log), ERR_IO);
 	assert_contains(log, "level=warn");
 	free(log);
@@ -735,7 +826,8 @@ int main(void)
 		cmocka_unit_test(test_save_is_atomic),
 		cmocka_unit_test(test_load_missing_file),
 		cmocka_unit_test(test_load_corrupt_file),
-		cmocka_unit_test(test_load_non_finite_time_is_corrupt),
+		cmocka_unit_test(test_load_times_out_of_range_are_dropped),
+		cmocka_unit_test(test_load_refuses_what_is_not_a_regular_file),
 		cmocka_unit_test(test_load_unreadable_path),
 		cmocka_unit_test(test_save_into_missing_folder),
 	};

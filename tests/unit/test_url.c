@@ -145,6 +145,30 @@ static void test_same_origin(void **state)
 	assert_false(url_same_origin(&a, &f));
 }
 
+/* RFC 3986: scheme and host compare without case, the rest with it. A
+ * pagination link written HTTPS://API.DIGITALOCEAN.COM/... is ours. */
+static void test_scheme_without_case(void **state)
+{
+	(void)state;
+	struct url_origin a = parse_ok("https://api.digitalocean.com");
+	struct url_origin b = parse_ok("HTTPS://API.DIGITALOCEAN.COM/v2/kubernetes/clusters?page=2");
+	assert_true(b.https);
+	assert_int_equal(b.port, 443);
+	assert_string_equal(b.rest, "/v2/kubernetes/clusters?page=2");
+	assert_true(url_same_origin(&a, &b));
+	struct url_origin c = parse_ok("Http://127.0.0.1:8080/x");
+	assert_false(c.https);
+	assert_int_equal(c.port, 8080);
+	struct url_origin d = parse_ok("http://127.0.0.1:8080");
+	assert_true(url_same_origin(&c, &d));
+	/* case does not make a scheme out of something else */
+	assert_rejected("HTTPX://api.digitalocean.com");
+	assert_rejected("FTP://api.digitalocean.com");
+	/* and HTTP is still not HTTPS */
+	struct url_origin e = parse_ok("HTTP://api.digitalocean.com:443");
+	assert_false(url_same_origin(&a, &e));
+}
+
 static void test_loopback(void **state)
 {
 	(void)state;
@@ -195,6 +219,7 @@ int main(void)
 		cmocka_unit_test(test_rest),
 		cmocka_unit_test(test_rejected),
 		cmocka_unit_test(test_same_origin),
+		cmocka_unit_test(test_scheme_without_case),
 		cmocka_unit_test(test_loopback),
 		cmocka_unit_test(test_loopback_needs_a_real_dotted_quad),
 	};
