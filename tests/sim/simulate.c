@@ -70,6 +70,12 @@ struct params {
 	double options_per_week; /* changes of the offered version set */
 	double options_first;    /* hours into the run of the first one */
 	unsigned long long seed;
+	/* the changes to the poller this simulation argues for (see
+	 * docs/SCHEDULING.md): a request the budget held past its batch stays
+	 * due; a change of the offered versions and a new cluster ask for
+	 * /upgrades at the aged priority, oldest answer first, so that they
+	 * never queue ahead of a cluster whose version moved */
+	bool proposal;
 };
 
 static const struct params defaults = {
@@ -298,6 +304,9 @@ struct result {
 	double configured[PLAN_ROWS];
 	double planned_per_hour, budget;
 	size_t list_pages;
+	/* the checks */
+	unsigned passed, failed;
+	char failure[8][160];
 };
 
 struct sim {
@@ -671,7 +680,7 @@ static void replan(struct sim *s)
 		d[PLAN_CLUSTER0 + k] = (struct sched_demand){ (double)units, configured_interval(s, k) };
 		prio[PLAN_CLUSTER0 + k] = cluster_endpoints[k]->kind.priority;
 	}
-	size_t order[PLAN_ROWS];
+	size_t order[PLAN_ROWS] = { 0 };
 	for (size_t i = 0; i < PLAN_ROWS; i++) {
 		size_t j = i;
 		while (j > 0 && prio[order[j - 1]] > prio[i]) {
@@ -774,7 +783,8 @@ static void run_list(struct sim *s)
 		if (first) {
 			for (size_t k = 0; k < SCHED_TASKS; k++)
 				r->sched.task[k] = (struct sched_task){ .due = 0, .last_attempt = -1 };
-			r->sched.task[TASK_UPGRADES].signal = true; /* add_record */
+			/* add_record: new clusters' /upgrades signalled */
+			r->sched.task[TASK_UPGRADES].signal = !s->p.proposal;
 		}
 		r->list_version = s->page_version[i];
 		r->list_state = s->page_state[i];
@@ -821,8 +831,13 @@ static void run_options(struct sim *s)
 		if (changed) {
 			double now = s->now;
 			for (size_t i = 0; i < s->count; i++) {
-				signal_upgrades(&s->rec[i], now);
-				s->rec[i].opt_waiting = true;
+				struct rec *c = &s->rec[i];
+				struct sched_task *t = &c->sched.task[TASK_UPGRADES];
+				if (!s->p.proposal)
+					signal_upgrades(c, now);
+				else if (c->data_t[SIG_UPGRADES] < t->due)
+					t->due = c->data_t[SIG_UPGRADES]; /* oldest first */
+				c->opt_waiting = true;
 			}
 			series_add(&s->res->options_seen, now - s->options_changed);
 			s->opt_change_at = s->options_changed;
@@ -840,6 +855,8 @@ static void batch_done(struct sim *s, struct req *q)
 {
 	struct rec *r = &s->rec[q->index];
 	bool ok = q->ok;
+	if (q->throttled && s->p.proposal)
+		return; /* never sent: handed back to the scheduler, still due */
 	if (ok && q->task == TASK_UPGRADES) {
 		r->have_upgrades_version = r->have_cluster;
 		r->upgrades_version = r->list_version;
@@ -1106,7 +1123,8 @@ static void run(const struct params *p, size_t clusters, struct result *res)
 				 &res->options_seen,  &res->options_all,
 				 &res->options_total };
 	for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
-		qsort(all[i]->v, all[i]->n, sizeof(double), cmp_double);
+		if (all[i]->n > 1)
+			qsort(all[i]->v, all[i]->n, sizeof(double), cmp_double);
 
 	ratelimit_cleanup(&s->rl);
 	free(s->starts.v);
@@ -1177,7 +1195,7 @@ static const char *stretch(char *buf, size_t size, const struct result *r, size_
 
 static void summary_table(FILE *f, const struct result *rs, size_t n, const struct params *p)
 {
-	char a[32], b[32], c[32], d[32], e[32], g[32];
+	char a[32], b[32], c[48], d[32], g[32];
 	fprintf(f, "| clusters | busiest minute / hour (limits %.0f / %.0f) | cluster state age, max | "
 		   "/upgrades age, max | /credentials age, max | version change: list → /upgrades, max | "
 		   "the plan |\n",
@@ -1201,11 +1219,10 @@ static void summary_table(FILE *f, const struct result *rs, size_t n, const stru
 			r->max_hour, dur(a, sizeof a, ages(r, SIG_STATE)->max),
 			dur(b, sizeof b, ages(r, SIG_UPGRADES)->max),
 			r->never_read[SIG_CREDENTIALS] ?
-				(snprintf(c, sizeof c, "%zu never read", r->never_read[SIG_CREDENTIALS]), c) :
+				(snprintf(c, sizeof c, "never read for %zu", r->never_read[SIG_CREDENTIALS]), c) :
 				dur(c, sizeof c, ages(r, SIG_CREDENTIALS)->max),
 			dur(d, sizeof d, r->version_read.n ? r->version_read.v[r->version_read.n - 1] : NAN),
 			plan);
-		(void)e;
 	}
 }
 
@@ -1276,38 +1293,36 @@ static void detail(FILE *f, const struct result *r, const struct params *p)
 
 /* ---- the checks ------------------------------------------------------------- */
 
-static unsigned passed, failed;
-
-static void expect(bool ok, const struct result *r, const char *fmt, double got, double limit)
+static void expect(struct result *r, bool ok, const char *fmt, double got, double limit)
 {
 	if (ok) {
-		passed++;
+		r->passed++;
 		return;
 	}
-	failed++;
-	char what[160];
-	snprintf(what, sizeof what, fmt, got, limit);
-	fprintf(stderr, "simulate: FAILED at %zu clusters: %s\n", r->clusters, what);
+	if (r->failed < sizeof r->failure / sizeof r->failure[0])
+		snprintf(r->failure[r->failed], sizeof r->failure[0], fmt, got, limit);
+	r->failed++;
 }
 
-static void check(const struct result *r, const struct params *p)
+/* The properties the issue promises with the default settings. */
+static void check(struct result *r, const struct params *p)
 {
-	expect(r->max_minute <= (size_t)p->per_minute, r,
+	expect(r, r->max_minute <= (size_t)p->per_minute,
 	       "%.0f requests in the busiest 60 s, limit %.0f", (double)r->max_minute, p->per_minute);
-	expect(r->max_hour <= (size_t)share_of(p), r, "%.0f requests in the busiest 3600 s, share %.0f",
-	       (double)r->max_hour, share_of(p));
-	expect(r->rate_limited == 0, r, "%.0f answers were 429%.0s", (double)r->rate_limited, 0);
+	expect(r, r->max_hour <= (size_t)share_of(p),
+	       "%.0f requests in the busiest 3600 s, share %.0f", (double)r->max_hour, share_of(p));
+	expect(r, r->rate_limited == 0, "%.0f answers were 429%.0s", (double)r->rate_limited, 0);
 	if (r->version_read.n)
-		expect(r->version_read.v[r->version_read.n - 1] <= 60, r,
-		       "a version change took %.1f s from the list to its /upgrades read, limit %.0f",
+		expect(r, r->version_read.v[r->version_read.n - 1] <= 60,
+		       "a version change took %.1f s from the list showing it to its /upgrades read, limit %.0f s",
 		       r->version_read.v[r->version_read.n - 1], 60);
 	if (r->clusters > 1000)
 		return;
-	expect(r->first_round >= 0, r, "the first round did not end within %.0f h%.0s", p->hours, 0);
-	expect(r->age[SIG_STATE].max <= p->interval, r,
-	       "a cluster's state was %.1f s old, limit %.0f", r->age[SIG_STATE].max, p->interval);
-	expect(r->age[SIG_UPGRADES].max <= p->upgrades_interval, r,
-	       "an /upgrades answer was %.1f s old, limit %.0f", r->age[SIG_UPGRADES].max,
+	expect(r, r->first_round >= 0, "the first round did not end within %.0f h%.0s", p->hours, 0);
+	expect(r, r->age[SIG_STATE].max <= p->interval,
+	       "a cluster's state was %.1f s old, limit %.0f s", r->age[SIG_STATE].max, p->interval);
+	expect(r, r->age[SIG_UPGRADES].max <= p->upgrades_interval,
+	       "an /upgrades answer was %.1f s old, limit %.0f s", r->age[SIG_UPGRADES].max,
 	       p->upgrades_interval);
 }
 
@@ -1317,6 +1332,7 @@ static void usage(void)
 {
 	fprintf(stderr,
 		"usage: simulate [--hours H] [--sizes N,N,...] [--check] [--doc FILE] [--seed S]\n"
+		"  [--proposal]\n"
 		"  [--interval S] [--upgrades-interval S] [--credentials-interval S]\n"
 		"  [--options-interval S] [--per-minute N] [--fraction F] [--max-parallel N]\n"
 		"  [--retries N] [--limit N] [--other-per-hour N] [--latency S] [--failure P]\n"
@@ -1330,8 +1346,8 @@ struct numflag {
 	int *i;
 };
 
-static void write_doc(FILE *f, const struct result *rs, size_t n, const struct params *p,
-		      const char *command);
+static void write_doc(FILE *f, const struct result *rs, const struct result *rp, size_t n,
+		      const struct params *p, const char *command);
 
 int main(int argc, char **argv)
 {
@@ -1364,6 +1380,10 @@ int main(int argc, char **argv)
 	for (int a = 1; a < argc; a++) {
 		if (strcmp(argv[a], "--check") == 0) {
 			want_check = true;
+			continue;
+		}
+		if (strcmp(argv[a], "--proposal") == 0) {
+			p.proposal = true;
 			continue;
 		}
 		if (a + 1 >= argc) {
@@ -1404,8 +1424,9 @@ int main(int argc, char **argv)
 		return 2;
 	}
 
-	struct result rs[16];
+	static struct result rs[16], rp[16];
 	size_t n = 0;
+	unsigned passed = 0, failed = 0;
 	for (const char *c = sizes; *c && n < sizeof rs / sizeof rs[0];) {
 		char *end;
 		unsigned long v = strtoul(c, &end, 10);
@@ -1423,8 +1444,12 @@ int main(int argc, char **argv)
 		       dur(b, sizeof b, ages(r, SIG_UPGRADES)->max),
 		       dur(c2, sizeof c2,
 			   r->version_read.n ? r->version_read.v[r->version_read.n - 1] : NAN));
-		if (want_check)
-			check(r, &p);
+		check(&rs[n], &p);
+		for (unsigned k = 0; want_check && k < r->failed && k < 8; k++)
+			fprintf(stderr, "simulate: FAILED at %zu clusters: %s\n", r->clusters,
+				r->failure[k]);
+		passed += r->passed;
+		failed += r->failed;
 		n++;
 		c = *end == ',' ? end + 1 : end;
 	}
@@ -1438,7 +1463,14 @@ int main(int argc, char **argv)
 		size_t used = (size_t)snprintf(command, sizeof command, "simulate");
 		for (int a = 1; a < argc && used < sizeof command; a++)
 			used += (size_t)snprintf(command + used, sizeof command - used, " %s", argv[a]);
-		write_doc(f, rs, n, &p, command);
+		/* the same fleets with the changes --proposal models, to compare */
+		struct params q = p;
+		q.proposal = true;
+		for (size_t i = 0; i < n && !p.proposal; i++) {
+			run(&q, rs[i].clusters, &rp[i]);
+			check(&rp[i], &q);
+		}
+		write_doc(f, rs, p.proposal ? NULL : rp, n, &p, command);
 		if (fclose(f) != 0) {
 			perror(doc);
 			return 2;
@@ -1447,8 +1479,11 @@ int main(int argc, char **argv)
 		for (size_t i = 0; i < n; i++)
 			detail(stdout, &rs[i], &p);
 	}
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; i < n; i++) {
 		result_free(&rs[i]);
+		if (rp[i].clusters)
+			result_free(&rp[i]);
+	}
 	if (want_check) {
 		printf("simulate: %u passed, %u failed\n", passed, failed);
 		return failed ? 1 : 0;
@@ -1456,13 +1491,157 @@ int main(int argc, char **argv)
 	return 0;
 }
 
-static void write_doc(FILE *f, const struct result *rs, size_t n, const struct params *p,
-		      const char *command)
+
+static void checks_list(FILE *f, const struct result *rs, size_t n)
 {
-	fprintf(f, "# Scheduling: what a fleet gets within the budget\n\n");
-	fprintf(f, "Written by `make simulate` (`build/%s`); do not edit by hand.\n\n", command);
+	for (size_t i = 0; i < n; i++) {
+		const struct result *r = &rs[i];
+		fprintf(f, "- %zu clusters: %u passed, %u failed%s\n", r->clusters, r->passed, r->failed,
+			r->failed ? ":" : "");
+		for (unsigned k = 0; k < r->failed && k < 8; k++)
+			fprintf(f, "  - %s\n", r->failure[k]);
+	}
+}
+
+static void write_doc(FILE *f, const struct result *rs, const struct result *rp, size_t n,
+		      const struct params *p, const char *command)
+{
+	char a[32], b[32];
+	fprintf(f, "# Scheduling: what a fleet gets within the budget\n\n"
+		   "Written by `make simulate` (`build/%s`), from the scheduler's and the budget's own "
+		   "code (`src/scheduler.c`, `src/ratelimit.c`) driven on a virtual clock through "
+		   "%.0f virtual hours against a model of the DigitalOcean API. The model is "
+		   "seeded, so the numbers are the same on every machine. Do not edit by hand.\n\n",
+		command, p->hours);
+	fprintf(f, "## What a fleet gets with the defaults\n\n"
+		   "`poll.interval` %.0f s, `poll.upgrades_interval` %.0f s, "
+		   "`poll.credentials_interval` %.0f s, `poll.options_interval` %.0f s, "
+		   "`api.max_requests_per_minute` %.0f, `api.hourly_budget_fraction` %.2f of a "
+		   "`ratelimit-limit` of %.0f an hour, `api.max_parallel` %d, `api.retries` %d. Ages "
+		   "are the largest seen after the first complete round (at 10,000 clusters, which "
+		   "never completes one, from each cluster's first read).\n\n",
+		p->interval, p->upgrades_interval, p->credentials_interval, p->options_interval,
+		p->per_minute, p->fraction, p->limit, p->max_parallel, p->retries);
 	summary_table(f, rs, n, p);
-	fprintf(f, "\n");
+	fprintf(f, "\n## Checks\n\n"
+		   "What the issue asks of the defaults: never more than %.0f requests in any 60 s nor "
+		   "%.0f in any 3,600 s, and no 429; up to 1,000 clusters, every cluster's state at "
+		   "most %.0f s old and every /upgrades answer at most %.0f s old once the first round "
+		   "is done; at every size, a version change read by /upgrades within 60 s of the "
+		   "list that shows it.\n\n",
+		p->per_minute, share_of(p), p->interval, p->upgrades_interval);
+	checks_list(f, rs, n);
+	if (rp) {
+		fprintf(f, "\n### With the changes the simulation argues for (`--proposal`)\n\n"
+			   "1. A request that the budget holds past its batch (`BATCH_HOLD`, 10 s; "
+			   "`ERR_THROTTLED`: never sent) is handed back still due. The poller today "
+			   "reschedules it as a failure, `min(planned interval, poll.interval)` later: "
+			   "a 5xx whose retry meets a full per-minute window (the bucket lets a burst of "
+			   "%.0f through after a quiet spell) so leaves that cluster's /upgrades %.0f s "
+			   "past its due time.\n"
+			   "2. A change of the offered versions makes every cluster's /upgrades due "
+			   "at once at the *aged* priority, oldest answer first (due = the time of its "
+			   "last answer), instead of signalled with due = now. Today the whole fleet "
+			   "is signalled with the same due time: the sweep runs in id order, so a "
+			   "cluster that was nearly due waits for the whole sweep (about 1,400 s at "
+			   "1,000 clusters, 5.5 h at 10,000), and every version change or end of an "
+			   "upgrade in that time queues behind it at the same priority.\n"
+			   "3. A new cluster's first /upgrades is aged too (due 0), for the same "
+			   "reason: at start-up the whole fleet is new.\n\n",
+			p->per_minute, fmin(p->interval, p->upgrades_interval) * (1 - SCHED_SLACK));
+		summary_table(f, rp, n, p);
+		fprintf(f, "\n");
+		checks_list(f, rp, n);
+	}
+	fprintf(f,
+		"\n## How the plan is made\n\n"
+		"Every (cluster, endpoint) pair is a task with a due time, and so are the "
+		"account's list and /options. The poller asks `sched_pick` for the due tasks, "
+		"highest priority first and earliest due within a priority: the list (%d), "
+		"/options (%d), /upgrades asked for by a change (%d), /upgrades at its age (%d), "
+		"/credentials (%d). It sends at most `min(room, 2 × api.max_parallel)` of them as "
+		"one batch, where room is what the budget lets start now; the list runs on its "
+		"own, its pages (200 clusters each) one after the other. A read that succeeds is "
+		"next due its planned interval later less %.0f %% (`sched_next_due`), so that "
+		"queueing behind other due work still keeps the data within the interval; one "
+		"that fails is tried again after the planned interval or `poll.interval`, "
+		"whichever is shorter.\n\n"
+		"The budget (`ratelimit.c`) is a token bucket at the smaller of "
+		"`api.max_requests_per_minute`/60 a second and `api.hourly_budget_fraction` × "
+		"`ratelimit-limit`/3,600 a second (with the defaults 2,500 an hour), with a burst "
+		"of `api.max_requests_per_minute`, plus two hard sliding windows over the start "
+		"times: never more than the per-minute limit in any 60 s, never more than the "
+		"hourly share in any 3,600 s. Under 10 %% of `ratelimit-limit` remaining, requests "
+		"are rationed until `ratelimit-reset`; a 429 pauses everything.\n\n"
+		"The plan (`sched_plan`) is each endpoint's interval. Each asks for "
+		"`units × 3600 / (interval × %.2f)` requests an hour (units: the list's pages, "
+		"or the clusters); %.0f %% of the hourly rate is shared in priority order, each "
+		"row getting what it asks while it fits, and %.0f %% is kept for change-driven "
+		"reads and retries; every row below the first keeps at least %.0f %% of the rate "
+		"(or what it asks, if less), so none is starved outright. What does not fit "
+		"stretches the lowest priorities first: /credentials, then aged /upgrades. The "
+		"plan is made again after every list and whenever the budget's rate changes.\n\n"
+		"/upgrades is read at once (signalled) when the list shows a version other "
+		"than the one its last answer was for, when a cluster leaves `upgrading`, and for "
+		"a new cluster; a change of the offered versions (/options) signals every "
+		"cluster.\n\n",
+		SCHED_PRIO_LIST, SCHED_PRIO_OPTIONS, SCHED_PRIO_SIGNALLED, SCHED_PRIO_AGED,
+		SCHED_PRIO_CREDENTIALS, SCHED_SLACK * 100, 1 - SCHED_SLACK,
+		(1 - SCHED_RESERVE) * 100, SCHED_RESERVE * 100, SCHED_FLOOR * 100);
+	fprintf(f,
+		"## What the numbers mean\n\n"
+		"- **Busiest minute / hour**: the most request starts (retries included) within "
+		"any closed window of 60 s or 3,600 s, sliding over every start of the run.\n"
+		"- **Data age**: for every cluster, every %.0f virtual seconds, the time since the "
+		"answer that carries the data in use arrived: for the state, the answer of the "
+		"list page that showed the cluster (so a long list adds its own duration); for "
+		"/upgrades and /credentials, that cluster's latest successful answer. Sampled "
+		"from the end of the first complete round (every task tried once); the time that "
+		"takes is reported separately.\n"
+		"- **From a change to the request that sees it**: the model's change time → the "
+		"end of the first list whose page was answered after it (when the exporter "
+		"acts on it) → the answer of the first /upgrades read after that list. Changes "
+		"undone before any list saw them are counted apart. \"Start-up\" rows are those "
+		"before every cluster's first /upgrades was read.\n"
+		"- **The plan**: the intervals `sched_plan` gave at the end of the run, "
+		"against the configured ones.\n\n",
+		SAMPLE_EVERY);
+	fprintf(f,
+		"## The model\n\n"
+		"- The API answers after %.0f–%.0f ms (uniform, mean %.0f ms), at most "
+		"`api.max_parallel` at once; %.1f %% of answers are a 500, retried by the "
+		"client's own rules (up to `api.retries`, backoff 1 s, 2 s ... with jitter, within "
+		"the batch's 10 s).\n"
+		"- Every answer carries `ratelimit-limit` %.0f, `ratelimit-remaining` (the limit "
+		"less the requests of the last 3,600 s and %.0f an hour of the token's other "
+		"users) and `ratelimit-reset` (when the oldest of those leaves the window); the "
+		"model answers 429 above %.0f an hour or %d a minute.\n"
+		"- Each cluster's version changes on average every %.0f days, and it has a "
+		"state episode (`degraded` or `upgrading`, even odds, %.0f minutes on average) "
+		"every %.0f days; all as Poisson processes.\n"
+		"- The offered versions change %.0f times a week, the first %.0f h into the run, "
+		"at fixed times so that every fleet size meets the same change.\n"
+		"- The fleet is fixed: no cluster is created or deleted during the run.\n"
+		"- The simulator mirrors what the poller keeps in static functions (the loop, "
+		"the list, batches, rescheduling, signals, the plan's rows) and the client's "
+		"batch runner; it uses the real `ratelimit_*`, `sched_pick`, `sched_plan`, "
+		"`sched_next_due` and the endpoints' priorities. Seed %llu.\n\n",
+		p->latency_mean * 400, p->latency_mean * 1600, p->latency_mean * 1000, p->failure * 100,
+		p->limit, p->other_per_hour, p->limit, RATELIMIT_PER_MINUTE_MAX, p->version_days,
+		p->episode_minutes, p->episode_days, p->options_per_week, p->options_first, p->seed);
+	fprintf(f, "## Each fleet size\n\n");
 	for (size_t i = 0; i < n; i++)
 		detail(f, &rs[i], p);
+	const struct result *big = &rs[n - 1];
+	fprintf(f, "## What is stretched at %zu clusters\n\n", big->clusters);
+	for (size_t row = 0; row < PLAN_ROWS; row++) {
+		if (!big->planned[row])
+			continue;
+		char c[48];
+		fprintf(f, "- %s: configured %s, planned %s (%s), %.0f requests an hour\n",
+			plan_names[row], dur(a, sizeof a, big->configured[row]),
+			dur(b, sizeof b, big->plan[row].interval), stretch(c, sizeof c, big, row),
+			big->plan[row].per_hour);
+	}
+	fprintf(f, "\n");
 }
