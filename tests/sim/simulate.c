@@ -1196,11 +1196,11 @@ static const char *stretch(char *buf, size_t size, const struct result *r, size_
 static void summary_table(FILE *f, const struct result *rs, size_t n, const struct params *p)
 {
 	char a[32], b[32], c[48], d[32], g[32];
-	fprintf(f, "| clusters | busiest minute / hour (limits %.0f / %.0f) | cluster state age, max | "
-		   "/upgrades age, max | /credentials age, max | version change: list → /upgrades, max | "
-		   "the plan |\n",
+	fprintf(f, "| clusters | busiest minute / hour (limits %.0f / %.0f) | first complete round | "
+		   "cluster state age, max | /upgrades age, max | /credentials age, max | "
+		   "version change: list → /upgrades, max | the plan |\n",
 		p->per_minute, share_of(p));
-	fprintf(f, "|---:|---|---|---|---|---|---|\n");
+	fprintf(f, "|---:|---|---|---|---|---|---|---|\n");
 	for (size_t i = 0; i < n; i++) {
 		const struct result *r = &rs[i];
 		char plan[160] = "every endpoint at its configured interval";
@@ -1215,8 +1215,13 @@ static void summary_table(FILE *f, const struct result *rs, size_t n, const stru
 				if (used >= sizeof plan)
 					used = sizeof plan - 1;
 			}
-		fprintf(f, "| %zu | %zu / %zu | %s | %s | %s | %s | %s |\n", r->clusters, r->max_minute,
-			r->max_hour, dur(a, sizeof a, ages(r, SIG_STATE)->max),
+		char e[32];
+		if (r->first_round >= 0)
+			dur(e, sizeof e, r->first_round);
+		else
+			snprintf(e, sizeof e, "not in %.0f h", r->hours);
+		fprintf(f, "| %zu | %zu / %zu | %s | %s | %s | %s | %s | %s |\n", r->clusters,
+			r->max_minute, r->max_hour, e, dur(a, sizeof a, ages(r, SIG_STATE)->max),
 			dur(b, sizeof b, ages(r, SIG_UPGRADES)->max),
 			r->never_read[SIG_CREDENTIALS] ?
 				(snprintf(c, sizeof c, "never read for %zu", r->never_read[SIG_CREDENTIALS]), c) :
