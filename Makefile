@@ -5,6 +5,7 @@
 #   make test     unit tests (cmocka) and integration tests (real binary, fake API)
 #   make check    the tests under ASan+UBSan, the unit tests under valgrind
 #   make lint     cppcheck and clang-tidy
+#   make simulate the scheduler through 24 virtual hours; writes docs/SCHEDULING.md
 # demo, test and check first install missing Debian packages when run as root.
 
 VERSION  := 0.1.0
@@ -45,7 +46,7 @@ DEB_TEST  := libcmocka-dev prometheus curl python3 valgrind clang libclang-rt-14
 
 .PHONY: all deps deps-test demo test test-run unit integration check tsan fuzz fuzz-run soak lint \
         dashboards-check install uninstall install-test image-test kubernetes-check \
-        kubernetes-rules bench clean
+        kubernetes-rules bench simulate clean
 
 all: $(BUILD)/doks_exporter
 
@@ -70,6 +71,9 @@ PRELOAD := $(BUILD)/tests/preload.so
 $(PRELOAD): tests/preload/preload.c
 	@mkdir -p $(@D)
 	$(CC) -std=c17 -D_GNU_SOURCE -Wall -Wextra -Werror -fPIC -shared $(CFLAGS) -o $@ $< -ldl
+
+$(BUILD)/simulate: $(BUILD)/tests/sim/simulate.o $(LIB)
+	$(CC) $(XLDFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS_X)
 
 $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(LIB)
 	@mkdir -p $(@D)
@@ -105,8 +109,9 @@ demo: deps
 test: deps-test
 	@$(MAKE) --no-print-directory test-run
 
-test-run: all $(BUILD)/fakeapi $(PRELOAD) $(UNIT_BIN)
+test-run: all $(BUILD)/fakeapi $(PRELOAD) $(UNIT_BIN) $(BUILD)/simulate
 	@BUILD=$(BUILD) sh tests/unit/run.sh $(UNIT_BIN)
+	@$(BUILD)/simulate --hours 3 --sizes 10,1000 --check
 	@sh tests/fakeapi/smoke.sh $(BUILD)/fakeapi >/dev/null && echo "fakeapi smoke: passed"
 	@BUILD=$(BUILD) bash tests/integration/run.sh
 
@@ -148,6 +153,14 @@ fuzz-run: $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/fuzz/%)
 $(BUILD)/fuzz/%: tests/fuzz/%.c $(LIB)
 	@mkdir -p $(@D)
 	$(CC) $(XCFLAGS) $(CFLAGS) -fsanitize=fuzzer $< $(LIB) -o $@ $(LDLIBS_X)
+
+# The scheduler and the budget (the real pure modules) on a virtual clock
+# against a model of the API, 24 virtual hours at four fleet sizes, in
+# well under a minute; rewrites docs/SCHEDULING.md. Not run by `make test`,
+# which runs a three-hour version with --check.
+SIM_ARGS ?= --hours 24 --sizes 10,100,1000,10000
+simulate: $(BUILD)/simulate
+	$(BUILD)/simulate $(SIM_ARGS) --doc docs/SCHEDULING.md
 
 # Benchmarks against the fake API, Prometheus and node_exporter; writes
 # docs/BENCHMARKS.md (about 15 minutes). Not part of `make test`.
@@ -216,12 +229,12 @@ kubernetes-check: all $(BUILD)/fakeapi
 
 lint:
 	cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability \
-	  --inline-suppr -Isrc --std=c11 src cmd tests/fakeapi
+	  --inline-suppr -Isrc --std=c11 src cmd tests/fakeapi tests/sim
 	clang-tidy --quiet $(SRC) cmd/doks_exporter.c -- -std=c17 -D_POSIX_C_SOURCE=200809L \
 	  -Isrc $(PKG_CFLAGS)
 
 clean:
 	rm -rf build
 
--include $(OBJ:.o=.d) $(FAKE_OBJ:.o=.d) $(BUILD)/cmd/doks_exporter.d \
+-include $(OBJ:.o=.d) $(FAKE_OBJ:.o=.d) $(BUILD)/cmd/doks_exporter.d $(BUILD)/tests/sim/simulate.d \
   $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/unit/%.d)
