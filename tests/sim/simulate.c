@@ -75,7 +75,6 @@ struct params {
 	 * due; a change of the offered versions and a new cluster ask for
 	 * /upgrades at the aged priority, oldest answer first, so that they
 	 * never queue ahead of a cluster whose version moved */
-	bool proposal;
 };
 
 static const struct params defaults = {
@@ -767,7 +766,7 @@ static void run_list(struct sim *s)
 		ok = r.ok;
 	}
 	double after = s->now;
-	reschedule(s, &s->acct[TASK_LIST], s->p.interval, ok, start);
+	reschedule(s, &s->acct[TASK_LIST], s->plan[PLAN_LIST].interval, ok, start);
 	if (!ok) {
 		s->discovery_success = false;
 		refresh_tasks(s, after);
@@ -783,8 +782,8 @@ static void run_list(struct sim *s)
 		if (first) {
 			for (size_t k = 0; k < SCHED_TASKS; k++)
 				r->sched.task[k] = (struct sched_task){ .due = 0, .last_attempt = -1 };
-			/* add_record: new clusters' /upgrades signalled */
-			r->sched.task[TASK_UPGRADES].signal = !s->p.proposal;
+			/* add_record: a new cluster's /upgrades due at once, aged */
+			r->sched.task[TASK_UPGRADES].signal = false;
 		}
 		r->list_version = s->page_version[i];
 		r->list_state = s->page_state[i];
@@ -833,10 +832,9 @@ static void run_options(struct sim *s)
 			for (size_t i = 0; i < s->count; i++) {
 				struct rec *c = &s->rec[i];
 				struct sched_task *t = &c->sched.task[TASK_UPGRADES];
-				if (!s->p.proposal)
-					signal_upgrades(c, now);
-				else if (c->data_t[SIG_UPGRADES] < t->due)
-					t->due = c->data_t[SIG_UPGRADES]; /* oldest first */
+				/* poller.c's sweep_upgrades: aged, oldest first */
+				if (c->data_t[SIG_UPGRADES] < t->due)
+					t->due = c->data_t[SIG_UPGRADES];
 				c->opt_waiting = true;
 			}
 			series_add(&s->res->options_seen, now - s->options_changed);
@@ -847,7 +845,7 @@ static void run_options(struct sim *s)
 		}
 		s->options_changed = -1; /* the answer was the newest set */
 	}
-	reschedule(s, &s->acct[TASK_OPTIONS], s->p.options_interval, r.ok, start);
+	reschedule(s, &s->acct[TASK_OPTIONS], s->plan[PLAN_OPTIONS].interval, r.ok, start);
 }
 
 /* poller.c's on_done. */
@@ -855,8 +853,8 @@ static void batch_done(struct sim *s, struct req *q)
 {
 	struct rec *r = &s->rec[q->index];
 	bool ok = q->ok;
-	if (q->throttled && s->p.proposal)
-		return; /* never sent: handed back to the scheduler, still due */
+	if (q->throttled)
+		return; /* never sent: it stays due (poller.c's on_done) */
 	if (ok && q->task == TASK_UPGRADES) {
 		r->have_upgrades_version = r->have_cluster;
 		r->upgrades_version = r->list_version;
@@ -1352,7 +1350,6 @@ static void usage(void)
 {
 	fprintf(stderr,
 		"usage: simulate [--hours H] [--sizes N,N,...] [--check] [--doc FILE] [--seed S]\n"
-		"  [--proposal]\n"
 		"  [--interval S] [--upgrades-interval S] [--credentials-interval S]\n"
 		"  [--options-interval S] [--per-minute N] [--fraction F] [--max-parallel N]\n"
 		"  [--retries N] [--limit N] [--other-per-hour N] [--latency S] [--failure P]\n"
@@ -1366,7 +1363,7 @@ struct numflag {
 	int *i;
 };
 
-static void write_doc(FILE *f, const struct result *rs, const struct result *rp, size_t n,
+static void write_doc(FILE *f, const struct result *rs, size_t n,
 		      const struct params *p, const char *command);
 
 int main(int argc, char **argv)
@@ -1400,10 +1397,6 @@ int main(int argc, char **argv)
 	for (int a = 1; a < argc; a++) {
 		if (strcmp(argv[a], "--check") == 0) {
 			want_check = true;
-			continue;
-		}
-		if (strcmp(argv[a], "--proposal") == 0) {
-			p.proposal = true;
 			continue;
 		}
 		if (a + 1 >= argc) {
@@ -1444,7 +1437,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 
-	static struct result rs[16], rp[16];
+	static struct result rs[16];
 	size_t n = 0;
 	unsigned passed = 0, failed = 0;
 	for (const char *c = sizes; *c && n < sizeof rs / sizeof rs[0];) {
@@ -1482,14 +1475,7 @@ int main(int argc, char **argv)
 		size_t used = (size_t)snprintf(command, sizeof command, "simulate");
 		for (int a = 1; a < argc && used < sizeof command; a++)
 			used += (size_t)snprintf(command + used, sizeof command - used, " %s", argv[a]);
-		/* the same fleets with the changes --proposal models, to compare */
-		struct params q = p;
-		q.proposal = true;
-		for (size_t i = 0; i < n && !p.proposal; i++) {
-			run(&q, rs[i].clusters, &rp[i]);
-			check(&rp[i], &q);
-		}
-		write_doc(f, rs, p.proposal ? NULL : rp, n, &p, command);
+		write_doc(f, rs, n, &p, command);
 		if (fclose(f) != 0) {
 			perror(doc);
 			return 2;
@@ -1500,8 +1486,6 @@ int main(int argc, char **argv)
 	}
 	for (size_t i = 0; i < n; i++) {
 		result_free(&rs[i]);
-		if (rp[i].clusters)
-			result_free(&rp[i]);
 	}
 	if (want_check) {
 		printf("simulate: %u passed, %u failed\n", passed, failed);
@@ -1522,7 +1506,7 @@ static void checks_list(FILE *f, const struct result *rs, size_t n)
 	}
 }
 
-static void write_doc(FILE *f, const struct result *rs, const struct result *rp, size_t n,
+static void write_doc(FILE *f, const struct result *rs, size_t n,
 		      const struct params *p, const char *command)
 {
 	char a[32], b[32];
@@ -1550,33 +1534,6 @@ static void write_doc(FILE *f, const struct result *rs, const struct result *rp,
 		   "list that shows it, from the start.\n\n",
 		p->per_minute, share_of(p), p->interval, p->upgrades_interval);
 	checks_list(f, rs, n);
-	if (rp) {
-		fprintf(f, "\n### With the changes the simulation argues for (`--proposal`)\n\n"
-			   "1. A request that the budget holds past its batch (`BATCH_HOLD`, 10 s; "
-			   "`ERR_THROTTLED`: never sent) is handed back still due. The poller today "
-			   "reschedules it as a failure, `min(planned interval, poll.interval)` later: "
-			   "a 5xx whose retry meets a full per-minute window (the bucket lets a burst of "
-			   "%.0f through after a quiet spell) so leaves that cluster's /upgrades %.0f s "
-			   "past its due time.\n"
-			   "2. A change of the offered versions makes every cluster's /upgrades due "
-			   "at once at the *aged* priority, oldest answer first (due = the time of its "
-			   "last answer), instead of signalled with due = now. Today the whole fleet "
-			   "is signalled with the same due time: the sweep runs in id order, so a "
-			   "cluster that was nearly due waits for the whole sweep (%s at %zu "
-			   "clusters), and every version change or end of an upgrade in that time "
-			   "queues behind it at the same priority.\n"
-			   "3. A new cluster's first /upgrades is aged too (due 0), for the same "
-			   "reason: at start-up the whole fleet is new.\n\n",
-			p->per_minute, fmin(p->interval, p->upgrades_interval) * (1 - SCHED_SLACK),
-			dur(a, sizeof a,
-			    rs[n - 1].options_all.n ?
-				    rs[n - 1].options_all.v[rs[n - 1].options_all.n - 1] :
-				    NAN),
-			rs[n - 1].clusters);
-		summary_table(f, rp, n, p);
-		fprintf(f, "\n");
-		checks_list(f, rp, n);
-	}
 	fprintf(f,
 		"\n## How the plan is made\n\n"
 		"Every (cluster, endpoint) pair is a task with a due time, and so are the "
@@ -1605,10 +1562,13 @@ static void write_doc(FILE *f, const struct result *rs, const struct result *rp,
 		"(or what it asks, if less), so none is starved outright. What does not fit "
 		"stretches the lowest priorities first: /credentials, then aged /upgrades. The "
 		"plan is made again after every list and whenever the budget's rate changes.\n\n"
-		"/upgrades is read at once (signalled) when the list shows a version other "
-		"than the one its last answer was for, when a cluster leaves `upgrading`, and for "
-		"a new cluster; a change of the offered versions (/options) signals every "
-		"cluster.\n\n",
+		"/upgrades is read at once (signalled, above the aged reads) when the list shows "
+		"a version other than the one its last answer was for, or when a cluster leaves "
+		"`upgrading`. A new cluster's first /upgrades is due at once at the aged "
+		"priority, before any known cluster's aged read; a change of the offered "
+		"versions (/options) makes every cluster's /upgrades due at once at the aged "
+		"priority, oldest answer first, so that the sweep never holds back a cluster's "
+		"own change. A request the budget holds back past its batch stays due.\n\n",
 		SCHED_PRIO_LIST, SCHED_PRIO_OPTIONS, SCHED_PRIO_SIGNALLED, SCHED_PRIO_AGED,
 		SCHED_PRIO_CREDENTIALS, SCHED_SLACK * 100, 1 - SCHED_SLACK,
 		(1 - SCHED_RESERVE) * 100, SCHED_RESERVE * 100, SCHED_FLOOR * 100);
