@@ -122,6 +122,7 @@ struct poller {
 	double reload_success_time;
 
 	atomic_bool stop;
+	atomic_bool reload_noted; /* the main thread noted a reload: publish it */
 	bool settings_owned; /* false for the one passed to poller_new */
 	bool have_options;
 	bool options_attempted;
@@ -297,6 +298,7 @@ enum err poller_new(const struct settings *settings, struct poller **out)
 		return ERR_NOMEM;
 	p->settings = settings;
 	atomic_init(&p->stop, false);
+	atomic_init(&p->reload_noted, false);
 	pthread_mutex_init(&p->lock, NULL);
 	pthread_cond_init(&p->wake, NULL);
 	p->reload_ok = true;
@@ -1110,6 +1112,8 @@ static void close_round(struct poller *p, double now_mono)
  * there is more to do. */
 static double step(struct poller *p)
 {
+	if (atomic_exchange(&p->reload_noted, false))
+		p->dirty = true;
 	double wake = INFINITY;
 	bool idle = true, backlog = false;
 	for (size_t i = 0; i < p->account_count && !atomic_load(&p->stop); i++) {
@@ -1136,7 +1140,7 @@ static double step(struct poller *p)
 static void wait_until(struct poller *p, double until)
 {
 	pthread_mutex_lock(&p->lock);
-	while (!atomic_load(&p->stop) && !p->pending_settings) {
+	while (!atomic_load(&p->stop) && !p->pending_settings && !atomic_load(&p->reload_noted)) {
 		double left = until - api_now_mono();
 		if (left <= 0)
 			break;
@@ -1261,7 +1265,8 @@ void poller_note_reload(struct poller *p, bool ok, double when)
 	p->reload_ok = ok;
 	if (ok)
 		p->reload_success_time = when;
-	p->dirty = true;
+	atomic_store(&p->reload_noted, true);
+	pthread_cond_signal(&p->wake);
 	pthread_mutex_unlock(&p->lock);
 }
 

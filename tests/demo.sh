@@ -50,6 +50,14 @@ until curl -fs "http://127.0.0.1:$PORT/-/ready" >/dev/null 2>&1; do
 	sleep 0.1
 done
 
+# ready means every cluster is listed; the upgrades follow within a second
+i=0
+until curl -fs "http://127.0.0.1:$PORT/metrics" 2>/dev/null | grep -q 'endpoint="upgrades"'; do
+	i=$((i + 1))
+	[ $i -gt 50 ] && break
+	sleep 0.1
+done
+
 cat <<TXT
 
 doks_exporter is serving the fake API's clusters:
