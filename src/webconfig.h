@@ -37,7 +37,8 @@ struct webconfig;
 
 /* Reads and checks the file at path (borrowed), and the certificate, key
  * and CA files it names (relative paths are taken from the directory of
- * path). On error logs what was wrong, naming the file and line, and
+ * path). bcrypt hashes of a cost above 16 are refused (above 12, warned
+ * about). On error logs what was wrong, naming the file and line, and
  * returns ERR_CONFIG (ERR_NOMEM when memory runs out); *out is untouched
  * then. *out is owned (webconfig_free). */
 enum err webconfig_load(const char *path, struct webconfig **out);
@@ -57,8 +58,14 @@ const char *webconfig_tls_cert_pem(const struct webconfig *w);
 const char *webconfig_tls_key_pem(const struct webconfig *w);
 const char *webconfig_tls_client_ca_pem(const struct webconfig *w);
 
-/* A GnuTLS priority string for min_version..max_version, such as
- * "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2"; NULL without TLS. */
+/* Wipes and frees the key PEM, for once the server has loaded it:
+ * webconfig_tls_key_pem returns NULL afterwards. Accepts NULL. */
+void webconfig_tls_forget_key(struct webconfig *w);
+
+/* A GnuTLS priority string for min_version..max_version, the cipher
+ * policy (by default ECDHE with AEAD ciphers; cipher_suites, exactly as
+ * listed, otherwise), curve_preferences and prefer_server_cipher_suites
+ * (true by default); NULL without TLS. */
 const char *webconfig_tls_priorities(const struct webconfig *w);
 
 enum webconfig_client_auth webconfig_client_auth(const struct webconfig *w);
@@ -73,10 +80,15 @@ bool webconfig_requires_auth(const struct webconfig *w);
  * succeeded before is answered from the cache, keyed by an HMAC-SHA-256 of
  * user, password and stored hash under a key drawn at load time (the
  * password itself is never stored); otherwise bcrypt runs, against a
- * dummy hash of the same cost for an unknown user, so that an unknown
- * user costs as much as a known one. The hashes are compared in constant
- * time. False when no users are configured. */
+ * dummy hash at the cost most users have for an unknown user, so that an
+ * unknown user costs as much as a known one. The hashes are compared in
+ * constant time. False when no users are configured, and for a password
+ * over 72 bytes (bcrypt would ignore the rest), without a bcrypt. */
 bool webconfig_check_basic_auth(const struct webconfig *w, const char *user, const char *pass);
+
+/* True when user and pass (borrowed) are a login that succeeded before:
+ * the cache alone, never a bcrypt, so it takes microseconds. */
+bool webconfig_check_cached(const struct webconfig *w, const char *user, const char *pass);
 
 /* Counters of webconfig_check_basic_auth, for tests and debugging. */
 struct webconfig_auth_stats {
