@@ -36,7 +36,6 @@
 #define BCRYPT_COST_MAX 31  /* the format's */
 #define BCRYPT_COST_LIMIT 16 /* refused above: one login would hold a thread for seconds */
 #define BCRYPT_COST_WARN 12  /* warned above */
-#define BCRYPT_PASSWORD_MAX 72 /* bcrypt ignores what follows */
 #define CACHE_KEY_LEN 32 /* HMAC-SHA-256 */
 
 enum tls_version { TLS10, TLS11, TLS12, TLS13 };
@@ -1133,7 +1132,7 @@ static const struct user *find_user(const struct webconfig *w, const char *user)
 bool webconfig_check_cached(const struct webconfig *w, const char *user, const char *pass)
 {
 	if (!w || w->user_count == 0 || !w->cache || !user || !pass ||
-	    strlen(pass) > BCRYPT_PASSWORD_MAX)
+	    strlen(pass) > WEBCONFIG_PASSWORD_MAX)
 		return false;
 	const struct user *found = find_user(w, user);
 	if (!found)
@@ -1157,7 +1156,7 @@ bool webconfig_check_basic_auth(const struct webconfig *w, const char *user, con
 		return false;
 	/* bcrypt reads 72 bytes and ignores the rest: a longer password
 	 * would pass on its first 72 alone */
-	if (strlen(pass) > BCRYPT_PASSWORD_MAX)
+	if (strlen(pass) > WEBCONFIG_PASSWORD_MAX)
 		return false;
 	const struct user *found = find_user(w, user);
 	const char *hash = found ? found->hash : w->dummy_hash;

@@ -21,6 +21,9 @@
  * a bcrypt each time. The oldest goes first. */
 #define WEBCONFIG_AUTH_CACHE_MAX 64
 
+/* The longest password checked: bcrypt ignores what follows byte 72. */
+#define WEBCONFIG_PASSWORD_MAX 72
+
 /* The longest Authorization header value webconfig_parse_basic_auth takes. */
 #define WEBCONFIG_AUTH_HEADER_MAX 4096
 

@@ -263,9 +263,17 @@ t_web_config_errors() {
   key_file: server.key
 "
 	web_expect_error "file=$PKI/web.yml line=2 key=tls_server_config.cert_file" "cannot read $PKI/missing.crt" || return 1
-	write_web "$web_tls_block  cipher_suites: [TLS_AES_128_GCM_SHA256]
+	write_web "$web_tls_block  client_allowed_sans: [prometheus]
 "
-	web_expect_error "line=4 key=tls_server_config.cipher_suites" "not supported" || return 1
+	web_expect_error "line=4 key=tls_server_config.client_allowed_sans" "not supported" || return 1
+	write_web "$web_tls_block  cipher_suites: [TLS_RSA_WITH_RC4_128_SHA]
+"
+	web_expect_error "line=4 key=tls_server_config.cipher_suites" "RC4" || return 1
+	write_web "basic_auth_users:
+  alice: $WEB_ALICE_HASH
+  zed: '\$2b\$17\$1zBdUplhkXVEqsTSAZvy3.fbKoh7lQqF/YuzzUOTn1zJ9QRfQv9W2'
+"
+	web_expect_error "line=3 key=basic_auth_users.zed" "cost 17 is above 16" || return 1
 	write_web "# users
 basic_auth_users:
   alice: '\$6\$aPXvItNy8o5u7wsn\$VgdfrtllUzfr9OEBDA5HYL9hRK9vS1npfyxUzsA0VL8djg2iCZfxPJyBbyWP/u7SlBzU5SaNu7rtQ1RMr.wQK1'
@@ -281,4 +289,52 @@ basic_auth_users:
 	web_expect_error "file=$PKI/web.yml line=3" "syntax error" || return 1
 	rm -f "$PKI/web.yml"
 	web_expect_error "cannot read the web configuration file" "$PKI/web.yml"
+}
+
+# ---- hostile clients (tests/integration/attack.py) ----
+
+ATTACK="python3 tests/integration/attack.py"
+
+# json_get FILE KEY: a field of attack.py's JSON report.
+json_get() {
+	python3 -c 'import json,sys; v=json.load(open(sys.argv[1])).get(sys.argv[2]); print("" if v is None else v)' "$1" "$2"
+}
+
+# awk_true EXPR: exit status 0 when the awk expression holds.
+awk_true() { awk "BEGIN { exit !($1) }"; }
+
+# 200 connections from eight loopback addresses, each sending one header
+# line a second and never finishing its request: each is cut at the
+# request deadline (3 s here), the cap per address and eviction keep
+# room, and a scrape from another address is answered within 1 s
+# throughout. Before, 128 such connections held every slot for as long
+# as they trickled.
+t_web_trickling_clients() {
+	start_fake "$SCENARIOS/basic.json" || return 1
+	write_config "web = { request_timeout = 3; };"
+	start_exporter || return 1
+	wait_cycles 1 || return 1
+	local port=${EXP_URL##*:}
+	$ATTACK trickle 127.0.0.1 "$port" --count 200 --sources 127.0.0.2-9 --every 1 \
+		--seconds 14 >"$T/trickle.json" 2>"$T/trickle.err" &
+	local attacker=$!
+	sleep 2 # the attack in full swing: more connections than slots
+	$ATTACK probe "http://127.0.0.1:$port/metrics" --source 127.0.0.200 --every 0.2 \
+		--seconds 10 --timeout 3 >"$T/probe.json" 2>"$T/probe.err"
+	wait "$attacker"
+	cat "$T/trickle.json" "$T/probe.json" >&2
+	local answered failed max longest cut
+	answered=$(json_get "$T/probe.json" answered)
+	failed=$(json_get "$T/probe.json" failed)
+	max=$(json_get "$T/probe.json" max)
+	longest=$(json_get "$T/trickle.json" longest_trickle)
+	cut=$(json_get "$T/trickle.json" cut)
+	[ "$failed" = 0 ] || fail "$failed scrapes failed beside the trickling clients" || return 1
+	[ "${answered:-0}" -ge 20 ] || fail "only $answered scrapes answered" || return 1
+	awk_true "$max < 1.0" || fail "a scrape took $max s" || return 1
+	[ "${cut:-0}" -ge 100 ] || fail "only $cut trickling connections cut" || return 1
+	# the deadline counts the whole request: 3 s, the reaper's 0.1 s and
+	# one trickle interval of slack
+	awk_true "$longest < 5.5" || fail "a trickling connection lived $longest s" || return 1
+	kill -0 "$EXP_PID" || fail "the exporter died"
 }
