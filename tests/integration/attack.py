@@ -133,6 +133,8 @@ def request(conn, path, headers):
     conn.request("GET", path, headers=headers)
     r = conn.getresponse()
     r.read()
+    if r.status == 429 and not (r.getheader("Retry-After") or "").isdigit():
+        return "429 without Retry-After"
     return r.status
 
 

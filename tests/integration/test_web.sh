@@ -338,3 +338,66 @@ t_web_trickling_clients() {
 	awk_true "$longest < 5.5" || fail "a trickling connection lived $longest s" || return 1
 	kill -0 "$EXP_PID" || fail "the exporter died"
 }
+
+# alice-pw at cost 12 (about 0.2 s of bcrypt), for the login flood
+WEB_ALICE_HASH_12='$2b$12$jGH4tcGeJ9XS7i33YErNnOj0SksRePHA5gvFYfuaxn6VAlu9Npn6i'
+
+# Six loops of wrong logins from eight addresses while a valid client,
+# its login cached, scrapes over a kept-alive connection: its p99 stays
+# under 50 ms, since bcrypt runs one at a time off the server's threads
+# and failures are limited per address (429 with Retry-After). Before,
+# every wrong login ran a bcrypt on one of the server's two threads, and
+# the valid scrape waited behind them.
+t_web_login_flood() {
+	start_fake "$SCENARIOS/basic.json" || return 1
+	write_config ""
+	mkdir -p "$T/pki" && PKI="$T/pki"
+	write_web "basic_auth_users:
+  alice: $WEB_ALICE_HASH_12
+"
+	start_exporter --web.config.file="$PKI/web.yml" || return 1
+	wait_cycles 1 || return 1
+	# the valid client logs in once: its login is cached from then on
+	[ "$(curl -s -o /dev/null -w '%{http_code}' -u alice:alice-pw "$EXP_URL/metrics")" = 200 ] ||
+		fail "the valid login failed" || return 1
+	$ATTACK logins "$EXP_URL/metrics" --parallel 6 --sources 127.0.0.2-9 --seconds 12 \
+		>"$T/logins.json" 2>"$T/logins.err" &
+	local flood=$!
+	sleep 1
+	$ATTACK probe "$EXP_URL/metrics" --keepalive --user alice --password alice-pw \
+		--every 0.05 --seconds 8 --timeout 5 >"$T/probe.json" 2>"$T/probe.err"
+	wait "$flood"
+	cat "$T/logins.json" "$T/probe.json" >&2
+	local answered failed p99
+	answered=$(json_get "$T/probe.json" answered)
+	failed=$(json_get "$T/probe.json" failed)
+	p99=$(json_get "$T/probe.json" p99)
+	[ "$failed" = 0 ] || fail "$failed valid scrapes failed during the flood" || return 1
+	[ "${answered:-0}" -ge 50 ] || fail "only $answered valid scrapes answered" || return 1
+	awk_true "$p99 < 0.05" || fail "p99 of the valid scrapes: $p99 s" || return 1
+	# the flood was answered 401 or 429, with Retry-After, never let in
+	python3 -c 'import json,sys; c=json.load(open(sys.argv[1])); sys.exit(not (c.get("429",0) > 0 and c.get("401",0) > 0 and set(c) <= {"401","429"}))' \
+		"$T/logins.json" || fail "flood statuses: $(cat "$T/logins.json")" || return 1
+	kill -0 "$EXP_PID" || fail "the exporter died"
+}
+
+# bcrypt reads 72 bytes of a password: a longer one is refused, rather
+# than let in on its first 72.
+t_web_long_password() {
+	start_fake "$SCENARIOS/basic.json" || return 1
+	write_config ""
+	mkdir -p "$T/pki" && PKI="$T/pki"
+	# the hash of 'A' x 72, cost 04
+	write_web "basic_auth_users:
+  long: \$2b\$04\$ZN8VYVF8VbZxnWrbCImxDu.2bdlIsyKHQpi.RLAAn2CJRYsKLo8vC
+"
+	start_exporter --web.config.file="$PKI/web.yml" || return 1
+	local a72
+	a72=$(printf 'A%.0s' $(seq 72))
+	[ "$(curl -s -o /dev/null -w '%{http_code}' -u "long:$a72" "$EXP_URL/-/healthy")" = 200 ] ||
+		fail "72 bytes refused" || return 1
+	[ "$(curl -s -o /dev/null -w '%{http_code}' -u "long:${a72}B" "$EXP_URL/-/healthy")" = 401 ] ||
+		fail "73 bytes with the first 72 right let in" || return 1
+	[ "$(curl -s -o /dev/null -w '%{http_code}' -u "long:${a72}${a72}" "$EXP_URL/-/healthy")" = 401 ] ||
+		fail "144 bytes let in"
+}
