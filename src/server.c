@@ -15,6 +15,7 @@
 #include "server.h"
 
 #include <arpa/inet.h>
+#include <gnutls/abstract.h>
 #include <gnutls/gnutls.h>
 #include <gnutls/x509.h>
 #include <microhttpd.h>
@@ -270,6 +271,27 @@ static bool has_peer_cert(gnutls_session_t session)
 static int verify_in_handshake(gnutls_session_t session)
 {
 	return !has_peer_cert(session) || peer_cert_valid(session) ? 0 : -1;
+}
+
+/* The certificate chain and key served. GnuTLS's callback takes no
+ * argument of ours, so they are the process's: one server at a time, set
+ * before its daemon starts, freed after it stops. */
+static struct {
+	gnutls_pcert_st *pcerts;
+	unsigned n;
+	gnutls_privkey_t key;
+} identity;
+
+static int serve_identity(gnutls_session_t session, const gnutls_datum_t *req_ca_rdn, int nreqs,
+			  const gnutls_pk_algorithm_t *pk_algos, int pk_algos_length,
+			  gnutls_pcert_st **pcert, unsigned int *pcert_length,
+			  gnutls_privkey_t *privkey)
+{
+	(void)session, (void)req_ca_rdn, (void)nreqs, (void)pk_algos, (void)pk_algos_length;
+	*pcert = identity.pcerts;
+	*pcert_length = identity.n;
+	*privkey = identity.key; /* gnutls frees neither: the function2 contract */
+	return 0;
 }
 
 /* Called when a connection is accepted, before its TLS handshake: asks
@@ -619,15 +641,22 @@ enum err server_start(const struct settings *settings, struct webconfig *web,
 		}
 		freeaddrinfo(res);
 	}
-	/* TLS: the PEM texts stay in web, which outlives the daemon */
+	/* TLS: the certificate and key through a callback, from GnuTLS's
+	 * forms made here, so that the key's PEM text is never handed to
+	 * GnuTLS (whose PEM decoder leaves a base64 copy in freed memory);
+	 * the other PEM texts stay in web, which outlives the daemon */
 	struct MHD_OptionItem tls[5];
 	size_t nt = 0;
 	if (webconfig_tls_enabled(web)) {
+		int gerr = webconfig_tls_identity(web, &identity.pcerts, &identity.n, &identity.key);
+		if (gerr < 0) {
+			log_error("cannot load the TLS certificate and key", "err", gnutls_strerror(gerr));
+			server_stop(s);
+			return ERR_CONFIG;
+		}
 		flags |= MHD_USE_TLS;
-		tls[nt++] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_MEM_CERT, 0,
-						     (void *)webconfig_tls_cert_pem(web) };
-		tls[nt++] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_MEM_KEY, 0,
-						     (void *)webconfig_tls_key_pem(web) };
+		tls[nt++] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_CERT_CALLBACK, 0,
+						     (void *)&serve_identity };
 		tls[nt++] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_PRIORITIES, 0,
 						     (void *)webconfig_tls_priorities(web) };
 		/* the trust list verifies client certificates, and names the
@@ -668,7 +697,7 @@ enum err server_start(const struct settings *settings, struct webconfig *web,
 		server_stop(s);
 		return ERR_IO;
 	}
-	/* GnuTLS holds the key now: the PEM text need not stay in memory */
+	/* GnuTLS's form of the key is all that is needed now */
 	webconfig_tls_forget_key(web);
 	const union MHD_DaemonInfo *info = MHD_get_daemon_info(s->daemon, MHD_DAEMON_INFO_BIND_PORT);
 	char bound[300];
@@ -694,6 +723,8 @@ void server_stop(struct server *s)
 		MHD_stop_daemon(s->daemon);
 	authgate_free(s->gate);
 	connguard_free(s->guard);
+	webconfig_tls_identity_free(identity.pcerts, identity.n, identity.key);
+	memset(&identity, 0, sizeof identity);
 	pthread_mutex_destroy(&s->proc_lock);
 	free(s);
 }

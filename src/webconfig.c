@@ -138,7 +138,9 @@ struct webconfig {
 	bool tls;
 	char *cert_pem;
 	size_t cert_len;
-	char *key_pem; /* secret: wiped by webconfig_free */
+	unsigned char *key_der; /* secret, decoded here from the PEM (wiped at once),
+				 * so that GnuTLS never copies its base64 text;
+				 * wiped by webconfig_tls_forget_key or _free */
 	size_t key_len;
 	char *ca_pem;
 	size_t ca_len;
@@ -642,6 +644,80 @@ static bool read_pem(struct loader *ld, unsigned long line, const char *key,
 	return ok;
 }
 
+static int b64_value(unsigned char ch);
+
+/* The DER bytes of the first "-----BEGIN ...PRIVATE KEY-----" block of
+ * pem, decoded into *der (owned, a secret); false when there is none, or
+ * it has headers (an encrypted key) or bad base64. */
+static bool pem_key_to_der(const char *pem, unsigned char **der, size_t *len)
+{
+	const char *begin = strstr(pem, "-----BEGIN ");
+	while (begin) {
+		const char *eol = strchr(begin, '\n');
+		if (!eol)
+			return false;
+		if (eol - begin >= 16 && memcmp(eol - (eol[-1] == '\r' ? 17 : 16), "PRIVATE KEY-----", 16) == 0)
+			break;
+		begin = strstr(eol, "-----BEGIN ");
+	}
+	if (!begin)
+		return false;
+	const char *p = strchr(begin, '\n') + 1;
+	const char *end = strstr(p, "-----END ");
+	if (!end || memchr(p, ':', (size_t)(end - p))) /* Proc-Type: 4,ENCRYPTED */
+		return false;
+	unsigned char *out = malloc((size_t)(end - p) / 4 * 3 + 3);
+	if (!out)
+		return false;
+	size_t n = 0;
+	uint32_t bits = 0;
+	int have = 0, pad = 0;
+	bool ok = true;
+	for (const char *q = p; q < end && ok; q++) {
+		unsigned char ch = (unsigned char)*q;
+		if (ch == '\n' || ch == '\r' || ch == ' ' || ch == '\t')
+			continue;
+		int v = ch == '=' ? 0 : b64_value(ch);
+		if (v < 0 || (pad > 0 && ch != '='))
+			ok = false;
+		if (ch == '=')
+			pad++;
+		bits = (bits << 6) | (uint32_t)v;
+		if (++have == 4) {
+			unsigned char b[3] = { (unsigned char)(bits >> 16), (unsigned char)(bits >> 8),
+					       (unsigned char)bits };
+			for (int j = 0; j < 3 - pad && j < 3; j++)
+				out[n++] = b[j];
+			have = 0;
+			bits = 0;
+		}
+	}
+	secret_wipe(&bits, sizeof bits);
+	if (!ok || have != 0 || pad > 2 || n == 0) {
+		secret_wipe(out, (size_t)(end - p) / 4 * 3 + 3);
+		free(out);
+		return false;
+	}
+	*der = out;
+	*len = n;
+	return true;
+}
+
+/* Reads key_file and keeps only its DER: the PEM text is wiped at once. */
+static bool read_key(struct loader *ld)
+{
+	char *pem = NULL;
+	size_t pem_len = 0;
+	if (!read_pem(ld, ld->key_line, "tls_server_config.key_file", ld->key_file, &pem, &pem_len))
+		return false;
+	bool ok = pem_key_to_der(pem, &ld->w->key_der, &ld->w->key_len);
+	free_secret(pem, pem_len);
+	if (!ok)
+		bad_at(ld, ld->key_line, "tls_server_config.key_file",
+		       "no usable PEM private key (an encrypted key is not supported)");
+	return ok;
+}
+
 /* Counts the certificates of a PEM text; 0 with *err set when none. */
 static unsigned count_certs(const char *pem, size_t len, int *err)
 {
@@ -725,9 +801,21 @@ static bool check_tls_material(struct loader *ld)
 		ld->rc = ERR_NOMEM;
 		return false;
 	}
-	gnutls_datum_t cert = { .data = (unsigned char *)w->cert_pem, .size = (unsigned)w->cert_len };
-	gnutls_datum_t key = { .data = (unsigned char *)w->key_pem, .size = (unsigned)w->key_len };
-	err = gnutls_certificate_set_x509_key_mem(cred, &cert, &key, GNUTLS_X509_FMT_PEM);
+	/* the way server.c will load them: the chain from PEM, the key from DER */
+	gnutls_pcert_st *pcerts = NULL;
+	unsigned n = 0;
+	gnutls_privkey_t key = NULL;
+	err = webconfig_tls_identity(w, &pcerts, &n, &key);
+	if (err >= 0) {
+		err = gnutls_certificate_set_key(cred, NULL, 0, pcerts, n, key);
+		if (err >= 0) { /* the credentials own the key and the certificates,
+				 * copied out of the array */
+			gnutls_free(pcerts);
+			pcerts = NULL;
+			key = NULL;
+		}
+	}
+	webconfig_tls_identity_free(pcerts, n, key);
 	gnutls_certificate_free_credentials(cred);
 	if (err < 0) {
 		snprintf(why, sizeof why, "%s",
@@ -848,8 +936,7 @@ static bool finish_tls(struct loader *ld)
 	build_priorities(ld);
 	if (!read_pem(ld, ld->cert_line, "tls_server_config.cert_file", ld->cert_file,
 		      &w->cert_pem, &w->cert_len) ||
-	    !read_pem(ld, ld->key_line, "tls_server_config.key_file", ld->key_file, &w->key_pem,
-		      &w->key_len) ||
+	    !read_key(ld) ||
 	    (has_ca && !read_pem(ld, ld->ca_line, "tls_server_config.client_ca_file", ld->ca_file,
 				 &w->ca_pem, &w->ca_len)))
 		return false;
@@ -1011,7 +1098,7 @@ void webconfig_free(struct webconfig *w)
 {
 	if (!w)
 		return;
-	free_secret(w->key_pem, w->key_len);
+	free_secret((char *)w->key_der, w->key_len);
 	free(w->cert_pem);
 	free(w->ca_pem);
 	for (size_t i = 0; i < w->user_count; i++) {
@@ -1032,15 +1119,66 @@ void webconfig_free(struct webconfig *w)
 
 bool webconfig_tls_enabled(const struct webconfig *w) { return w && w->tls; }
 const char *webconfig_tls_cert_pem(const struct webconfig *w) { return w ? w->cert_pem : NULL; }
-const char *webconfig_tls_key_pem(const struct webconfig *w) { return w ? w->key_pem : NULL; }
+const unsigned char *webconfig_tls_key_der(const struct webconfig *w, size_t *len)
+{
+	*len = w && w->key_der ? w->key_len : 0;
+	return w ? w->key_der : NULL;
+}
 const char *webconfig_tls_client_ca_pem(const struct webconfig *w) { return w ? w->ca_pem : NULL; }
+
+int webconfig_tls_identity(const struct webconfig *w, gnutls_pcert_st **pcerts, unsigned *n,
+			   gnutls_privkey_t *key)
+{
+	*pcerts = NULL;
+	*n = 0;
+	*key = NULL;
+	if (!w || !w->cert_pem || !w->key_der)
+		return GNUTLS_E_INVALID_REQUEST;
+	gnutls_datum_t cd = { .data = (unsigned char *)w->cert_pem, .size = (unsigned)w->cert_len };
+	gnutls_datum_t kd = { .data = w->key_der, .size = (unsigned)w->key_len };
+	unsigned count = WEBCONFIG_CHAIN_MAX;
+	gnutls_pcert_st *list = gnutls_calloc(count, sizeof *list);
+	if (!list)
+		return GNUTLS_E_MEMORY_ERROR;
+	int err = gnutls_pcert_list_import_x509_raw(list, &count, &cd, GNUTLS_X509_FMT_PEM, 0);
+	if (err < 0) {
+		gnutls_free(list);
+		return err;
+	}
+	gnutls_privkey_t k;
+	err = gnutls_privkey_init(&k);
+	if (err >= 0) {
+		err = gnutls_privkey_import_x509_raw(k, &kd, GNUTLS_X509_FMT_DER, NULL, 0);
+		if (err < 0)
+			gnutls_privkey_deinit(k);
+	}
+	if (err < 0) {
+		webconfig_tls_identity_free(list, count, NULL);
+		return err;
+	}
+	*pcerts = list;
+	*n = count;
+	*key = k;
+	return 0;
+}
+
+void webconfig_tls_identity_free(gnutls_pcert_st *pcerts, unsigned n, gnutls_privkey_t key)
+{
+	if (pcerts) {
+		for (unsigned i = 0; i < n; i++)
+			gnutls_pcert_deinit(&pcerts[i]);
+		gnutls_free(pcerts);
+	}
+	if (key)
+		gnutls_privkey_deinit(key);
+}
 
 void webconfig_tls_forget_key(struct webconfig *w)
 {
 	if (!w)
 		return;
-	free_secret(w->key_pem, w->key_len);
-	w->key_pem = NULL;
+	free_secret((char *)w->key_der, w->key_len);
+	w->key_der = NULL;
 	w->key_len = 0;
 }
 

@@ -12,6 +12,7 @@
 #ifndef DOKS_WEBCONFIG_H
 #define DOKS_WEBCONFIG_H
 
+#include <gnutls/abstract.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -55,14 +56,28 @@ void webconfig_free(struct webconfig *w);
 bool webconfig_tls_enabled(const struct webconfig *w);
 
 /* PEM texts, NUL-terminated, valid until webconfig_free; NULL without TLS.
- * The key is a secret: never log it. The client CA is NULL when
- * client_ca_file is not set. */
+ * The client CA is NULL when client_ca_file is not set. */
 const char *webconfig_tls_cert_pem(const struct webconfig *w);
-const char *webconfig_tls_key_pem(const struct webconfig *w);
 const char *webconfig_tls_client_ca_pem(const struct webconfig *w);
 
-/* Wipes and frees the key PEM, for once the server has loaded it:
- * webconfig_tls_key_pem returns NULL afterwards. Accepts NULL. */
+/* The key, as DER (its PEM text is wiped as soon as it is decoded, so
+ * that no base64 copy of it is left in memory): valid until
+ * webconfig_tls_forget_key or webconfig_free; NULL without TLS or after
+ * webconfig_tls_forget_key. A secret: never log it. */
+const unsigned char *webconfig_tls_key_der(const struct webconfig *w, size_t *len);
+
+/* The most certificates in cert_file that are served. */
+#define WEBCONFIG_CHAIN_MAX 16
+
+/* GnuTLS's forms of the certificate chain and the key, for a server's
+ * certificate callback: *pcerts (n of them) and *key are owned
+ * (webconfig_tls_identity_free). Returns 0, or a GnuTLS error code. */
+int webconfig_tls_identity(const struct webconfig *w, gnutls_pcert_st **pcerts, unsigned *n,
+			   gnutls_privkey_t *key);
+void webconfig_tls_identity_free(gnutls_pcert_st *pcerts, unsigned n, gnutls_privkey_t key);
+
+/* Wipes and frees the key, for once the server holds it in GnuTLS's
+ * form: webconfig_tls_key_der returns NULL afterwards. Accepts NULL. */
 void webconfig_tls_forget_key(struct webconfig *w);
 
 /* A GnuTLS priority string for min_version..max_version, the cipher

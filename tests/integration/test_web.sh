@@ -401,3 +401,19 @@ t_web_long_password() {
 	[ "$(curl -s -o /dev/null -w '%{http_code}' -u "long:${a72}${a72}" "$EXP_URL/-/healthy")" = 401 ] ||
 		fail "144 bytes let in"
 }
+
+# The key's PEM text is wiped once the server has loaded it: no line of
+# its body is left anywhere in the process's memory.
+t_web_key_wiped() {
+	web_pki || return 1
+	start_fake "$SCENARIOS/basic.json" || return 1
+	write_config ""
+	write_web "$web_tls_block"
+	start_exporter_https || return 1
+	wait_cycles 1 || return 1
+	[ "$(wcurl "$EXP_URL/-/healthy")" = 200 ] || fail "HTTPS failed" || return 1
+	local out rc
+	out=$(python3 tests/integration/memscan.py "$EXP_PID" "$PKI/server.key")
+	rc=$?
+	[ $rc = 0 ] || fail "memscan ($rc): $out"
+}

@@ -156,7 +156,10 @@ static void test_tls_file_relative_paths(void **state)
 	assert_string_equal(webconfig_tls_priorities(w),
 			    "NORMAL:-VERS-ALL:+VERS-TLS1.3" POLICY PRECEDENCE);
 	assert_non_null(strstr(webconfig_tls_cert_pem(w), "-----BEGIN CERTIFICATE-----"));
-	assert_non_null(strstr(webconfig_tls_key_pem(w), "PRIVATE KEY-----"));
+	size_t key_len = 0;
+	const unsigned char *der = webconfig_tls_key_der(w, &key_len);
+	assert_non_null(der);
+	assert_true(key_len > 32 && der[0] == 0x30); /* a DER SEQUENCE, not PEM text */
 	assert_non_null(strstr(webconfig_tls_client_ca_pem(w), "-----BEGIN CERTIFICATE-----"));
 	/* the key is never logged */
 	assert_null(strstr(r.log, "PRIVATE"));
@@ -763,9 +766,11 @@ static void test_forget_key(void **state)
 	struct result r;
 	load_path(FIXTURES "tls.yml", &r);
 	assert_int_equal(r.rc, ERR_OK);
-	assert_non_null(webconfig_tls_key_pem(r.w));
+	size_t len;
+	assert_non_null(webconfig_tls_key_der(r.w, &len));
 	webconfig_tls_forget_key(r.w);
-	assert_null(webconfig_tls_key_pem(r.w));
+	assert_null(webconfig_tls_key_der(r.w, &len));
+	assert_int_equal(len, 0);
 	assert_non_null(webconfig_tls_cert_pem(r.w));
 	webconfig_tls_forget_key(r.w); /* twice is harmless */
 	webconfig_tls_forget_key(NULL);
@@ -831,7 +836,9 @@ static void test_free_and_accessors_accept_null(void **state)
 	webconfig_free(NULL);
 	assert_false(webconfig_tls_enabled(NULL));
 	assert_false(webconfig_requires_auth(NULL));
-	assert_null(webconfig_tls_key_pem(NULL));
+	size_t len = 1;
+	assert_null(webconfig_tls_key_der(NULL, &len));
+	assert_int_equal(len, 0);
 	assert_int_equal(webconfig_client_auth(NULL), WEBCONFIG_NO_CLIENT_CERT);
 	struct webconfig_auth_stats st;
 	webconfig_auth_stats(NULL, &st);
