@@ -417,3 +417,80 @@ t_web_key_wiped() {
 	rc=$?
 	[ $rc = 0 ] || fail "memscan ($rc): $out"
 }
+
+# ssl_try PORT ARGS...: prints the cipher openssl s_client negotiated,
+# or NONE when the handshake failed.
+ssl_try() {
+	local port=$1 out
+	shift
+	out=$(timeout 10 openssl s_client -connect "127.0.0.1:$port" -servername localhost "$@" \
+		</dev/null 2>&1)
+	printf '%s\n' "$out" | sed -n 's/^ *Cipher *: *\([A-Z0-9_-]*\)$/\1/p; s/^New, [^,]*, Cipher is \([A-Z0-9_-]*\)$/\1/p' |
+		grep -v '^0000$\|^(NONE)$' | head -n1 | grep . || echo NONE
+}
+
+# expect_cipher PORT WANT ARGS...: WANT is the suite, or NONE.
+expect_cipher() {
+	local port=$1 want=$2 got
+	shift 2
+	got=$(ssl_try "$port" "$@")
+	[ "$got" = "$want" ] || fail "openssl s_client $*: got $got, want $want"
+}
+
+# With an RSA certificate: by default ECDHE with AEAD ciphers only for
+# TLS 1.2 (no static RSA key exchange, no CBC), all of TLS 1.3; then
+# cipher_suites, curve_preferences and prefer_server_cipher_suites as
+# exporter-toolkit takes them. @SECLEVEL=0 makes the client offer what it
+# is asked to, so that any refusal is the server's.
+t_web_cipher_policy() {
+	web_pki || return 1
+	openssl req -x509 -newkey rsa:2048 -nodes -keyout "$PKI/rsa.key" -out "$PKI/rsa.crt" -days 2 \
+		-subj /CN=localhost -addext subjectAltName=DNS:localhost,IP:127.0.0.1 >>"$T/openssl.log" 2>&1 ||
+		fail "openssl: RSA certificate" || return 1
+	start_fake "$SCENARIOS/basic.json" || return 1
+	write_config ""
+	local rsa='tls_server_config:
+  cert_file: rsa.crt
+  key_file: rsa.key
+' port c
+	write_web "$rsa"
+	start_exporter_https || return 1
+	port=${EXP_URL##*:}
+	for c in AES128-SHA AES256-SHA AES128-GCM-SHA256 AES256-GCM-SHA384 AES128-SHA256 \
+		ECDHE-RSA-AES128-SHA ECDHE-RSA-AES256-SHA ECDHE-RSA-AES128-SHA256 DES-CBC3-SHA; do
+		expect_cipher "$port" NONE -tls1_2 -cipher "$c:@SECLEVEL=0" || return 1
+	done
+	for c in ECDHE-RSA-AES128-GCM-SHA256 ECDHE-RSA-AES256-GCM-SHA384 ECDHE-RSA-CHACHA20-POLY1305; do
+		expect_cipher "$port" "$c" -tls1_2 -cipher "$c:@SECLEVEL=0" || return 1
+	done
+	for c in TLS_AES_128_GCM_SHA256 TLS_AES_256_GCM_SHA384 TLS_CHACHA20_POLY1305_SHA256; do
+		expect_cipher "$port" "$c" -tls1_3 -ciphersuites "$c" || return 1
+	done
+	# the server's order by default (prefer_server_cipher_suites: true)
+	expect_cipher "$port" ECDHE-RSA-AES128-GCM-SHA256 -tls1_2 \
+		-cipher 'ECDHE-RSA-CHACHA20-POLY1305:ECDHE-RSA-AES128-GCM-SHA256' || return 1
+	stop_all
+
+	write_web "$rsa  max_version: TLS12
+  cipher_suites: [TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384, TLS_RSA_WITH_AES_256_GCM_SHA384]
+  curve_preferences: [CurveP384]
+  prefer_server_cipher_suites: false
+"
+	start_fake "$SCENARIOS/basic.json" || return 1
+	start_exporter_https || return 1
+	port=${EXP_URL##*:}
+	expect_cipher "$port" ECDHE-RSA-AES256-GCM-SHA384 -cipher 'ECDHE-RSA-AES256-GCM-SHA384:@SECLEVEL=0' || return 1
+	expect_cipher "$port" AES256-GCM-SHA384 -cipher 'AES256-GCM-SHA384:@SECLEVEL=0' || return 1
+	expect_cipher "$port" NONE -cipher 'ECDHE-RSA-AES128-GCM-SHA256:@SECLEVEL=0' || return 1
+	expect_cipher "$port" NONE -cipher 'ECDHE-RSA-CHACHA20-POLY1305:@SECLEVEL=0' || return 1
+	expect_cipher "$port" NONE -tls1_3 || return 1
+	# the curves: P-384 only
+	expect_cipher "$port" NONE -cipher 'ECDHE-RSA-AES256-GCM-SHA384' -curves X25519 || return 1
+	expect_cipher "$port" ECDHE-RSA-AES256-GCM-SHA384 -cipher 'ECDHE-RSA-AES256-GCM-SHA384' \
+		-curves P-384 || return 1
+	# the client's order now
+	expect_cipher "$port" AES256-GCM-SHA384 \
+		-cipher 'AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:@SECLEVEL=0' || return 1
+	# plain HTTPS keeps working for curl
+	[ "$(curl -sk -o /dev/null -w '%{http_code}' "$EXP_URL/-/healthy")" = 200 ] || fail "curl over the chosen suites"
+}
