@@ -126,40 +126,6 @@ static void process_stats_cached(struct server *s, struct process_stats *out)
 	*out = fresh;
 }
 
-/* Whether Accept-Encoding allows gzip: "gzip" or "*" listed without q=0. */
-static bool accepts_gzip(struct MHD_Connection *c)
-{
-	const char *h = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_ACCEPT_ENCODING);
-	if (!h)
-		return false;
-	while (*h) {
-		while (*h == ' ' || *h == '\t' || *h == ',')
-			h++;
-		size_t n = strcspn(h, ",; \t");
-		bool named = (n == 4 && strncasecmp(h, "gzip", 4) == 0) || (n == 1 && *h == '*');
-		h += n;
-		/* parameters: only q matters, and only q=0 (in any spelling) refuses */
-		bool refused = false;
-		while (*h && *h != ',') {
-			if (*h == ';') {
-				h++;
-				while (*h == ' ' || *h == '\t')
-					h++;
-				if ((h[0] == 'q' || h[0] == 'Q') && h[1] == '=') {
-					char *end;
-					double q = strtod(h + 2, &end);
-					refused = end != h + 2 && q == 0;
-				}
-				continue;
-			}
-			h++;
-		}
-		if (named && !refused)
-			return true;
-	}
-	return false;
-}
-
 static enum MHD_Result send_metrics(struct server *s, struct MHD_Connection *c)
 {
 	struct scrape *sc = malloc(sizeof *sc);
@@ -175,7 +141,8 @@ static enum MHD_Result send_metrics(struct server *s, struct MHD_Connection *c)
 	size_t gz_len = 0;
 	uint32_t crc = 0;
 	const unsigned char *gz = sc->snap ? snapshot_gzip(sc->snap, &gz_len, &crc) : NULL;
-	if (gz && accepts_gzip(c)) {
+	if (gz && gzip_accepted(MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+							     MHD_HTTP_HEADER_ACCEPT_ENCODING))) {
 		/* the body's member, compressed at publish, ended by this scrape's lines */
 		size_t tlen = gzip_tail(crc, snapshot_len(sc->snap), sc->process, plen, sc->tail,
 					sizeof sc->tail);
