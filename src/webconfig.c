@@ -807,7 +807,7 @@ static bool check_tls_material(struct loader *ld)
 	gnutls_privkey_t key = NULL;
 	err = webconfig_tls_identity(w, &pcerts, &n, &key);
 	if (err >= 0) {
-		err = gnutls_certificate_set_key(cred, NULL, 0, pcerts, n, key);
+		err = gnutls_certificate_set_key(cred, NULL, 0, pcerts, (int)n, key);
 		if (err >= 0) { /* the credentials own the key and the certificates,
 				 * copied out of the array */
 			gnutls_free(pcerts);
@@ -872,7 +872,7 @@ static void build_priorities(struct loader *ld)
 		used += (size_t)snprintf(p + used, size - used, ":%s%s", DEFAULT_CIPHERS,
 					 ld->min_version < TLS12 ? LEGACY_CIPHERS : "");
 	} else {
-		used += (size_t)snprintf(p + used, size - used, ":-KX-ALL:-CIPHER-ALL:-MAC-ALL");
+		snprintf(p + used, size - used, ":-KX-ALL:-CIPHER-ALL:-MAC-ALL");
 		for (size_t i = 0; i < ld->suite_count; i++) {
 			add_item(p, size, suites[ld->suite_list[i]].kx);
 			add_item(p, size, suites[ld->suite_list[i]].cipher);

@@ -7,8 +7,9 @@ tests/soak/soak.sh; plain HTTP or HTTPS, loopback only.
       N connections, spread over the source addresses, each sending a
       request one header line every S seconds and never finishing it;
       a connection the server cuts is opened again. Prints JSON: how many
-      were cut, the longest a trickling connection lived, how many
-      connections the server refused.
+      were cut while trickling, the longest one trickled, and how many the
+      server closed before their second line ("refused": refused at once,
+      or cut to make room for another address).
   attack.py logins URL --parallel P --seconds T [--sources ...]
       P loops of logins with a wrong password. Prints JSON: the count of
       each status.

@@ -494,3 +494,31 @@ t_web_cipher_policy() {
 	# plain HTTPS keeps working for curl
 	[ "$(curl -sk -o /dev/null -w '%{http_code}' "$EXP_URL/-/healthy")" = 200 ] || fail "curl over the chosen suites"
 }
+
+# SIGTERM while a login waits for its bcrypt (cost 14, about a second):
+# the check finishes, its suspended connection is answered or closed,
+# and the exporter exits 0, without libmicrohttpd's "suspended
+# connections" panic.
+t_web_stop_during_login() {
+	start_fake "$SCENARIOS/basic.json" || return 1
+	write_config ""
+	mkdir -p "$T/pki" && PKI="$T/pki"
+	write_web "basic_auth_users:
+  alice: \$2b\$14\$Bz.A8mVm5Ag1vibGT.4NYuEqqr6RfAYo3B3fp46PNco3mhUflDRcq
+"
+	start_exporter --web.config.file="$PKI/web.yml" || return 1
+	curl -s -o /dev/null --max-time 10 -u alice:wrong "$EXP_URL/metrics" &
+	local client=$! rc t0 t1
+	sleep 0.3 # the bcrypt is running now
+	t0=$(date +%s%N)
+	kill -TERM "$EXP_PID"
+	wait "$EXP_PID"
+	rc=$?
+	t1=$(date +%s%N)
+	EXP_PID=
+	wait "$client"
+	[ $rc = 0 ] || fail "exit status $rc after SIGTERM: $(tail -3 "$EXP_LOG")" || return 1
+	if grep -q 'libmicrohttpd failed' "$EXP_LOG"; then fail "panic: $(grep 'libmicrohttpd failed' "$EXP_LOG")"; return 1; fi
+	# at most the one bcrypt being run, plus the usual second
+	[ $(((t1 - t0) / 1000000)) -lt 5000 ] || fail "took $(((t1 - t0) / 1000000)) ms to stop"
+}
