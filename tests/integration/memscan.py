@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """memscan.py PID FILE: exit 0 when no line of FILE's PEM body (40
 characters or more of base64) is found in the memory of PID, 1 when one
-is (and which), 2 when the memory cannot be read. Reads /proc/PID/maps
-and /proc/PID/mem, so it needs to be the process's parent or root."""
+is, 2 when the memory cannot be read. Reads /proc/PID/maps and
+/proc/PID/mem in 4 MiB chunks, so it needs to be the process's parent or
+root; mappings over 1 GiB (a sanitizer's shadow) are skipped."""
 import re
 import sys
 
@@ -24,15 +25,22 @@ for m in maps:
     if "r" not in perms or m.endswith("[vvar]") or m.endswith("[vsyscall]"):
         continue
     start, end = (int(x, 16) for x in addr.split("-"))
-    try:
-        mem.seek(start)
-        chunk = mem.read(end - start)
-    except (OSError, ValueError, OverflowError):
+    if end - start > (1 << 30):
+        # a sanitizer's shadow or reserve: terabytes of zero pages, no heap
         continue
     regions += 1
-    for i, l in enumerate(lines):
-        if l in chunk:
-            found.add(i)
+    step, tail = 4 << 20, b""
+    for at in range(start, end, step):
+        try:
+            mem.seek(at)
+            chunk = tail + mem.read(min(step, end - at))
+        except (OSError, ValueError, OverflowError):
+            tail = b""
+            continue
+        for i, l in enumerate(lines):
+            if l in chunk:
+                found.add(i)
+        tail = chunk[-128:]  # a line across two chunks
 if regions == 0:
     print("no region readable")
     sys.exit(2)
