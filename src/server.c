@@ -11,6 +11,13 @@
  * client_auth_type says, and asks for basic authentication on every path.
  * It never logs a password or key; failed logins are logged at debug level
  * with the user name only.
+ *
+ * Hostile clients: connguard.h holds every request to a total deadline,
+ * each client address to its share of the connections, and makes room for
+ * a new address; authgate.h runs the bcrypt of a login the cache does not
+ * know on a thread of its own, one at a time, while the connection is
+ * suspended, and limits failed logins per address. A scrape whose login
+ * is cached never waits for a bcrypt.
  */
 #include "server.h"
 
