@@ -21,6 +21,7 @@ struct conn {
 	int fd;
 	unsigned char addr[16]; /* IPv4 as v4-mapped, IPv6 cut to its /64 */
 	double since;           /* start of the current request's deadline */
+	bool answered;          /* has had an answer: a client that completes requests */
 	bool cut;               /* shut down, waiting for connguard_closed */
 };
 
@@ -94,7 +95,19 @@ static struct conn *find(struct connguard *g, const void *id)
 	return NULL;
 }
 
-/* The oldest live connection of the address with the most live ones. */
+/* Whether a is a better connection to cut than b, which holds b_count of
+ * its address's: one of the address with the most, then one that has
+ * never been answered (a scraper's kept-alive connection has), then the
+ * oldest. */
+static bool worse(const struct conn *a, size_t a_count, const struct conn *b, size_t b_count)
+{
+	if (a_count != b_count)
+		return a_count > b_count;
+	if (a->answered != b->answered)
+		return !a->answered;
+	return a->since < b->since;
+}
+
 static struct conn *victim(struct connguard *g)
 {
 	struct conn *best = NULL;
@@ -104,7 +117,7 @@ static struct conn *victim(struct connguard *g)
 		if (!c->id || c->cut)
 			continue;
 		size_t n = live_from(g, c->addr);
-		if (!best || n > best_count || (n == best_count && c->since < best->since)) {
+		if (!best || worse(c, n, best, best_count)) {
 			best = c;
 			best_count = n;
 		}
@@ -141,6 +154,7 @@ bool connguard_opened(struct connguard *g, const void *id, int fd, const struct 
 		slot->fd = fd;
 		connguard_address_key(sa, slot->addr);
 		slot->since = now;
+		slot->answered = false;
 		slot->cut = false;
 		g->stats.open++;
 	}
@@ -153,8 +167,10 @@ void connguard_answered(struct connguard *g, const void *id)
 	double now = connguard_now();
 	pthread_mutex_lock(&g->lock);
 	struct conn *c = find(g, id);
-	if (c)
+	if (c) {
 		c->since = now;
+		c->answered = true;
+	}
 	pthread_mutex_unlock(&g->lock);
 }
 

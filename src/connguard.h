@@ -46,9 +46,11 @@ enum err connguard_new(size_t total, size_t per_address, double deadline, bool r
 void connguard_free(struct connguard *g);
 
 /* Whether to accept a connection from sa (borrowed): false when its
- * address has per_address connections already. When total are open, the
- * oldest connection of the address holding the most is shut down to make
- * room, so a new client is served whatever the others do. */
+ * address has per_address connections already. When total are open, one
+ * is shut down to make room, so a new client is served whatever the
+ * others do: of the address holding the most, one never answered before
+ * the others (a scraper's kept-alive connection has been), the oldest
+ * first. */
 bool connguard_admit(struct connguard *g, const struct sockaddr *sa);
 
 /* A connection accepted: id names it (kept as a key, never dereferenced)

@@ -147,6 +147,33 @@ static void test_eviction(void **state)
 	connguard_free(g);
 }
 
+/* Every address holds one: a connection that has had an answer (a
+ * scraper's, kept alive) is spared, and the oldest of the others goes. */
+static void test_eviction_spares_answered(void **state)
+{
+	(void)state;
+	struct connguard *g;
+	assert_int_equal(connguard_new(3, 3, 10, false, &g), ERR_OK);
+	struct sockaddr_in p = v4("10.0.0.1"), a = v4("10.0.0.2"), b = v4("10.0.0.3"),
+			   c = v4("10.0.0.4"), d = v4("10.0.0.5");
+	struct fake f[5];
+	assert_true(connect_from(g, &f[0], &p)); /* the scraper: oldest, but answered */
+	connguard_answered(g, &f[0]);
+	assert_true(connect_from(g, &f[1], &a));
+	assert_true(connect_from(g, &f[2], &b));
+	assert_true(connect_from(g, &f[3], &c)); /* full: a's goes */
+	assert_false(was_cut(&f[0]));
+	assert_true(was_cut(&f[1]));
+	assert_true(connect_from(g, &f[4], &d)); /* then b's */
+	assert_false(was_cut(&f[0]));
+	assert_true(was_cut(&f[2]));
+	for (int i = 0; i < 5; i++) {
+		connguard_closed(g, &f[i]);
+		drop(&f[i]);
+	}
+	connguard_free(g);
+}
+
 /* The deadline counts from the start, whatever the client sends, and
  * starts again once an answer is sent. */
 static void test_deadline(void **state)
@@ -213,6 +240,7 @@ int main(void)
 		cmocka_unit_test(test_cap_per_address),
 		cmocka_unit_test(test_address_grouping),
 		cmocka_unit_test(test_eviction),
+		cmocka_unit_test(test_eviction_spares_answered),
 		cmocka_unit_test(test_deadline),
 		cmocka_unit_test(test_reaper_thread),
 	};
