@@ -1,5 +1,7 @@
-/* authgate.c - one bcrypt at a time, off the server's threads, and a
- * token bucket of failed logins per client address (see authgate.h).
+/* authgate.c - one bcrypt at a time, off the server's threads, logins in
+ * a short line with one place per address, and a token bucket of failed
+ * logins per client address (see authgate.h). The line is an array
+ * scanned whole: AUTHGATE_LINE places.
  */
 #include "authgate.h"
 
@@ -20,18 +22,27 @@ struct failures {
 	bool used;
 };
 
-struct authgate {
-	const struct webconfig *web;
-	pthread_mutex_t lock; /* guards everything below */
-	pthread_cond_t wake;  /* a job, or stopping, for the thread */
-	pthread_cond_t idle;  /* the slot was freed, for authgate_drain */
-	bool reserved;        /* the slot is taken */
-	bool has_job;         /* ... and its job handed over */
-	bool draining, stopping;
+/* A login in line. Between authgate_start and its done callback only the
+ * gate's thread touches user and pass. */
+struct login {
+	bool used;              /* a ticket was given */
+	bool started;           /* authgate_start has filled it in */
+	unsigned long seq;      /* order of authgate_start */
+	unsigned char addr[16]; /* connguard_address_key of the client */
 	char user[WEBCONFIG_AUTH_HEADER_MAX];
 	char pass[WEBCONFIG_AUTH_HEADER_MAX];
 	void (*done)(void *cls, bool ok);
 	void *cls;
+};
+
+struct authgate {
+	const struct webconfig *web;
+	pthread_mutex_t lock; /* guards everything below */
+	pthread_cond_t wake;  /* a login started, or stopping, for the thread */
+	pthread_cond_t idle;  /* a place was freed, for authgate_drain */
+	struct login line[AUTHGATE_LINE];
+	unsigned long next_seq;
+	bool draining, stopping;
 	struct failures table[AUTHGATE_ADDRESSES];
 	pthread_t thread;
 };
@@ -86,27 +97,56 @@ void authgate_failed(struct authgate *g, const struct sockaddr *sa)
 	pthread_mutex_unlock(&g->lock);
 }
 
-bool authgate_reserve(struct authgate *g)
+int authgate_reserve(struct authgate *g, const struct sockaddr *sa)
 {
+	unsigned char key[16];
+	connguard_address_key(sa, key);
 	pthread_mutex_lock(&g->lock);
-	bool ok = !g->reserved && !g->draining;
-	if (ok)
-		g->reserved = true;
+	int ticket = -1;
+	bool queued = g->draining;
+	for (int i = 0; i < AUTHGATE_LINE && !queued; i++) {
+		const struct login *l = &g->line[i];
+		if (l->used)
+			queued = memcmp(l->addr, key, 16) == 0;
+		else if (ticket < 0)
+			ticket = i;
+	}
+	if (queued) {
+		ticket = -1;
+	} else if (ticket >= 0) {
+		g->line[ticket].used = true;
+		g->line[ticket].started = false;
+		memcpy(g->line[ticket].addr, key, 16);
+	}
 	pthread_mutex_unlock(&g->lock);
-	return ok;
+	return ticket;
 }
 
-void authgate_start(struct authgate *g, const char *user, const char *pass,
+void authgate_start(struct authgate *g, int ticket, const char *user, const char *pass,
 		    void (*done)(void *cls, bool ok), void *cls)
 {
 	pthread_mutex_lock(&g->lock);
-	snprintf(g->user, sizeof g->user, "%s", user);
-	snprintf(g->pass, sizeof g->pass, "%s", pass);
-	g->done = done;
-	g->cls = cls;
-	g->has_job = true;
+	struct login *l = &g->line[ticket];
+	snprintf(l->user, sizeof l->user, "%s", user);
+	snprintf(l->pass, sizeof l->pass, "%s", pass);
+	l->done = done;
+	l->cls = cls;
+	l->seq = g->next_seq++;
+	l->started = true;
 	pthread_cond_signal(&g->wake);
 	pthread_mutex_unlock(&g->lock);
+}
+
+/* The login started first, or NULL. */
+static struct login *next_login(struct authgate *g)
+{
+	struct login *next = NULL;
+	for (int i = 0; i < AUTHGATE_LINE; i++) {
+		struct login *l = &g->line[i];
+		if (l->used && l->started && (!next || l->seq < next->seq))
+			next = l;
+	}
+	return next;
 }
 
 static void *gate_main(void *arg)
@@ -114,20 +154,19 @@ static void *gate_main(void *arg)
 	struct authgate *g = arg;
 	pthread_mutex_lock(&g->lock);
 	for (;;) {
-		while (!g->has_job && !g->stopping)
+		struct login *l;
+		while (!(l = next_login(g)) && !g->stopping)
 			pthread_cond_wait(&g->wake, &g->lock);
-		if (!g->has_job)
+		if (!l)
 			break;
-		/* the slot is ours until done returns: the strings are not
-		 * touched by anyone else meanwhile */
+		l->started = false; /* taken: no longer next */
 		pthread_mutex_unlock(&g->lock);
-		bool ok = webconfig_check_basic_auth(g->web, g->user, g->pass);
-		secret_wipe(g->user, sizeof g->user);
-		secret_wipe(g->pass, sizeof g->pass);
-		g->done(g->cls, ok);
+		bool ok = webconfig_check_basic_auth(g->web, l->user, l->pass);
+		secret_wipe(l->user, sizeof l->user);
+		secret_wipe(l->pass, sizeof l->pass);
+		l->done(l->cls, ok);
 		pthread_mutex_lock(&g->lock);
-		g->has_job = false;
-		g->reserved = false;
+		l->used = false;
 		pthread_cond_broadcast(&g->idle);
 	}
 	pthread_mutex_unlock(&g->lock);
@@ -160,8 +199,14 @@ void authgate_drain(struct authgate *g)
 		return;
 	pthread_mutex_lock(&g->lock);
 	g->draining = true;
-	while (g->reserved)
+	for (;;) {
+		bool busy = false;
+		for (int i = 0; i < AUTHGATE_LINE; i++)
+			busy |= g->line[i].used;
+		if (!busy)
+			break;
 		pthread_cond_wait(&g->idle, &g->lock);
+	}
 	pthread_mutex_unlock(&g->lock);
 }
 

@@ -353,11 +353,12 @@ static void log_auth_failure(struct MHD_Connection *c, const char *user, const c
 enum auth { AUTH_OK, AUTH_FAILED, AUTH_LIMITED, AUTH_PENDING };
 
 /* Whether the request carries a valid Basic login. A login seen before is
- * answered from the cache at once. Any other goes to the gate, which runs
- * one bcrypt at a time on its own thread while this connection is
- * suspended (AUTH_PENDING; on_request is called again when it is done);
- * when the gate is busy, or this address failed too often, AUTH_LIMITED
- * with the seconds to wait in *retry_after. The decoded credentials live
+ * answered from the cache at once. Any other goes in line at the gate,
+ * which runs one bcrypt at a time on its own thread while this connection
+ * is suspended (AUTH_PENDING; on_request is called again when it is done);
+ * when the line is full or holds this address's login already, or this
+ * address failed too often, AUTH_LIMITED with the seconds to wait in
+ * *retry_after. The decoded credentials live
  * in buf alone, wiped before returning. */
 static enum auth authenticate(struct server *s, struct MHD_Connection *c, void **con_cls,
 			      unsigned *retry_after)
@@ -383,6 +384,7 @@ static enum auth authenticate(struct server *s, struct MHD_Connection *c, void *
 		return AUTH_FAILED;
 	}
 	struct auth_job *job = NULL;
+	int ticket = -1;
 	if (webconfig_check_cached(s->web, user, pass)) {
 		rc = AUTH_OK;
 	} else if (strlen(pass) > WEBCONFIG_PASSWORD_MAX) {
@@ -394,17 +396,18 @@ static enum auth authenticate(struct server *s, struct MHD_Connection *c, void *
 	} else if (!(job = calloc(1, sizeof *job))) {
 		*retry_after = 1;
 		rc = AUTH_LIMITED;
-	} else if (!authgate_reserve(s->gate)) {
+	} else if ((ticket = authgate_reserve(s->gate, sa)) < 0) {
 		free(job);
 		*retry_after = 1;
 		rc = AUTH_LIMITED;
-		log_auth_failure(c, user, "another login is being checked");
+		log_auth_failure(c, user, "the line of logins to check is full, or has this address's");
 	} else {
 		job->c = c;
 		snprintf(job->user, sizeof job->user, "%s", user);
 		*con_cls = job;
+		/* suspended before the gate may resume it */
 		MHD_suspend_connection(c);
-		authgate_start(s->gate, user, pass, auth_job_done, job);
+		authgate_start(s->gate, ticket, user, pass, auth_job_done, job);
 		rc = AUTH_PENDING;
 	}
 	secret_wipe(buf, sizeof buf);

@@ -1,5 +1,6 @@
-/* test_authgate.c - one bcrypt at a time off the caller's thread, and the
- * failure budget of each client address. */
+/* test_authgate.c - one bcrypt at a time off the caller's thread, the line
+ * of logins with one place per address, and the failure budget of each
+ * client address. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -72,27 +73,82 @@ static void test_checks_off_the_callers_thread(void **state)
 	struct authgate *g;
 	assert_int_equal(authgate_new(w, &g), ERR_OK);
 	struct result r = { .lock = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER };
-	assert_true(authgate_reserve(g));
-	/* one slot: a second check is refused while the first is taken */
-	assert_false(authgate_reserve(g));
-	authgate_start(g, "alice", "alice-pw", on_done, &r);
+	struct sockaddr_in a = v4("192.0.2.1");
+	int t = authgate_reserve(g, (struct sockaddr *)&a);
+	assert_true(t >= 0);
+	/* one place per address */
+	assert_int_equal(authgate_reserve(g, (struct sockaddr *)&a), -1);
+	authgate_start(g, t, "alice", "alice-pw", on_done, &r);
 	assert_true(wait_result(&r));
 	assert_false(pthread_equal(r.thread, pthread_self()));
-	/* the slot is free again once done has returned */
-	bool again = false;
-	for (int i = 0; i < 5000 && !again; i++) {
-		again = authgate_reserve(g);
-		if (!again)
+	/* the place is free again once done has returned */
+	int again = -1;
+	for (int i = 0; i < 5000 && again < 0; i++) {
+		again = authgate_reserve(g, (struct sockaddr *)&a);
+		if (again < 0)
 			nanosleep(&(struct timespec){ .tv_nsec = 1000000 }, NULL);
 	}
-	assert_true(again);
-	authgate_start(g, "alice", "wrong", on_done, &r);
+	assert_true(again >= 0);
+	authgate_start(g, again, "alice", "wrong", on_done, &r);
 	assert_false(wait_result(&r));
-	/* draining refuses new checks */
+	/* draining refuses new logins */
 	authgate_drain(g);
-	assert_false(authgate_reserve(g));
+	assert_int_equal(authgate_reserve(g, (struct sockaddr *)&a), -1);
 	authgate_free(g);
 	authgate_free(NULL);
+	webconfig_free(w);
+}
+
+/* What each check saw: the order they ran in, and how many ran at once. */
+struct order {
+	pthread_mutex_t lock;
+	int ran[AUTHGATE_LINE];
+	int count;
+};
+
+struct order_item {
+	struct order *o;
+	int index;
+};
+
+static void on_done_order(void *cls, bool ok)
+{
+	(void)ok;
+	struct order_item *it = cls;
+	pthread_mutex_lock(&it->o->lock);
+	it->o->ran[it->o->count++] = it->index;
+	pthread_mutex_unlock(&it->o->lock);
+}
+
+/* The line holds AUTHGATE_LINE logins from as many addresses, checked in
+ * the order they were started; one more address finds no place. */
+static void test_line(void **state)
+{
+	(void)state;
+	struct webconfig *w = load_users();
+	struct authgate *g;
+	assert_int_equal(authgate_new(w, &g), ERR_OK);
+	struct order o = { .lock = PTHREAD_MUTEX_INITIALIZER };
+	struct order_item items[AUTHGATE_LINE];
+	int tickets[AUTHGATE_LINE];
+	for (int i = 0; i < AUTHGATE_LINE; i++) {
+		struct sockaddr_in a = { .sin_family = AF_INET };
+		a.sin_addr.s_addr = htonl(0xc0000200u + (uint32_t)i);
+		tickets[i] = authgate_reserve(g, (struct sockaddr *)&a);
+		assert_true(tickets[i] >= 0);
+	}
+	struct sockaddr_in extra = v4("198.51.100.1");
+	assert_int_equal(authgate_reserve(g, (struct sockaddr *)&extra), -1);
+	/* started in reverse order of their tickets */
+	for (int i = AUTHGATE_LINE - 1; i >= 0; i--) {
+		items[i] = (struct order_item){ &o, i };
+		authgate_start(g, tickets[i], "nobody", "x", on_done_order, &items[i]);
+	}
+	authgate_drain(g); /* waits for all of them */
+	assert_int_equal(o.count, AUTHGATE_LINE);
+	for (int i = 0; i < AUTHGATE_LINE; i++)
+		assert_int_equal(o.ran[i], AUTHGATE_LINE - 1 - i);
+	authgate_free(g);
 	webconfig_free(w);
 }
 
@@ -138,6 +194,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_checks_off_the_callers_thread),
+		cmocka_unit_test(test_line),
 		cmocka_unit_test(test_failures_per_address),
 		cmocka_unit_test(test_failure_table_full),
 	};
