@@ -160,8 +160,11 @@ static void *gate_main(void *arg)
 		if (!l)
 			break;
 		l->started = false; /* taken: no longer next */
+		/* draining: the logins still in line fail at once, so that a
+		 * stop waits for the one bcrypt running and no more */
+		bool check = !g->draining;
 		pthread_mutex_unlock(&g->lock);
-		bool ok = webconfig_check_basic_auth(g->web, l->user, l->pass);
+		bool ok = check && webconfig_check_basic_auth(g->web, l->user, l->pass);
 		secret_wipe(l->user, sizeof l->user);
 		secret_wipe(l->pass, sizeof l->pass);
 		l->done(l->cls, ok);

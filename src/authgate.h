@@ -38,9 +38,9 @@ struct authgate;
 /* web is kept until authgate_free. *out is owned (authgate_free). */
 enum err authgate_new(const struct webconfig *web, struct authgate **out);
 
-/* Refuses new logins and waits for those in line to be checked (their
- * callbacks run). Call before stopping the server, then authgate_free.
- * Accepts NULL. */
+/* Refuses new logins, fails those in line without a bcrypt, and waits
+ * for the one being checked: every callback has run when it returns.
+ * Call before stopping the server, then authgate_free. Accepts NULL. */
 void authgate_drain(struct authgate *g);
 void authgate_free(struct authgate *g);
 
