@@ -358,8 +358,8 @@ enum auth { AUTH_OK, AUTH_FAILED, AUTH_LIMITED, AUTH_PENDING };
  * is suspended (AUTH_PENDING; on_request is called again when it is done);
  * when the line is full or holds this address's login already, or this
  * address failed too often, AUTH_LIMITED with the seconds to wait in
- * *retry_after. The decoded credentials live
- * in buf alone, wiped before returning. */
+ * *retry_after. The decoded credentials live in buf alone, wiped before
+ * returning. */
 static enum auth authenticate(struct server *s, struct MHD_Connection *c, void **con_cls,
 			      unsigned *retry_after)
 {
