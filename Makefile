@@ -132,13 +132,19 @@ check: deps-test
 	@$(MAKE) --no-print-directory tsan
 
 # ThreadSanitizer over the poller/scrape interaction: the snapshot unit
-# test and an exporter scraped in a loop while cycles publish.
+# test and an exporter scraped in a loop while cycles publish; and over
+# the server's guards: connections cut by the reaper, logins suspended
+# while the gate's thread runs their bcrypt.
 tsan: deps-test
 	@$(MAKE) --no-print-directory BUILD=build/tsan CC=clang CFLAGS="-O1 -g" \
-	  SANFLAGS="-fsanitize=thread" all build/tsan/fakeapi build/tsan/tests/test_snapshot
+	  SANFLAGS="-fsanitize=thread" all build/tsan/fakeapi build/tsan/tests/test_snapshot \
+	  build/tsan/tests/test_connguard build/tsan/tests/test_authgate
 	@TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" build/tsan/tests/test_snapshot
+	@TSAN_OPTIONS="halt_on_error=1" build/tsan/tests/test_connguard
+	@TSAN_OPTIONS="halt_on_error=1" build/tsan/tests/test_authgate
 	@BUILD=build/tsan TSAN_OPTIONS="halt_on_error=1" bash tests/integration/run.sh \
-	  t_scrape_while_publishing t_reload_applies_a_valid_file t_gzip_scrape
+	  t_scrape_while_publishing t_reload_applies_a_valid_file t_gzip_scrape \
+	  t_web_login_flood t_web_trickling_clients t_web_stop_during_login
 
 # libFuzzer targets, one per parser, seeded from tests/fixtures.
 FUZZ_SRC     := $(wildcard tests/fuzz/fuzz_*.c)

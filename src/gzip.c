@@ -1,8 +1,11 @@
 /* gzip.c - see gzip.h. Called by the poller thread (gzip_open_member, at
- * publish) and by server threads (gzip_tail, a few hundred bytes). */
+ * publish) and by server threads (gzip_tail, a few hundred bytes, and
+ * gzip_accepted, on a header a client sent). */
 #include "gzip.h"
 
 #include <stdlib.h>
+#include <string.h>
+#include <strings.h>
 #include <zlib.h>
 
 enum err gzip_open_member(const char *body, size_t len, unsigned char **out, size_t *out_len,
@@ -93,4 +96,36 @@ size_t gzip_tail(uint32_t body_crc, size_t body_len, const char *extra, size_t e
 	put32(buf + 5 + extra_len, (uint32_t)crc);
 	put32(buf + 9 + extra_len, (uint32_t)((body_len + extra_len) & 0xffffffffu));
 	return extra_len + GZIP_TAIL_OVERHEAD;
+}
+
+bool gzip_accepted(const char *h)
+{
+	if (!h)
+		return false;
+	while (*h) {
+		while (*h == ' ' || *h == '\t' || *h == ',')
+			h++;
+		size_t n = strcspn(h, ",; \t");
+		bool named = (n == 4 && strncasecmp(h, "gzip", 4) == 0) || (n == 1 && *h == '*');
+		h += n;
+		/* parameters: only q matters, and only q=0 (in any spelling) refuses */
+		bool refused = false;
+		while (*h && *h != ',') {
+			if (*h == ';') {
+				h++;
+				while (*h == ' ' || *h == '\t')
+					h++;
+				if ((h[0] == 'q' || h[0] == 'Q') && h[1] == '=') {
+					char *end;
+					double q = strtod(h + 2, &end);
+					refused = end != h + 2 && q == 0;
+				}
+				continue;
+			}
+			h++;
+		}
+		if (named && !refused)
+			return true;
+	}
+	return false;
 }

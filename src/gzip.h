@@ -8,6 +8,7 @@
 #ifndef DOKS_GZIP_H
 #define DOKS_GZIP_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -29,5 +30,10 @@ enum err gzip_open_member(const char *body, size_t len, unsigned char **out, siz
  * (size bytes) is too small. */
 size_t gzip_tail(uint32_t body_crc, size_t body_len, const char *extra, size_t extra_len,
 		 unsigned char *buf, size_t size);
+
+/* Whether an Accept-Encoding value (borrowed; NULL: no header) allows
+ * gzip: "gzip" or "*" listed, in any case, without a q of 0 (RFC 9110).
+ * Reads the value once, whatever it holds. */
+bool gzip_accepted(const char *accept_encoding);
 
 #endif

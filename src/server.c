@@ -11,10 +11,18 @@
  * client_auth_type says, and asks for basic authentication on every path.
  * It never logs a password or key; failed logins are logged at debug level
  * with the user name only.
+ *
+ * Hostile clients: connguard.h holds every request to a total deadline,
+ * each client address to its share of the connections, and makes room for
+ * a new address; authgate.h runs the bcrypt of a login the cache does not
+ * know on a thread of its own, one at a time, while the connection is
+ * suspended, and limits failed logins per address. A scrape whose login
+ * is cached never waits for a bcrypt.
  */
 #include "server.h"
 
 #include <arpa/inet.h>
+#include <gnutls/abstract.h>
 #include <gnutls/gnutls.h>
 #include <gnutls/x509.h>
 #include <microhttpd.h>
@@ -29,6 +37,8 @@
 #include <sys/socket.h>
 #include <time.h>
 
+#include "authgate.h"
+#include "connguard.h"
 #include "gzip.h"
 #include "log.h"
 #include "metrics.h"
@@ -44,11 +54,15 @@
 #define CONTENT_TYPE_METRICS "text/plain; version=0.0.4; charset=utf-8"
 #define PROCESS_TEXT_MAX 1024
 #define AUTH_REALM "doks_exporter"
+/* Connections served at once, from all addresses together. */
+#define SERVER_CONNECTIONS_MAX 128
 
 struct server {
 	const struct settings *settings;
 	const struct webconfig *web; /* NULL: plain HTTP, no authentication */
 	struct MHD_Daemon *daemon;
+	struct connguard *guard;     /* deadlines and the cap per address */
+	struct authgate *gate;       /* bcrypt off these threads; NULL without users */
 	atomic_bool running; /* MHD_start_daemon returned: its messages go to debug */
 	double start_time;
 	/* guards proc, proc_read_at and proc_refreshing */
@@ -119,40 +133,6 @@ static void process_stats_cached(struct server *s, struct process_stats *out)
 	*out = fresh;
 }
 
-/* Whether Accept-Encoding allows gzip: "gzip" or "*" listed without q=0. */
-static bool accepts_gzip(struct MHD_Connection *c)
-{
-	const char *h = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_ACCEPT_ENCODING);
-	if (!h)
-		return false;
-	while (*h) {
-		while (*h == ' ' || *h == '\t' || *h == ',')
-			h++;
-		size_t n = strcspn(h, ",; \t");
-		bool named = (n == 4 && strncasecmp(h, "gzip", 4) == 0) || (n == 1 && *h == '*');
-		h += n;
-		/* parameters: only q matters, and only q=0 (in any spelling) refuses */
-		bool refused = false;
-		while (*h && *h != ',') {
-			if (*h == ';') {
-				h++;
-				while (*h == ' ' || *h == '\t')
-					h++;
-				if ((h[0] == 'q' || h[0] == 'Q') && h[1] == '=') {
-					char *end;
-					double q = strtod(h + 2, &end);
-					refused = end != h + 2 && q == 0;
-				}
-				continue;
-			}
-			h++;
-		}
-		if (named && !refused)
-			return true;
-	}
-	return false;
-}
-
 static enum MHD_Result send_metrics(struct server *s, struct MHD_Connection *c)
 {
 	struct scrape *sc = malloc(sizeof *sc);
@@ -168,7 +148,8 @@ static enum MHD_Result send_metrics(struct server *s, struct MHD_Connection *c)
 	size_t gz_len = 0;
 	uint32_t crc = 0;
 	const unsigned char *gz = sc->snap ? snapshot_gzip(sc->snap, &gz_len, &crc) : NULL;
-	if (gz && accepts_gzip(c)) {
+	if (gz && gzip_accepted(MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+							     MHD_HTTP_HEADER_ACCEPT_ENCODING))) {
 		/* the body's member, compressed at publish, ended by this scrape's lines */
 		size_t tlen = gzip_tail(crc, snapshot_len(sc->snap), sc->process, plen, sc->tail,
 					sizeof sc->tail);
@@ -199,12 +180,40 @@ static enum MHD_Result send_metrics(struct server *s, struct MHD_Connection *c)
 
 /* ---- TLS client certificates and basic authentication ------------------ */
 
+/* con_cls of a request whose headers are in and that needs nothing more. */
+static int headers_read;
+
+/* con_cls of a request whose login went to the gate for a bcrypt: the
+ * connection is suspended until the gate's thread has the answer. Freed
+ * by request_completed. */
+struct auth_job {
+	struct MHD_Connection *c;
+	bool finished; /* written by the gate's thread before it resumes c */
+	bool ok;
+	char user[WEBCONFIG_AUTH_HEADER_MAX]; /* for the debug line; never the password */
+};
+
+static void auth_job_done(void *cls, bool ok)
+{
+	struct auth_job *job = cls;
+	job->ok = ok;
+	job->finished = true;
+	MHD_resume_connection(job->c);
+}
+
 /* Client certificates are for TLS clients, as in Go's crypto/tls: a
  * certificate whose extended key usage excludes clientAuth fails. */
 static gnutls_typed_vdata_st client_purpose = {
 	.type = GNUTLS_DT_KEY_PURPOSE_OID,
 	.data = (unsigned char *)GNUTLS_KP_TLS_WWW_CLIENT,
 };
+
+static const struct sockaddr *client_sockaddr(struct MHD_Connection *c)
+{
+	const union MHD_ConnectionInfo *ci =
+		MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	return ci ? ci->client_addr : NULL;
+}
 
 static gnutls_session_t tls_session_of(struct MHD_Connection *c)
 {
@@ -238,6 +247,27 @@ static int verify_in_handshake(gnutls_session_t session)
 	return !has_peer_cert(session) || peer_cert_valid(session) ? 0 : -1;
 }
 
+/* The certificate chain and key served. GnuTLS's callback takes no
+ * argument of ours, so they are the process's: one server at a time, set
+ * before its daemon starts, freed after it stops. */
+static struct {
+	gnutls_pcert_st *pcerts;
+	unsigned n;
+	gnutls_privkey_t key;
+} identity;
+
+static int serve_identity(gnutls_session_t session, const gnutls_datum_t *req_ca_rdn, int nreqs,
+			  const gnutls_pk_algorithm_t *pk_algos, int pk_algos_length,
+			  gnutls_pcert_st **pcert, unsigned int *pcert_length,
+			  gnutls_privkey_t *privkey)
+{
+	(void)session, (void)req_ca_rdn, (void)nreqs, (void)pk_algos, (void)pk_algos_length;
+	*pcert = identity.pcerts;
+	*pcert_length = identity.n;
+	*privkey = identity.key; /* gnutls frees neither: the function2 contract */
+	return 0;
+}
+
 /* Called when a connection is accepted, before its TLS handshake: asks
  * for a client certificate as client_auth_type says, so that the
  * handshake itself fails without one (Require*) or with an invalid one
@@ -248,7 +278,14 @@ static void on_connection(void *cls, struct MHD_Connection *c, void **socket_con
 {
 	(void)socket_context;
 	const struct server *s = cls;
-	if (code != MHD_CONNECTION_NOTIFY_STARTED || !s->web)
+	if (code == MHD_CONNECTION_NOTIFY_CLOSED) {
+		connguard_closed(s->guard, c); /* before libmicrohttpd closes the socket */
+		return;
+	}
+	const union MHD_ConnectionInfo *fd = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+	if (fd && !connguard_opened(s->guard, c, fd->connect_fd, client_sockaddr(c)))
+		shutdown(fd->connect_fd, SHUT_RDWR); /* no slot: cannot hold it to its deadline */
+	if (!s->web)
 		return;
 	gnutls_session_t session = tls_session_of(c);
 	if (!session)
@@ -304,28 +341,77 @@ static void remote_address(struct MHD_Connection *c, char *buf, size_t size)
 			  (socklen_t)size);
 }
 
-/* True when the request carries a valid Basic login. The decoded
- * credentials live in buf alone, wiped before returning. */
-static bool authenticated(const struct server *s, struct MHD_Connection *c)
+static void log_auth_failure(struct MHD_Connection *c, const char *user, const char *reason)
 {
+	if (!log_enabled(LOG_DEBUG))
+		return;
+	char remote[INET6_ADDRSTRLEN + 1];
+	remote_address(c, remote, sizeof remote);
+	log_debug("authentication failed", "remote", remote, "user", user, "reason", reason);
+}
+
+enum auth { AUTH_OK, AUTH_FAILED, AUTH_LIMITED, AUTH_PENDING };
+
+/* Whether the request carries a valid Basic login. A login seen before is
+ * answered from the cache at once. Any other goes in line at the gate,
+ * which runs one bcrypt at a time on its own thread while this connection
+ * is suspended (AUTH_PENDING; on_request is called again when it is done);
+ * when the line is full or holds this address's login already, or this
+ * address failed too often, AUTH_LIMITED with the seconds to wait in
+ * *retry_after. The decoded credentials live in buf alone, wiped before
+ * returning. */
+static enum auth authenticate(struct server *s, struct MHD_Connection *c, void **con_cls,
+			      unsigned *retry_after)
+{
+	const struct sockaddr *sa = client_sockaddr(c);
+	if (*con_cls != &headers_read) {
+		struct auth_job *job = *con_cls; /* back from the gate */
+		if (job->finished && job->ok)
+			return AUTH_OK;
+		authgate_failed(s->gate, sa);
+		log_auth_failure(c, job->user, "unknown user or wrong password");
+		return AUTH_FAILED;
+	}
 	const char *header =
 		MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
 	char buf[WEBCONFIG_AUTH_HEADER_MAX];
 	const char *user = NULL;
 	const char *pass = NULL;
-	bool parsed = header && webconfig_parse_basic_auth(header, buf, sizeof buf, &user, &pass);
-	bool ok = parsed && webconfig_check_basic_auth(s->web, user, pass);
-	if (!ok && log_enabled(LOG_DEBUG)) {
-		char remote[INET6_ADDRSTRLEN + 1];
-		remote_address(c, remote, sizeof remote);
-		log_debug("authentication failed", "remote", remote, "user", parsed ? user : NULL,
-			  "reason",
-			  !header ? "no Authorization header" :
-			  !parsed ? "not a Basic credential" :
-				    "unknown user or wrong password");
+	enum auth rc = AUTH_FAILED;
+	if (!header || !webconfig_parse_basic_auth(header, buf, sizeof buf, &user, &pass)) {
+		log_auth_failure(c, NULL, !header ? "no Authorization header" :
+						    "not a Basic credential");
+		return AUTH_FAILED;
+	}
+	struct auth_job *job = NULL;
+	int ticket = -1;
+	if (webconfig_check_cached(s->web, user, pass)) {
+		rc = AUTH_OK;
+	} else if (strlen(pass) > WEBCONFIG_PASSWORD_MAX) {
+		authgate_failed(s->gate, sa);
+		log_auth_failure(c, user, "password longer than 72 bytes");
+	} else if ((*retry_after = authgate_retry_after(s->gate, sa)) > 0) {
+		rc = AUTH_LIMITED;
+		log_auth_failure(c, user, "too many failed logins from this address");
+	} else if (!(job = calloc(1, sizeof *job))) {
+		*retry_after = 1;
+		rc = AUTH_LIMITED;
+	} else if ((ticket = authgate_reserve(s->gate, sa)) < 0) {
+		free(job);
+		*retry_after = 1;
+		rc = AUTH_LIMITED;
+		log_auth_failure(c, user, "the line of logins to check is full, or has this address's");
+	} else {
+		job->c = c;
+		snprintf(job->user, sizeof job->user, "%s", user);
+		*con_cls = job;
+		/* suspended before the gate may resume it */
+		MHD_suspend_connection(c);
+		authgate_start(s->gate, ticket, user, pass, auth_job_done, job);
+		rc = AUTH_PENDING;
 	}
 	secret_wipe(buf, sizeof buf);
-	return ok;
+	return rc;
 }
 
 static enum MHD_Result send_unauthorized(struct MHD_Connection *c)
@@ -343,6 +429,22 @@ static enum MHD_Result send_unauthorized(struct MHD_Connection *c)
 	return ret;
 }
 
+static enum MHD_Result send_too_many(struct MHD_Connection *c, unsigned retry_after)
+{
+	static const char body[] = "Too many login attempts: retry later\n";
+	struct MHD_Response *r = MHD_create_response_from_buffer(sizeof body - 1, (void *)body,
+								 MHD_RESPMEM_PERSISTENT);
+	if (!r)
+		return MHD_NO;
+	char after[16];
+	snprintf(after, sizeof after, "%u", retry_after);
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "text/plain");
+	MHD_add_response_header(r, MHD_HTTP_HEADER_RETRY_AFTER, after);
+	enum MHD_Result ret = MHD_queue_response(c, MHD_HTTP_TOO_MANY_REQUESTS, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
 /* ---- requests ---------------------------------------------------------- */
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
@@ -352,7 +454,6 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 {
 	(void)version, (void)upload_data;
 	struct server *s = cls;
-	static int headers_read;
 	/* First call: only the headers are in. A GET or HEAD is answered once
 	 * the request is complete, so that libmicrohttpd knows no body follows
 	 * and keeps the connection alive for the next scrape; anything else
@@ -367,29 +468,60 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		*upload_data_size = 0; /* a body sent with GET is read and ignored */
 		return MHD_YES;
 	}
-	{
-		/* every path and method, 404s included, as with exporter-toolkit */
-		if (s->web && !client_cert_ok(s, c))
-			return send_text(c, MHD_HTTP_FORBIDDEN, "text/plain",
-					 "Forbidden: this server needs a valid client certificate\n");
-		if (webconfig_requires_auth(s->web) && !authenticated(s, c))
+	/* every path and method, 404s included, as with exporter-toolkit */
+	if (s->web && !client_cert_ok(s, c))
+		return send_text(c, MHD_HTTP_FORBIDDEN, "text/plain",
+				 "Forbidden: this server needs a valid client certificate\n");
+	if (webconfig_requires_auth(s->web)) {
+		unsigned retry_after = 1;
+		switch (authenticate(s, c, con_cls, &retry_after)) {
+		case AUTH_OK:
+			break;
+		case AUTH_PENDING:
+			return MHD_YES;
+		case AUTH_LIMITED:
+			return send_too_many(c, retry_after);
+		case AUTH_FAILED:
 			return send_unauthorized(c);
-		if (strcmp(method, MHD_HTTP_METHOD_GET) != 0 && strcmp(method, MHD_HTTP_METHOD_HEAD) != 0)
-			return send_text(c, MHD_HTTP_METHOD_NOT_ALLOWED, "text/plain",
-					 "method not allowed\n");
-		if (strcmp(url, settings_telemetry_path(s->settings)) == 0)
-			return send_metrics(s, c);
-		if (strcmp(url, "/") == 0)
-			return send_text(c, MHD_HTTP_OK, "text/html; charset=utf-8", s->landing);
-		if (strcmp(url, "/-/healthy") == 0)
-			return send_text(c, MHD_HTTP_OK, "text/plain", "Healthy\n");
-		if (strcmp(url, "/-/ready") == 0)
-			return snapshot_ready() ?
-				       send_text(c, MHD_HTTP_OK, "text/plain", "Ready\n") :
-				       send_text(c, MHD_HTTP_SERVICE_UNAVAILABLE, "text/plain",
-						 "Not ready: the first poll cycle has not finished\n");
-		return send_text(c, MHD_HTTP_NOT_FOUND, "text/plain", "not found\n");
+		}
 	}
+	if (strcmp(method, MHD_HTTP_METHOD_GET) != 0 && strcmp(method, MHD_HTTP_METHOD_HEAD) != 0)
+		return send_text(c, MHD_HTTP_METHOD_NOT_ALLOWED, "text/plain", "method not allowed\n");
+	if (strcmp(url, settings_telemetry_path(s->settings)) == 0)
+		return send_metrics(s, c);
+	if (strcmp(url, "/") == 0)
+		return send_text(c, MHD_HTTP_OK, "text/html; charset=utf-8", s->landing);
+	if (strcmp(url, "/-/healthy") == 0)
+		return send_text(c, MHD_HTTP_OK, "text/plain", "Healthy\n");
+	if (strcmp(url, "/-/ready") == 0)
+		return snapshot_ready() ? send_text(c, MHD_HTTP_OK, "text/plain", "Ready\n") :
+					  send_text(c, MHD_HTTP_SERVICE_UNAVAILABLE, "text/plain",
+						    "Not ready: the first poll cycle has not finished\n");
+	return send_text(c, MHD_HTTP_NOT_FOUND, "text/plain", "not found\n");
+}
+
+/* A request is over: its login job is freed, and when its answer went out
+ * the deadline of the connection's next request starts. */
+static void request_completed(void *cls, struct MHD_Connection *c, void **con_cls,
+			      enum MHD_RequestTerminationCode toe)
+{
+	struct server *s = cls;
+	if (*con_cls && *con_cls != &headers_read) {
+		struct auth_job *job = *con_cls;
+		secret_wipe(job, sizeof *job);
+		free(job);
+	}
+	*con_cls = NULL;
+	if (toe == MHD_REQUEST_TERMINATED_COMPLETED_OK)
+		connguard_answered(s->guard, c);
+}
+
+/* Before accepting: the cap per address, and room for a new address. */
+static enum MHD_Result admit(void *cls, const struct sockaddr *addr, socklen_t addrlen)
+{
+	(void)addrlen;
+	const struct server *s = cls;
+	return connguard_admit(s->guard, addr) ? MHD_YES : MHD_NO;
 }
 
 /* libmicrohttpd's own messages: errors while it starts, debug afterwards,
@@ -417,7 +549,7 @@ static void log_panic(void *cls, const char *file, unsigned line, const char *re
 	abort();
 }
 
-enum err server_start(const struct settings *settings, const struct webconfig *web,
+enum err server_start(const struct settings *settings, struct webconfig *web,
 		      struct server **out)
 {
 	char host[256];
@@ -443,8 +575,21 @@ enum err server_start(const struct settings *settings, const struct webconfig *w
 		 "</ul>\n</body></html>\n",
 		 DOKS_VERSION, settings_telemetry_path(settings));
 
+	double deadline = settings_request_timeout(settings);
+	if (connguard_new(SERVER_CONNECTIONS_MAX,
+			  (size_t)settings_max_connections_per_address(settings), deadline, true,
+			  &s->guard) != ERR_OK ||
+	    (webconfig_requires_auth(web) && authgate_new(web, &s->gate) != ERR_OK)) {
+		connguard_free(s->guard);
+		pthread_mutex_destroy(&s->proc_lock);
+		free(s);
+		return ERR_NOMEM;
+	}
+
 	MHD_set_panic_func(log_panic, NULL);
-	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG;
+	/* suspend and resume: a login waits for its bcrypt off these threads */
+	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG |
+			 MHD_ALLOW_SUSPEND_RESUME;
 	struct sockaddr_storage ss;
 	memset(&ss, 0, sizeof ss);
 	if (host[0] == '\0') {
@@ -461,7 +606,7 @@ enum err server_start(const struct settings *settings, const struct webconfig *w
 		if (gai != 0 || !res) {
 			log_error("cannot resolve the listen address", "address",
 				  settings_listen_address(settings), "err", gai_strerror(gai));
-			free(s);
+			server_stop(s);
 			return ERR_CONFIG;
 		}
 		memcpy(&ss, res->ai_addr, res->ai_addrlen);
@@ -473,15 +618,22 @@ enum err server_start(const struct settings *settings, const struct webconfig *w
 		}
 		freeaddrinfo(res);
 	}
-	/* TLS: the PEM texts stay in web, which outlives the daemon */
+	/* TLS: the certificate and key through a callback, from GnuTLS's
+	 * forms made here, so that the key's PEM text is never handed to
+	 * GnuTLS (whose PEM decoder leaves a base64 copy in freed memory);
+	 * the other PEM texts stay in web, which outlives the daemon */
 	struct MHD_OptionItem tls[5];
 	size_t nt = 0;
 	if (webconfig_tls_enabled(web)) {
+		int gerr = webconfig_tls_identity(web, &identity.pcerts, &identity.n, &identity.key);
+		if (gerr < 0) {
+			log_error("cannot load the TLS certificate and key", "err", gnutls_strerror(gerr));
+			server_stop(s);
+			return ERR_CONFIG;
+		}
 		flags |= MHD_USE_TLS;
-		tls[nt++] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_MEM_CERT, 0,
-						     (void *)webconfig_tls_cert_pem(web) };
-		tls[nt++] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_MEM_KEY, 0,
-						     (void *)webconfig_tls_key_pem(web) };
+		tls[nt++] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_CERT_CALLBACK, 0,
+						     (void *)&serve_identity };
 		tls[nt++] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_PRIORITIES, 0,
 						     (void *)webconfig_tls_priorities(web) };
 		/* the trust list verifies client certificates, and names the
@@ -493,31 +645,37 @@ enum err server_start(const struct settings *settings, const struct webconfig *w
 	tls[nt] = (struct MHD_OptionItem){ MHD_OPTION_END, 0, NULL };
 	if (webconfig_tls_enabled(web) && MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES) {
 		log_error("TLS asked by the web configuration, but this libmicrohttpd was built without it");
-		free(s);
+		server_stop(s);
 		return ERR_CONFIG;
 	}
-	/* A thread pool and limits, so that one slow client cannot starve the
-	 * rest. The connection time-out counts from the last byte received,
-	 * TLS handshake included, so a client that stalls a handshake holds
-	 * one of its address's connections for 10 s at most. */
-	s->daemon = MHD_start_daemon(flags, (uint16_t)port, NULL, NULL, on_request, s,
+	/* A thread pool and limits, so that slow clients cannot starve the
+	 * rest. libmicrohttpd's time-out counts idle time only, so connguard
+	 * holds each request to a total deadline (TLS handshake included)
+	 * and each client address to its share of the connections, and
+	 * makes room for a new address when all are taken; libmicrohttpd's
+	 * own limit leaves headroom for the connections being cut. */
+	unsigned idle = (unsigned)deadline + 1;
+	s->daemon = MHD_start_daemon(flags, (uint16_t)port, admit, s, on_request, s,
 				     MHD_OPTION_EXTERNAL_LOGGER, log_mhd, s,
 				     MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
 				     MHD_OPTION_THREAD_POOL_SIZE, 2u,
-				     MHD_OPTION_CONNECTION_LIMIT, 128u,
-				     MHD_OPTION_PER_IP_CONNECTION_LIMIT, 64u,
-				     MHD_OPTION_CONNECTION_TIMEOUT, 10u,
+				     MHD_OPTION_CONNECTION_LIMIT,
+				     (unsigned)(SERVER_CONNECTIONS_MAX + CONNGUARD_HEADROOM),
+				     MHD_OPTION_CONNECTION_TIMEOUT, idle,
 				     MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)32768,
 				     MHD_OPTION_NOTIFY_CONNECTION, on_connection, s,
+				     MHD_OPTION_NOTIFY_COMPLETED, request_completed, s,
 				     MHD_OPTION_ARRAY, tls,
 				     MHD_OPTION_END);
 	atomic_store(&s->running, true);
 	if (!s->daemon) {
 		log_error("cannot listen", "address", settings_listen_address(settings),
 			  "err", "address in use, not permitted, or not available");
-		free(s);
+		server_stop(s);
 		return ERR_IO;
 	}
+	/* GnuTLS's form of the key is all that is needed now */
+	webconfig_tls_forget_key(web);
 	const union MHD_DaemonInfo *info = MHD_get_daemon_info(s->daemon, MHD_DAEMON_INFO_BIND_PORT);
 	char bound[300];
 	snprintf(bound, sizeof bound, "%s%s%s:%u", strchr(host, ':') ? "[" : "", host,
@@ -534,7 +692,16 @@ void server_stop(struct server *s)
 {
 	if (!s)
 		return;
-	MHD_stop_daemon(s->daemon);
+	/* no suspended connection may remain when libmicrohttpd stops: the
+	 * gate finishes its check, which resumes its connection, and takes
+	 * no other */
+	authgate_drain(s->gate);
+	if (s->daemon)
+		MHD_stop_daemon(s->daemon);
+	authgate_free(s->gate);
+	connguard_free(s->guard);
+	webconfig_tls_identity_free(identity.pcerts, identity.n, identity.key);
+	memset(&identity, 0, sizeof identity);
 	pthread_mutex_destroy(&s->proc_lock);
 	free(s);
 }

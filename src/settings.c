@@ -64,6 +64,8 @@ struct settings {
 	char *listen_address;
 	char *telemetry_path;
 	char *web_config_file;
+	double request_timeout;         /* web.request_timeout, seconds */
+	long max_connections_per_address; /* web.max_connections_per_address */
 };
 
 enum kind { K_STRING, K_BOOL, K_INT, K_NUMBER, K_STRING_LIST };
@@ -96,6 +98,8 @@ static const struct key keys[] = {
 	{ "shard.count", K_INT, 1, 1024 },
 	{ "web.listen_address", K_STRING, 0, 0 },
 	{ "web.telemetry_path", K_STRING, 0, 0 },
+	{ "web.request_timeout", K_NUMBER, 1, 300 },
+	{ "web.max_connections_per_address", K_INT, 1, 1024 },
 };
 
 static const char *const groups[] = { "api", "clusters", "poll", "shard", "state", "web" };
@@ -302,6 +306,10 @@ static bool read_key(const config_t *cfg, const char *file, const struct key *k,
 		s->shard_index = (long)num;
 	else if (strcmp(k->path, "shard.count") == 0)
 		s->shard_count = (long)num;
+	else if (strcmp(k->path, "web.request_timeout") == 0)
+		s->request_timeout = num;
+	else if (strcmp(k->path, "web.max_connections_per_address") == 0)
+		s->max_connections_per_address = (long)num;
 	return ok;
 }
 
@@ -694,6 +702,8 @@ enum err settings_reload(const struct settings_flags *flags, const struct settin
 	s->credentials_interval = 3600;
 	s->upgrades_interval = 3600;
 	s->credentials_expiry_seconds = 600;
+	s->request_timeout = 10;
+	s->max_connections_per_address = 16;
 	enum err rc = ERR_CONFIG;
 	config_t cfg;
 	config_init(&cfg);
@@ -843,6 +853,8 @@ long settings_credentials_expiry_seconds(const struct settings *s) { return s->c
 const char *settings_listen_address(const struct settings *s) { return s->listen_address; }
 const char *settings_telemetry_path(const struct settings *s) { return s->telemetry_path; }
 const char *settings_web_config_file(const struct settings *s) { return s->web_config_file; }
+double settings_request_timeout(const struct settings *s) { return s->request_timeout; }
+long settings_max_connections_per_address(const struct settings *s) { return s->max_connections_per_address; }
 long settings_shard_index(const struct settings *s) { return s->shard_index; }
 long settings_shard_count(const struct settings *s) { return s->shard_count; }
 

@@ -79,6 +79,10 @@ long settings_credentials_expiry_seconds(const struct settings *s);
 const char *settings_listen_address(const struct settings *s);
 const char *settings_telemetry_path(const struct settings *s);
 const char *settings_web_config_file(const struct settings *s); /* NULL: none */
+/* Seconds a request may take, from the connection's start or the end of
+ * its previous answer until its answer is sent. */
+double settings_request_timeout(const struct settings *s);
+long settings_max_connections_per_address(const struct settings *s);
 
 /* Splits "host:port", ":port" or "[v6]:port". host gets "" for any
  * address; false when malformed. */

@@ -33,6 +33,9 @@
 #define YAML_FILE_MAX ((size_t)1 << 20) /* the web configuration file */
 #define PEM_FILE_MAX ((size_t)1 << 20)  /* a certificate, key or CA file */
 #define BCRYPT_HASH_LEN 60
+#define BCRYPT_COST_MAX 31  /* the format's */
+#define BCRYPT_COST_LIMIT 16 /* refused above: one login would hold a thread for seconds */
+#define BCRYPT_COST_WARN 12  /* warned above */
 #define CACHE_KEY_LEN 32 /* HMAC-SHA-256 */
 
 enum tls_version { TLS10, TLS11, TLS12, TLS13 };
@@ -55,9 +58,66 @@ static const struct {
 /* Keys exporter-toolkit knows that this program does not implement:
  * refused rather than ignored. */
 static const char *const unsupported_top[] = { "http_server_config", "rate_limit" };
-static const char *const unsupported_tls[] = { "cipher_suites", "curve_preferences",
-					      "prefer_server_cipher_suites",
-					      "client_allowed_sans", "cert", "key", "client_ca" };
+static const char *const unsupported_tls[] = { "client_allowed_sans", "cert", "key",
+					      "client_ca" };
+
+/* Go's names for the TLS 1.0-1.2 suites (crypto/tls), as GnuTLS's key
+ * exchange, cipher and MAC. GnuTLS enables every combination of the
+ * three lists, so a list of suites is checked to give exactly itself. */
+static const struct {
+	const char *go;
+	const char *kx, *cipher, *mac;
+} suites[] = {
+	{ "TLS_RSA_WITH_3DES_EDE_CBC_SHA", "RSA", "3DES-CBC", "SHA1" },
+	{ "TLS_RSA_WITH_AES_128_CBC_SHA", "RSA", "AES-128-CBC", "SHA1" },
+	{ "TLS_RSA_WITH_AES_256_CBC_SHA", "RSA", "AES-256-CBC", "SHA1" },
+	{ "TLS_RSA_WITH_AES_128_CBC_SHA256", "RSA", "AES-128-CBC", "SHA256" },
+	{ "TLS_RSA_WITH_AES_128_GCM_SHA256", "RSA", "AES-128-GCM", "AEAD" },
+	{ "TLS_RSA_WITH_AES_256_GCM_SHA384", "RSA", "AES-256-GCM", "AEAD" },
+	{ "TLS_ECDHE_RSA_WITH_3DES_EDE_CBC_SHA", "ECDHE-RSA", "3DES-CBC", "SHA1" },
+	{ "TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA", "ECDHE-ECDSA", "AES-128-CBC", "SHA1" },
+	{ "TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA", "ECDHE-ECDSA", "AES-256-CBC", "SHA1" },
+	{ "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA", "ECDHE-RSA", "AES-128-CBC", "SHA1" },
+	{ "TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA", "ECDHE-RSA", "AES-256-CBC", "SHA1" },
+	{ "TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA256", "ECDHE-ECDSA", "AES-128-CBC", "SHA256" },
+	{ "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256", "ECDHE-RSA", "AES-128-CBC", "SHA256" },
+	{ "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256", "ECDHE-RSA", "AES-128-GCM", "AEAD" },
+	{ "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256", "ECDHE-ECDSA", "AES-128-GCM", "AEAD" },
+	{ "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384", "ECDHE-RSA", "AES-256-GCM", "AEAD" },
+	{ "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384", "ECDHE-ECDSA", "AES-256-GCM", "AEAD" },
+	{ "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256", "ECDHE-RSA", "CHACHA20-POLY1305", "AEAD" },
+	{ "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256", "ECDHE-ECDSA", "CHACHA20-POLY1305",
+	  "AEAD" },
+	/* Go's older names for the two above */
+	{ "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305", "ECDHE-RSA", "CHACHA20-POLY1305", "AEAD" },
+	{ "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305", "ECDHE-ECDSA", "CHACHA20-POLY1305", "AEAD" },
+};
+
+/* TLS 1.3 suites: accepted in cipher_suites and ignored, as Go does; TLS
+ * 1.3 always offers all three. */
+static const char *const suites_tls13[] = { "TLS_AES_128_GCM_SHA256", "TLS_AES_256_GCM_SHA384",
+					    "TLS_CHACHA20_POLY1305_SHA256" };
+
+/* curve_preferences: Go's names, GnuTLS's groups. */
+static const struct {
+	const char *go, *group;
+} curves[] = {
+	{ "CurveP256", "GROUP-SECP256R1" },
+	{ "CurveP384", "GROUP-SECP384R1" },
+	{ "CurveP521", "GROUP-SECP521R1" },
+	{ "X25519", "GROUP-X25519" },
+};
+
+/* The default, as Go's since 1.22 without its CBC suites: ECDHE with an
+ * AEAD cipher for TLS 1.2; TLS 1.3 offers only AEAD ciphers anyway. */
+#define DEFAULT_CIPHERS                                                            \
+	"-KX-ALL:+ECDHE-ECDSA:+ECDHE-RSA:-CIPHER-ALL:+AES-128-GCM:+AES-256-GCM:" \
+	"+CHACHA20-POLY1305:-MAC-ALL:+AEAD"
+/* TLS 1.0 and 1.1 know no AEAD cipher: with min_version below TLS12 the
+ * ECDHE suites with AES-CBC and SHA-1 that Go keeps are added. */
+#define LEGACY_CIPHERS ":+AES-128-CBC:+AES-256-CBC:+SHA1"
+/* What TLS 1.3 needs when cipher_suites lists only older suites. */
+#define TLS13_CIPHERS ":+AES-128-GCM:+AES-256-GCM:+CHACHA20-POLY1305:+AEAD"
 
 struct user {
 	char *name;
@@ -78,11 +138,13 @@ struct webconfig {
 	bool tls;
 	char *cert_pem;
 	size_t cert_len;
-	char *key_pem; /* secret: wiped by webconfig_free */
+	unsigned char *key_der; /* secret, decoded here from the PEM (wiped at once),
+				 * so that GnuTLS never copies its base64 text;
+				 * wiped by webconfig_tls_forget_key or _free */
 	size_t key_len;
 	char *ca_pem;
 	size_t ca_len;
-	char priorities[128];
+	char priorities[512];
 	enum webconfig_client_auth client_auth;
 	struct user *users;
 	size_t user_count;
@@ -101,8 +163,16 @@ struct loader {
 	/* lines of the keys found (1-based; 0: absent), for messages after
 	 * the document is gone */
 	unsigned long tls_line, cert_line, key_line, ca_line, min_line, max_line;
+	unsigned long suites_line, curves_line;
 	char *cert_file, *key_file, *ca_file; /* as written */
 	enum tls_version min_version, max_version;
+	unsigned users_at_cost[BCRYPT_COST_MAX + 1]; /* how many users have each cost */
+	/* cipher_suites and curve_preferences, as indexes into suites[] and
+	 * curves[]; suites_set: the key was given with at least one suite */
+	unsigned char suite_list[32], curve_list[8];
+	size_t suite_count, curve_count;
+	bool suites_set, curves_set;
+	bool prefer_server; /* prefer_server_cipher_suites; true by default */
 };
 
 /* ---- messages ---------------------------------------------------------- */
@@ -239,6 +309,76 @@ static bool get_client_auth(const struct loader *ld, const yaml_node_t *v, const
 	return false;
 }
 
+static bool get_bool(const struct loader *ld, const yaml_node_t *v, const char *key, bool *out)
+{
+	if (is_null(v))
+		return true;
+	if (v->type == YAML_SCALAR_NODE) {
+		const char *t = scalar(v);
+		if (strcmp(t, "true") == 0 || strcmp(t, "True") == 0 || strcmp(t, "TRUE") == 0) {
+			*out = true;
+			return true;
+		}
+		if (strcmp(t, "false") == 0 || strcmp(t, "False") == 0 || strcmp(t, "FALSE") == 0) {
+			*out = false;
+			return true;
+		}
+	}
+	bad(ld, v, key, "must be true or false");
+	return false;
+}
+
+/* A sequence of names, each looked up with find (-1: unknown, -2: known
+ * and ignored), into list[] without duplicates. */
+static bool get_names(const struct loader *ld, const yaml_node_t *v, const char *key,
+		      int (*find)(const char *), const char *unknown, unsigned char *list,
+		      size_t cap, size_t *count)
+{
+	*count = 0;
+	if (is_null(v))
+		return true;
+	if (v->type != YAML_SEQUENCE_NODE) {
+		bad(ld, v, key, "must be a list");
+		return false;
+	}
+	for (const yaml_node_item_t *i = v->data.sequence.items.start;
+	     i < v->data.sequence.items.top; i++) {
+		const yaml_node_t *e = yaml_document_get_node(ld->doc, *i);
+		int idx = e && e->type == YAML_SCALAR_NODE ? find(scalar(e)) : -1;
+		if (idx == -1) {
+			char why[256];
+			snprintf(why, sizeof why, "%s: %.100s", unknown,
+				 e && e->type == YAML_SCALAR_NODE ? scalar(e) : "(not a string)");
+			bad(ld, e ? e : v, key, why);
+			return false;
+		}
+		if (idx == -2 || memchr(list, idx, *count))
+			continue;
+		if (*count == cap) {
+			bad(ld, e, key, "too many entries");
+			return false;
+		}
+		list[(*count)++] = (unsigned char)idx;
+	}
+	return true;
+}
+
+static int find_suite(const char *name)
+{
+	for (size_t i = 0; i < sizeof suites / sizeof suites[0]; i++)
+		if (strcmp(name, suites[i].go) == 0)
+			return (int)i;
+	return in_list(name, suites_tls13, sizeof suites_tls13 / sizeof suites_tls13[0]) ? -2 : -1;
+}
+
+static int find_curve(const char *name)
+{
+	for (size_t i = 0; i < sizeof curves / sizeof curves[0]; i++)
+		if (strcmp(name, curves[i].go) == 0)
+			return (int)i;
+	return -1;
+}
+
 /* ---- the document ------------------------------------------------------ */
 
 static bool walk_tls(struct loader *ld, const yaml_node_t *map)
@@ -271,6 +411,22 @@ static bool walk_tls(struct loader *ld, const yaml_node_t *map)
 		} else if (strcmp(name, "max_version") == 0) {
 			ld->max_line = line_of(k);
 			ok = get_version(ld, v, key, &ld->max_version) && ok;
+		} else if (strcmp(name, "cipher_suites") == 0) {
+			ld->suites_line = line_of(k);
+			ok = get_names(ld, v, key, find_suite,
+				       "unknown or unsupported cipher suite (Go's names, such as TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256; RC4 is not supported)",
+				       ld->suite_list, sizeof ld->suite_list, &ld->suite_count) &&
+			     ok;
+			ld->suites_set = ld->suite_count > 0;
+		} else if (strcmp(name, "curve_preferences") == 0) {
+			ld->curves_line = line_of(k);
+			ok = get_names(ld, v, key, find_curve,
+				       "unknown curve: must be CurveP256, CurveP384, CurveP521 or X25519",
+				       ld->curve_list, sizeof ld->curve_list, &ld->curve_count) &&
+			     ok;
+			ld->curves_set = ld->curve_count > 0;
+		} else if (strcmp(name, "prefer_server_cipher_suites") == 0) {
+			ok = get_bool(ld, v, key, &ld->prefer_server) && ok;
 		} else if (in_list(name, unsupported_tls,
 				   sizeof unsupported_tls / sizeof unsupported_tls[0])) {
 			bad(ld, k, key, "not supported by doks_exporter; remove it");
@@ -300,7 +456,7 @@ static bool is_bcrypt(const char *h, int *cost)
 	return true;
 }
 
-static bool walk_users(struct loader *ld, const yaml_node_t *map, int *max_cost)
+static bool walk_users(struct loader *ld, const yaml_node_t *map)
 {
 	static const char parent[] = "basic_auth_users";
 	if (!check_keys(ld, map, parent))
@@ -333,6 +489,22 @@ static bool walk_users(struct loader *ld, const yaml_node_t *map, int *max_cost)
 			ok = false;
 			continue;
 		}
+		if (cost > BCRYPT_COST_LIMIT) {
+			char why[256];
+			snprintf(why, sizeof why,
+				 "bcrypt cost %d is above %d: every login would hold the server for seconds or more; hash it again with htpasswd -nbB -C 10",
+				 cost, BCRYPT_COST_LIMIT);
+			bad_child(ld, v, parent, name, why);
+			ok = false;
+			continue;
+		}
+		if (cost > BCRYPT_COST_WARN) {
+			char l[32], c[8];
+			snprintf(l, sizeof l, "%lu", line_of(v));
+			snprintf(c, sizeof c, "%d", cost);
+			log_warn("a bcrypt cost above 12 makes each uncached login slow; 10 to 12 is enough",
+				 "file", ld->path, "line", l, "user", name, "cost", c);
+		}
 		struct user *u = &w->users[w->user_count];
 		u->name = strdup(name);
 		u->hash = strdup(scalar(v));
@@ -341,13 +513,12 @@ static bool walk_users(struct loader *ld, const yaml_node_t *map, int *max_cost)
 			ld->rc = ERR_NOMEM;
 			return false;
 		}
-		if (cost > *max_cost)
-			*max_cost = cost;
+		ld->users_at_cost[cost]++;
 	}
 	return ok;
 }
 
-static bool walk_root(struct loader *ld, const yaml_node_t *root, int *max_cost)
+static bool walk_root(struct loader *ld, const yaml_node_t *root)
 {
 	if (!root || is_null(root))
 		return true; /* an empty file: plain HTTP, no authentication */
@@ -381,7 +552,7 @@ static bool walk_root(struct loader *ld, const yaml_node_t *root, int *max_cost)
 				ok = false;
 				continue;
 			}
-			ok = walk_users(ld, v, max_cost) && ok;
+			ok = walk_users(ld, v) && ok;
 		} else if (in_list(name, unsupported_top,
 				   sizeof unsupported_top / sizeof unsupported_top[0])) {
 			bad(ld, k, name, "not supported by doks_exporter; remove it");
@@ -403,6 +574,7 @@ static bool read_all(const char *path, size_t max, char **out, size_t *len)
 	FILE *f = fopen(path, "rb");
 	if (!f)
 		return false;
+	setvbuf(f, NULL, _IONBF, 0); /* no copy of a key left in stdio's buffer */
 	char *buf = malloc(max + 2);
 	if (!buf) {
 		fclose(f);
@@ -472,6 +644,80 @@ static bool read_pem(struct loader *ld, unsigned long line, const char *key,
 	return ok;
 }
 
+static int b64_value(unsigned char ch);
+
+/* The DER bytes of the first "-----BEGIN ...PRIVATE KEY-----" block of
+ * pem, decoded into *der (owned, a secret); false when there is none, or
+ * it has headers (an encrypted key) or bad base64. */
+static bool pem_key_to_der(const char *pem, unsigned char **der, size_t *len)
+{
+	const char *begin = strstr(pem, "-----BEGIN ");
+	while (begin) {
+		const char *eol = strchr(begin, '\n');
+		if (!eol)
+			return false;
+		if (eol - begin >= 16 && memcmp(eol - (eol[-1] == '\r' ? 17 : 16), "PRIVATE KEY-----", 16) == 0)
+			break;
+		begin = strstr(eol, "-----BEGIN ");
+	}
+	if (!begin)
+		return false;
+	const char *p = strchr(begin, '\n') + 1;
+	const char *end = strstr(p, "-----END ");
+	if (!end || memchr(p, ':', (size_t)(end - p))) /* Proc-Type: 4,ENCRYPTED */
+		return false;
+	unsigned char *out = malloc((size_t)(end - p) / 4 * 3 + 3);
+	if (!out)
+		return false;
+	size_t n = 0;
+	uint32_t bits = 0;
+	int have = 0, pad = 0;
+	bool ok = true;
+	for (const char *q = p; q < end && ok; q++) {
+		unsigned char ch = (unsigned char)*q;
+		if (ch == '\n' || ch == '\r' || ch == ' ' || ch == '\t')
+			continue;
+		int v = ch == '=' ? 0 : b64_value(ch);
+		if (v < 0 || (pad > 0 && ch != '='))
+			ok = false;
+		if (ch == '=')
+			pad++;
+		bits = (bits << 6) | (uint32_t)v;
+		if (++have == 4) {
+			unsigned char b[3] = { (unsigned char)(bits >> 16), (unsigned char)(bits >> 8),
+					       (unsigned char)bits };
+			for (int j = 0; j < 3 - pad && j < 3; j++)
+				out[n++] = b[j];
+			have = 0;
+			bits = 0;
+		}
+	}
+	secret_wipe(&bits, sizeof bits);
+	if (!ok || have != 0 || pad > 2 || n == 0) {
+		secret_wipe(out, (size_t)(end - p) / 4 * 3 + 3);
+		free(out);
+		return false;
+	}
+	*der = out;
+	*len = n;
+	return true;
+}
+
+/* Reads key_file and keeps only its DER: the PEM text is wiped at once. */
+static bool read_key(struct loader *ld)
+{
+	char *pem = NULL;
+	size_t pem_len = 0;
+	if (!read_pem(ld, ld->key_line, "tls_server_config.key_file", ld->key_file, &pem, &pem_len))
+		return false;
+	bool ok = pem_key_to_der(pem, &ld->w->key_der, &ld->w->key_len);
+	free_secret(pem, pem_len);
+	if (!ok)
+		bad_at(ld, ld->key_line, "tls_server_config.key_file",
+		       "no usable PEM private key (an encrypted key is not supported)");
+	return ok;
+}
+
 /* Counts the certificates of a PEM text; 0 with *err set when none. */
 static unsigned count_certs(const char *pem, size_t len, int *err)
 {
@@ -487,6 +733,50 @@ static unsigned count_certs(const char *pem, size_t len, int *err)
 	if (n == 0)
 		*err = GNUTLS_E_NO_CERTIFICATE_FOUND;
 	return n;
+}
+
+/* GnuTLS enables every combination of the key exchanges, ciphers and MACs
+ * listed: refuse a cipher_suites list that would allow more than itself
+ * in TLS 1.2 and below, naming the first suite it would add. With TLS 1.3
+ * on, its ECDHE key exchanges and AEAD ciphers are on for TLS 1.2 as
+ * well (GnuTLS has one list for both): the ECDHE suites with an AEAD
+ * cipher they bring are let through, as the safe ones Go offers by
+ * default. */
+static bool suites_exact(struct loader *ld, gnutls_priority_t prio)
+{
+	if (!ld->suites_set)
+		return true;
+	unsigned sidx;
+	for (unsigned i = 0; gnutls_priority_get_cipher_suite_index(prio, i, &sidx) !=
+			     GNUTLS_E_REQUESTED_DATA_NOT_AVAILABLE;
+	     i++) {
+		gnutls_kx_algorithm_t kx;
+		gnutls_cipher_algorithm_t cipher;
+		gnutls_mac_algorithm_t mac;
+		gnutls_protocol_t min;
+		const char *name = gnutls_cipher_suite_info(sidx, NULL, &kx, &cipher, &mac, &min);
+		if (!name || kx == GNUTLS_KX_UNKNOWN || min == GNUTLS_TLS1_3)
+			continue; /* a TLS 1.3 suite */
+		bool listed = false;
+		for (size_t j = 0; j < ld->suite_count && !listed; j++) {
+			unsigned s = ld->suite_list[j];
+			listed = gnutls_kx_get_id(suites[s].kx) == kx &&
+				 gnutls_cipher_get_id(suites[s].cipher) == cipher &&
+				 gnutls_mac_get_id(suites[s].mac) == mac;
+		}
+		if (!listed && ld->max_version == TLS13 && mac == GNUTLS_MAC_AEAD &&
+		    (kx == GNUTLS_KX_ECDHE_RSA || kx == GNUTLS_KX_ECDHE_ECDSA))
+			listed = true;
+		if (!listed) {
+			char why[512];
+			snprintf(why, sizeof why,
+				 "GnuTLS combines the key exchanges, ciphers and MACs of the list, and would also allow %s: add that suite, or remove the suites that bring it",
+				 name);
+			bad_at(ld, ld->suites_line, "tls_server_config.cipher_suites", why);
+			return false;
+		}
+	}
+	return true;
 }
 
 /* Loads the certificate, the key and the CA the way libmicrohttpd will,
@@ -511,9 +801,21 @@ static bool check_tls_material(struct loader *ld)
 		ld->rc = ERR_NOMEM;
 		return false;
 	}
-	gnutls_datum_t cert = { .data = (unsigned char *)w->cert_pem, .size = (unsigned)w->cert_len };
-	gnutls_datum_t key = { .data = (unsigned char *)w->key_pem, .size = (unsigned)w->key_len };
-	err = gnutls_certificate_set_x509_key_mem(cred, &cert, &key, GNUTLS_X509_FMT_PEM);
+	/* the way server.c will load them: the chain from PEM, the key from DER */
+	gnutls_pcert_st *pcerts = NULL;
+	unsigned n = 0;
+	gnutls_privkey_t key = NULL;
+	err = webconfig_tls_identity(w, &pcerts, &n, &key);
+	if (err >= 0) {
+		err = gnutls_certificate_set_key(cred, NULL, 0, pcerts, (int)n, key);
+		if (err >= 0) { /* the credentials own the key and the certificates,
+				 * copied out of the array */
+			gnutls_free(pcerts);
+			pcerts = NULL;
+			key = NULL;
+		}
+	}
+	webconfig_tls_identity_free(pcerts, n, key);
 	gnutls_certificate_free_credentials(cred);
 	if (err < 0) {
 		snprintf(why, sizeof why, "%s",
@@ -527,14 +829,72 @@ static bool check_tls_material(struct loader *ld)
 	const char *pos = NULL;
 	err = gnutls_priority_init(&prio, w->priorities, &pos);
 	if (err < 0) {
-		snprintf(why, sizeof why, "this GnuTLS refuses the TLS versions asked: %s",
+		snprintf(why, sizeof why,
+			 "this GnuTLS refuses the TLS versions, cipher suites or curves asked: %s",
 			 gnutls_strerror(err));
-		bad_at(ld, ld->min_line ? ld->min_line : ld->tls_line, "tls_server_config.min_version",
-		    why);
+		bad_at(ld, ld->suites_line ? ld->suites_line :
+			   ld->min_line	   ? ld->min_line :
+					     ld->tls_line,
+		       ld->suites_line ? "tls_server_config.cipher_suites" :
+					 "tls_server_config.min_version",
+		       why);
 		return false;
 	}
+	bool exact = suites_exact(ld, prio);
 	gnutls_priority_deinit(prio);
-	return true;
+	return exact;
+}
+
+/* Appends ":+item" to the priority string unless it is there already. */
+static void add_item(char *buf, size_t size, const char *item)
+{
+	char needle[64];
+	snprintf(needle, sizeof needle, ":+%s:", item);
+	size_t used = strlen(buf);
+	char tail[64];
+	snprintf(tail, sizeof tail, ":+%s", item);
+	size_t tl = strlen(tail);
+	if (strstr(buf, needle) || (used >= tl && strcmp(buf + used - tl, tail) == 0))
+		return;
+	snprintf(buf + used, size - used, "%s", tail);
+}
+
+/* The GnuTLS priority string: the versions, then the cipher policy
+ * (DEFAULT_CIPHERS, or cipher_suites), the groups and the precedence. */
+static void build_priorities(struct loader *ld)
+{
+	char *p = ld->w->priorities;
+	size_t size = sizeof ld->w->priorities;
+	size_t used = (size_t)snprintf(p, size, "NORMAL:-VERS-ALL");
+	for (int v = (int)ld->max_version; v >= (int)ld->min_version; v--)
+		used += (size_t)snprintf(p + used, size - used, ":+VERS-%s", version_gnutls[v]);
+	if (!ld->suites_set) {
+		used += (size_t)snprintf(p + used, size - used, ":%s%s", DEFAULT_CIPHERS,
+					 ld->min_version < TLS12 ? LEGACY_CIPHERS : "");
+	} else {
+		snprintf(p + used, size - used, ":-KX-ALL:-CIPHER-ALL:-MAC-ALL");
+		for (size_t i = 0; i < ld->suite_count; i++) {
+			add_item(p, size, suites[ld->suite_list[i]].kx);
+			add_item(p, size, suites[ld->suite_list[i]].cipher);
+			add_item(p, size, suites[ld->suite_list[i]].mac);
+		}
+		if (ld->max_version == TLS13) {
+			/* TLS 1.3 needs an ECDHE key exchange and its ciphers */
+			static const char *const tls13[] = { "ECDHE-RSA", "ECDHE-ECDSA", "AES-128-GCM",
+							     "AES-256-GCM", "CHACHA20-POLY1305", "AEAD" };
+			for (size_t i = 0; i < sizeof tls13 / sizeof tls13[0]; i++)
+				add_item(p, size, tls13[i]);
+		}
+		used = strlen(p);
+	}
+	if (ld->curves_set) {
+		used += (size_t)snprintf(p + used, size - used, ":-GROUP-ALL");
+		for (size_t i = 0; i < ld->curve_count; i++)
+			used += (size_t)snprintf(p + used, size - used, ":+%s",
+						 curves[ld->curve_list[i]].group);
+	}
+	if (ld->prefer_server)
+		snprintf(p + used, size - used, ":%%SERVER_PRECEDENCE");
 }
 
 static bool finish_tls(struct loader *ld)
@@ -573,22 +933,20 @@ static bool finish_tls(struct loader *ld)
 	}
 	if (!ok)
 		return false;
-	size_t used = (size_t)snprintf(w->priorities, sizeof w->priorities, "NORMAL:-VERS-ALL");
-	for (int v = (int)ld->max_version; v >= (int)ld->min_version; v--)
-		used += (size_t)snprintf(w->priorities + used, sizeof w->priorities - used,
-					 ":+VERS-%s", version_gnutls[v]);
+	build_priorities(ld);
 	if (!read_pem(ld, ld->cert_line, "tls_server_config.cert_file", ld->cert_file,
 		      &w->cert_pem, &w->cert_len) ||
-	    !read_pem(ld, ld->key_line, "tls_server_config.key_file", ld->key_file, &w->key_pem,
-		      &w->key_len) ||
+	    !read_key(ld) ||
 	    (has_ca && !read_pem(ld, ld->ca_line, "tls_server_config.client_ca_file", ld->ca_file,
 				 &w->ca_pem, &w->ca_len)))
 		return false;
 	return check_tls_material(ld);
 }
 
-/* A hash no password matches, of the highest cost among the users, for
- * unknown users: bcrypt then takes as long as for a known one. */
+/* A hash no password matches, for unknown users, at the cost most users
+ * have (the lower one on a tie): bcrypt then takes as long as for a known
+ * user. The highest cost would tell unknown users from known ones as
+ * surely as no bcrypt at all. */
 static bool make_dummy_hash(struct webconfig *w, int cost)
 {
 	enum { SETTING_LEN = 29 }; /* "$2b$NN$" and 22 characters of salt */
@@ -602,12 +960,22 @@ static bool make_dummy_hash(struct webconfig *w, int cost)
 	return true;
 }
 
-static bool finish_users(struct loader *ld, int max_cost)
+static bool finish_users(struct loader *ld)
 {
 	struct webconfig *w = ld->w;
 	if (w->user_count == 0)
 		return true;
-	if (!make_dummy_hash(w, max_cost)) {
+	int cost = 0, costs = 0;
+	for (int c = BCRYPT_COST_LIMIT; c >= 4; c--) {
+		if (ld->users_at_cost[c] > 0)
+			costs++;
+		if (ld->users_at_cost[c] >= ld->users_at_cost[cost])
+			cost = c;
+	}
+	if (costs > 1)
+		log_warn("the users' bcrypt hashes have different costs: the time a login takes tells them apart; hash them at one cost",
+			 "file", ld->path);
+	if (!make_dummy_hash(w, cost)) {
 		log_error("cannot make a bcrypt salt", "file", ld->path, "err", strerror(errno));
 		return false;
 	}
@@ -636,7 +1004,7 @@ static char *dir_of(const char *path)
 }
 
 /* Parses the text: one YAML document at most. */
-static bool parse(struct loader *ld, const char *text, size_t len, int *max_cost)
+static bool parse(struct loader *ld, const char *text, size_t len)
 {
 	yaml_parser_t parser;
 	yaml_document_t doc;
@@ -649,7 +1017,7 @@ static bool parse(struct loader *ld, const char *text, size_t len, int *max_cost
 	bool loaded = yaml_parser_load(&parser, &doc) != 0;
 	if (loaded) {
 		ld->doc = &doc;
-		ok = walk_root(ld, yaml_document_get_root_node(&doc), max_cost);
+		ok = walk_root(ld, yaml_document_get_root_node(&doc));
 		ld->doc = NULL;
 		yaml_document_delete(&doc);
 	}
@@ -687,10 +1055,9 @@ static bool parse(struct loader *ld, const char *text, size_t len, int *max_cost
 enum err webconfig_load(const char *path, struct webconfig **out)
 {
 	struct loader ld = { .path = path, .rc = ERR_CONFIG, .min_version = TLS12,
-			     .max_version = TLS13 };
+			     .max_version = TLS13, .prefer_server = true };
 	char *text = NULL;
 	size_t len = 0;
-	int max_cost = 4;
 	ld.w = calloc(1, sizeof *ld.w);
 	ld.dir = dir_of(path);
 	if (!ld.w || !ld.dir) {
@@ -707,8 +1074,7 @@ enum err webconfig_load(const char *path, struct webconfig **out)
 			  "the file holds a NUL byte");
 		goto out;
 	}
-	if (!parse(&ld, text, len, &max_cost) || !finish_tls(&ld) ||
-	    !finish_users(&ld, max_cost))
+	if (!parse(&ld, text, len) || !finish_tls(&ld) || !finish_users(&ld))
 		goto out;
 	if (!ld.w->tls && ld.w->user_count == 0)
 		log_warn("the web configuration file sets neither TLS nor users: serving plain HTTP without authentication",
@@ -732,7 +1098,7 @@ void webconfig_free(struct webconfig *w)
 {
 	if (!w)
 		return;
-	free_secret(w->key_pem, w->key_len);
+	free_secret((char *)w->key_der, w->key_len);
 	free(w->cert_pem);
 	free(w->ca_pem);
 	for (size_t i = 0; i < w->user_count; i++) {
@@ -753,8 +1119,68 @@ void webconfig_free(struct webconfig *w)
 
 bool webconfig_tls_enabled(const struct webconfig *w) { return w && w->tls; }
 const char *webconfig_tls_cert_pem(const struct webconfig *w) { return w ? w->cert_pem : NULL; }
-const char *webconfig_tls_key_pem(const struct webconfig *w) { return w ? w->key_pem : NULL; }
+const unsigned char *webconfig_tls_key_der(const struct webconfig *w, size_t *len)
+{
+	*len = w && w->key_der ? w->key_len : 0;
+	return w ? w->key_der : NULL;
+}
 const char *webconfig_tls_client_ca_pem(const struct webconfig *w) { return w ? w->ca_pem : NULL; }
+
+int webconfig_tls_identity(const struct webconfig *w, gnutls_pcert_st **pcerts, unsigned *n,
+			   gnutls_privkey_t *key)
+{
+	*pcerts = NULL;
+	*n = 0;
+	*key = NULL;
+	if (!w || !w->cert_pem || !w->key_der)
+		return GNUTLS_E_INVALID_REQUEST;
+	gnutls_datum_t cd = { .data = (unsigned char *)w->cert_pem, .size = (unsigned)w->cert_len };
+	gnutls_datum_t kd = { .data = w->key_der, .size = (unsigned)w->key_len };
+	unsigned count = WEBCONFIG_CHAIN_MAX;
+	gnutls_pcert_st *list = gnutls_calloc(count, sizeof *list);
+	if (!list)
+		return GNUTLS_E_MEMORY_ERROR;
+	int err = gnutls_pcert_list_import_x509_raw(list, &count, &cd, GNUTLS_X509_FMT_PEM, 0);
+	if (err < 0) {
+		gnutls_free(list);
+		return err;
+	}
+	gnutls_privkey_t k;
+	err = gnutls_privkey_init(&k);
+	if (err >= 0) {
+		err = gnutls_privkey_import_x509_raw(k, &kd, GNUTLS_X509_FMT_DER, NULL, 0);
+		if (err < 0)
+			gnutls_privkey_deinit(k);
+	}
+	if (err < 0) {
+		webconfig_tls_identity_free(list, count, NULL);
+		return err;
+	}
+	*pcerts = list;
+	*n = count;
+	*key = k;
+	return 0;
+}
+
+void webconfig_tls_identity_free(gnutls_pcert_st *pcerts, unsigned n, gnutls_privkey_t key)
+{
+	if (pcerts) {
+		for (unsigned i = 0; i < n; i++)
+			gnutls_pcert_deinit(&pcerts[i]);
+		gnutls_free(pcerts);
+	}
+	if (key)
+		gnutls_privkey_deinit(key);
+}
+
+void webconfig_tls_forget_key(struct webconfig *w)
+{
+	if (!w)
+		return;
+	free_secret((char *)w->key_der, w->key_len);
+	w->key_der = NULL;
+	w->key_len = 0;
+}
 
 const char *webconfig_tls_priorities(const struct webconfig *w)
 {
@@ -832,14 +1258,45 @@ static bool bcrypt_matches(const char *pass, const char *hash)
 	return ok;
 }
 
-bool webconfig_check_basic_auth(const struct webconfig *w, const char *user, const char *pass)
+static const struct user *find_user(const struct webconfig *w, const char *user)
 {
-	if (!w || w->user_count == 0 || !w->cache || !user || !pass)
-		return false;
 	const struct user *found = NULL;
 	for (size_t i = 0; i < w->user_count; i++)
 		if (strcmp(w->users[i].name, user) == 0)
 			found = &w->users[i];
+	return found;
+}
+
+bool webconfig_check_cached(const struct webconfig *w, const char *user, const char *pass)
+{
+	if (!w || w->user_count == 0 || !w->cache || !user || !pass ||
+	    strlen(pass) > WEBCONFIG_PASSWORD_MAX)
+		return false;
+	const struct user *found = find_user(w, user);
+	if (!found)
+		return false;
+	unsigned char key[CACHE_KEY_LEN];
+	bool hit = false;
+	if (cache_key(w, user, pass, found->hash, key)) {
+		pthread_mutex_lock(&w->cache->lock);
+		hit = cache_has(w->cache, key);
+		if (hit)
+			w->cache->cache_hits++;
+		pthread_mutex_unlock(&w->cache->lock);
+	}
+	secret_wipe(key, sizeof key);
+	return hit;
+}
+
+bool webconfig_check_basic_auth(const struct webconfig *w, const char *user, const char *pass)
+{
+	if (!w || w->user_count == 0 || !w->cache || !user || !pass)
+		return false;
+	/* bcrypt reads 72 bytes and ignores the rest: a longer password
+	 * would pass on its first 72 alone */
+	if (strlen(pass) > WEBCONFIG_PASSWORD_MAX)
+		return false;
+	const struct user *found = find_user(w, user);
 	const char *hash = found ? found->hash : w->dummy_hash;
 	struct auth_cache *c = w->cache;
 	unsigned char key[CACHE_KEY_LEN];

@@ -12,6 +12,7 @@
 #ifndef DOKS_WEBCONFIG_H
 #define DOKS_WEBCONFIG_H
 
+#include <gnutls/abstract.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -20,6 +21,9 @@
 /* Successful logins remembered, so that a scrape every 15 s does not cost
  * a bcrypt each time. The oldest goes first. */
 #define WEBCONFIG_AUTH_CACHE_MAX 64
+
+/* The longest password checked: bcrypt ignores what follows byte 72. */
+#define WEBCONFIG_PASSWORD_MAX 72
 
 /* The longest Authorization header value webconfig_parse_basic_auth takes. */
 #define WEBCONFIG_AUTH_HEADER_MAX 4096
@@ -37,7 +41,8 @@ struct webconfig;
 
 /* Reads and checks the file at path (borrowed), and the certificate, key
  * and CA files it names (relative paths are taken from the directory of
- * path). On error logs what was wrong, naming the file and line, and
+ * path). bcrypt hashes of a cost above 16 are refused (above 12, warned
+ * about). On error logs what was wrong, naming the file and line, and
  * returns ERR_CONFIG (ERR_NOMEM when memory runs out); *out is untouched
  * then. *out is owned (webconfig_free). */
 enum err webconfig_load(const char *path, struct webconfig **out);
@@ -51,14 +56,34 @@ void webconfig_free(struct webconfig *w);
 bool webconfig_tls_enabled(const struct webconfig *w);
 
 /* PEM texts, NUL-terminated, valid until webconfig_free; NULL without TLS.
- * The key is a secret: never log it. The client CA is NULL when
- * client_ca_file is not set. */
+ * The client CA is NULL when client_ca_file is not set. */
 const char *webconfig_tls_cert_pem(const struct webconfig *w);
-const char *webconfig_tls_key_pem(const struct webconfig *w);
 const char *webconfig_tls_client_ca_pem(const struct webconfig *w);
 
-/* A GnuTLS priority string for min_version..max_version, such as
- * "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2"; NULL without TLS. */
+/* The key, as DER (its PEM text is wiped as soon as it is decoded, so
+ * that no base64 copy of it is left in memory): valid until
+ * webconfig_tls_forget_key or webconfig_free; NULL without TLS or after
+ * webconfig_tls_forget_key. A secret: never log it. */
+const unsigned char *webconfig_tls_key_der(const struct webconfig *w, size_t *len);
+
+/* The most certificates in cert_file that are served. */
+#define WEBCONFIG_CHAIN_MAX 16
+
+/* GnuTLS's forms of the certificate chain and the key, for a server's
+ * certificate callback: *pcerts (n of them) and *key are owned
+ * (webconfig_tls_identity_free). Returns 0, or a GnuTLS error code. */
+int webconfig_tls_identity(const struct webconfig *w, gnutls_pcert_st **pcerts, unsigned *n,
+			   gnutls_privkey_t *key);
+void webconfig_tls_identity_free(gnutls_pcert_st *pcerts, unsigned n, gnutls_privkey_t key);
+
+/* Wipes and frees the key, for once the server holds it in GnuTLS's
+ * form: webconfig_tls_key_der returns NULL afterwards. Accepts NULL. */
+void webconfig_tls_forget_key(struct webconfig *w);
+
+/* A GnuTLS priority string for min_version..max_version, the cipher
+ * policy (by default ECDHE with AEAD ciphers; cipher_suites, exactly as
+ * listed, otherwise), curve_preferences and prefer_server_cipher_suites
+ * (true by default); NULL without TLS. */
 const char *webconfig_tls_priorities(const struct webconfig *w);
 
 enum webconfig_client_auth webconfig_client_auth(const struct webconfig *w);
@@ -73,10 +98,15 @@ bool webconfig_requires_auth(const struct webconfig *w);
  * succeeded before is answered from the cache, keyed by an HMAC-SHA-256 of
  * user, password and stored hash under a key drawn at load time (the
  * password itself is never stored); otherwise bcrypt runs, against a
- * dummy hash of the same cost for an unknown user, so that an unknown
- * user costs as much as a known one. The hashes are compared in constant
- * time. False when no users are configured. */
+ * dummy hash at the cost most users have for an unknown user, so that an
+ * unknown user costs as much as a known one. The hashes are compared in
+ * constant time. False when no users are configured, and for a password
+ * over 72 bytes (bcrypt would ignore the rest), without a bcrypt. */
 bool webconfig_check_basic_auth(const struct webconfig *w, const char *user, const char *pass);
+
+/* True when user and pass (borrowed) are a login that succeeded before:
+ * the cache alone, never a bcrypt, so it takes microseconds. */
+bool webconfig_check_cached(const struct webconfig *w, const char *user, const char *pass);
 
 /* Counters of webconfig_check_basic_auth, for tests and debugging. */
 struct webconfig_auth_stats {

@@ -15,6 +15,10 @@
 #   SOAK_TOKEN     the scenario's token [test-token]
 #   SOAK_KEEP      1: keep the work directory (logs) even after a PASS [0]
 #   PROMTOOL       [promtool]
+#   SOAK_ATTACK_SECONDS  the attack phase at the end [120]; 0 skips it
+#                  (tests/soak/attack-phase.sh: trickling connections,
+#                  login floods and oversize headers while Prometheus
+#                  scrapes a second exporter with basic authentication)
 #
 # Verdict: FAIL when a scrape failed (not HTTP 200, or rejected by promtool
 # on every 50th), when the exporter or the fake died, when no poll cycle
@@ -70,6 +74,8 @@ done
 [ -r "$SOAK_SCENARIO" ] || { echo "soak: no scenario $SOAK_SCENARIO" >&2; exit 2; }
 
 T=$(mktemp -d "${TMPDIR:-/tmp}/doks-soak.XXXXXX")
+# shellcheck source=tests/soak/attack-phase.sh
+. "$ROOT/tests/soak/attack-phase.sh"
 FAKE_PID=
 EXP_PID=
 SCRAPER_PID=
@@ -304,6 +310,8 @@ else
 	FAKE_REQUESTS=$(curl -fsS -m 5 "$FAKE_URL/__fake/requests" 2>/dev/null || echo '?')
 fi
 stop_scraper
+# the attack phase, against the same fake API, while it still runs
+alive "$FAKE_PID" && attack_phase >"$T/attack.txt" 2>&1
 SCRAPES=0 FAILED=0
 [ -s "$T/scrapes" ] && read -r SCRAPES FAILED <"$T/scrapes"
 
@@ -379,7 +387,9 @@ echo "                 fake API: at warm-up ${WARM_FAKE_RSS:-n/a} KiB, at the en
 echo "exporter log:    $(grep -c 'level=error' "$T/exporter.log" || true) error lines," \
 	"$(grep -c 'level=warn' "$T/exporter.log" || true) warn lines"
 
-REASONS=()
+[ -s "$T/attack.txt" ] && cat "$T/attack.txt"
+
+REASONS=("${ATTACK_REASONS[@]}")
 [ "$FAILED" -eq 0 ] || REASONS+=("$FAILED failed scrapes")
 [ "$SCRAPES" -gt 0 ] || REASONS+=("no scrape at all")
 if [ $EXP_DIED -eq 1 ]; then

@@ -80,11 +80,29 @@ static void test_tail_limits(void **state)
 	assert_int_equal(gzip_tail(0, 0, "x", GZIP_TAIL_MAX + 1, buf, SIZE_MAX), 0);
 }
 
+static void test_accepted(void **state)
+{
+	(void)state;
+	static const char *const yes[] = { "gzip", "GZIP", "deflate, gzip", "gzip;q=1", "gzip; q=0.5",
+					   "*", "br;q=1.0, *;q=0.1", " , gzip", "identity, gzip;Q=0.001",
+					   "gzip;level=9" };
+	static const char *const no[] = { "", "identity", "deflate, br", "gzip;q=0", "gzip; Q=0.000",
+					  "*;q=0", "gzipx", "x-gzip", "gzi", "gzip;q=0,identity", ";,;" };
+	for (size_t i = 0; i < sizeof yes / sizeof yes[0]; i++)
+		if (!gzip_accepted(yes[i]))
+			fail_msg("refused: %s", yes[i]);
+	for (size_t i = 0; i < sizeof no / sizeof no[0]; i++)
+		if (gzip_accepted(no[i]))
+			fail_msg("accepted: %s", no[i]);
+	assert_false(gzip_accepted(NULL));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_round_trips),
 		cmocka_unit_test(test_tail_limits),
+		cmocka_unit_test(test_accepted),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

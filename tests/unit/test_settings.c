@@ -160,6 +160,8 @@ static void test_full_file(void **state)
 	     "web = {\n"
 	     "  listen_address = \"127.0.0.1:9000\";\n"
 	     "  telemetry_path = \"/custom/metrics\";\n"
+	     "  request_timeout = 2.5;\n"
+	     "  max_connections_per_address = 4;\n"
 	     "};\n",
 	     &r);
 	if (r.rc != ERR_OK)
@@ -179,6 +181,8 @@ static void test_full_file(void **state)
 	assert_int_equal(settings_credentials_expiry_seconds(s), 900);
 	assert_string_equal(settings_listen_address(s), "127.0.0.1:9000");
 	assert_string_equal(settings_telemetry_path(s), "/custom/metrics");
+	assert_true(settings_request_timeout(s) == 2.5);
+	assert_int_equal(settings_max_connections_per_address(s), 4);
 	/* the token is a secret: never in the log */
 	assert_null(strstr(r.log, "dop_v1_unit"));
 	done(&r);
@@ -201,6 +205,8 @@ static void test_empty_file_gives_defaults(void **state)
 	assert_int_equal(settings_credentials_expiry_seconds(s), 600);
 	assert_string_equal(settings_listen_address(s), ":9925");
 	assert_string_equal(settings_telemetry_path(s), "/metrics");
+	assert_true(settings_request_timeout(s) == 10);
+	assert_int_equal(settings_max_connections_per_address(s), 16);
 	done(&r);
 }
 
@@ -301,6 +307,12 @@ static void test_out_of_range(void **state)
 	expect_ok("poll = { credentials_expiry_seconds = 60; };\n");
 	expect_ok("api = { timeout = 5; max_response_bytes = 4096; };\n");
 	expect_ok("api = { timeout = 0.1; max_response_bytes = 1073741824; };\n");
+	expect_config_error("web = { request_timeout = 0.5; };\n");
+	expect_config_error("web = { request_timeout = 301; };\n");
+	expect_config_error("web = { max_connections_per_address = 0; };\n");
+	expect_config_error("web = { max_connections_per_address = 1025; };\n");
+	expect_ok("web = { request_timeout = 1; max_connections_per_address = 1; };\n");
+	expect_ok("web = { request_timeout = 300; max_connections_per_address = 1024; };\n");
 }
 
 static void test_syntax_error(void **state)
