@@ -380,41 +380,28 @@ static void replan(struct poller *p, struct account *acc)
 
 	/* what each row costs, then the rows in priority order */
 	struct sched_demand d[PLAN_ROWS];
-	int prio[PLAN_ROWS];
 	size_t pages = (acc->listed + PAGE_SIZE - 1) / PAGE_SIZE;
 	d[PLAN_LIST] = (struct sched_demand){ acc->discover ? (double)(pages ? pages : 1) : 0,
-					      (double)settings_poll_interval(s) };
-	prio[PLAN_LIST] = endpoint_clusters_kind.priority;
+					      (double)settings_poll_interval(s),
+					      endpoint_clusters_kind.priority };
 	d[PLAN_OPTIONS] = (struct sched_demand){ acc->index == 0 ? 1 : 0,
-						 (double)settings_options_interval(s) };
-	prio[PLAN_OPTIONS] = endpoint_options_kind.priority;
+						 (double)settings_options_interval(s),
+						 endpoint_options_kind.priority };
 	bool listed = listed_ok(acc);
 	for (size_t k = 0; k < CLUSTER_ENDPOINT_COUNT; k++) {
 		size_t units = 0;
 		for (size_t i = 0; i < acc->reg.count; i++)
 			units += cluster_endpoints[k]->wanted(s, &acc->reg.records[i], listed);
-		d[PLAN_CLUSTER0 + k] =
-			(struct sched_demand){ (double)units, (double)cluster_interval(s, k) };
-		prio[PLAN_CLUSTER0 + k] = cluster_endpoints[k]->kind.priority;
+		d[PLAN_CLUSTER0 + k] = (struct sched_demand){ (double)units,
+							      (double)cluster_interval(s, k),
+							      cluster_endpoints[k]->kind.priority };
 	}
-	size_t order[PLAN_ROWS] = { 0 };
-	for (size_t i = 0; i < PLAN_ROWS; i++) {
-		size_t j = i;
-		while (j > 0 && prio[order[j - 1]] > prio[i]) {
-			order[j] = order[j - 1];
-			j--;
-		}
-		order[j] = i;
-	}
-	struct sched_demand sorted[PLAN_ROWS];
 	struct sched_plan_entry result[PLAN_ROWS];
-	for (size_t i = 0; i < PLAN_ROWS; i++)
-		sorted[i] = d[order[i]];
-	acc->planned_per_hour = sched_plan(budget, sorted, PLAN_ROWS, result);
+	acc->planned_per_hour = sched_plan(budget, d, PLAN_ROWS, result);
 
 	bool moved = false;
 	for (size_t i = 0; i < PLAN_ROWS; i++) {
-		size_t row = order[i];
+		size_t row = i;
 		bool on = d[row].interval > 0 && d[row].units > 0;
 		const struct sched_plan_entry *old = &acc->plan[row];
 		if (on != acc->planned[row] || result[i].stretched != old->stretched ||

@@ -82,8 +82,9 @@ double sched_next_due(double now, double interval)
 	return now + interval * (1 - SCHED_SLACK);
 }
 
-double sched_plan(double budget, const struct sched_demand *d, size_t n,
-		  struct sched_plan_entry *out)
+/* The plan over demands already in priority order. */
+static double plan_in_order(double budget, const struct sched_demand *d, size_t n,
+			    struct sched_plan_entry *out)
 {
 	/* requests an hour each endpoint asks for at its configured interval */
 	double total = 0;
@@ -125,5 +126,30 @@ double sched_plan(double budget, const struct sched_demand *d, size_t n,
 			avail = 0;
 		total += out[i].per_hour;
 	}
+	return total;
+}
+
+double sched_plan(double budget, const struct sched_demand *d, size_t n,
+		  struct sched_plan_entry *out)
+{
+	if (n > SCHED_PLAN_MAX)
+		n = SCHED_PLAN_MAX;
+	/* a stable insertion sort by priority: the rows are few */
+	size_t order[SCHED_PLAN_MAX];
+	for (size_t i = 0; i < n; i++) {
+		size_t j = i;
+		while (j > 0 && d[order[j - 1]].priority > d[i].priority) {
+			order[j] = order[j - 1];
+			j--;
+		}
+		order[j] = i;
+	}
+	struct sched_demand sorted[SCHED_PLAN_MAX];
+	struct sched_plan_entry result[SCHED_PLAN_MAX];
+	for (size_t i = 0; i < n; i++)
+		sorted[i] = d[order[i]];
+	double total = plan_in_order(budget, sorted, n, result);
+	for (size_t i = 0; i < n; i++)
+		out[order[i]] = result[i];
 	return total;
 }

@@ -91,10 +91,11 @@ int sched_task_priority(const struct sched_task *t, const struct sched_kind *k);
 
 /* ---- the plan ----------------------------------------------------------- */
 
-/* What one endpoint asks of the budget, in priority order. */
+/* What one endpoint asks of the budget. */
 struct sched_demand {
 	double units;    /* requests one read of everything costs: pages, clusters */
 	double interval; /* configured seconds; 0: disabled */
+	int priority;    /* its tasks' (unsignalled) priority: lower is served first */
 };
 
 struct sched_plan_entry {
@@ -103,9 +104,11 @@ struct sched_plan_entry {
 	bool stretched;  /* the budget could not carry the configured interval */
 };
 
-/* Shares budget (requests an hour; 0: unlimited) among n demands, in
- * order: each gets what its configured interval costs while it fits; the
- * lower ones stretch first. Returns the planned requests an hour. */
+/* Shares budget (requests an hour; 0: unlimited) among n demands (at most
+ * SCHED_PLAN_MAX), highest priority first, ties in the given order: each
+ * gets what its configured interval costs while it fits; the lower ones
+ * stretch first. out[i] is d[i]'s. Returns the planned requests an hour. */
+#define SCHED_PLAN_MAX 16
 double sched_plan(double budget, const struct sched_demand *d, size_t n,
 		  struct sched_plan_entry *out);
 

@@ -668,33 +668,20 @@ static void replan(struct sim *s)
 	s->plan_dirty = false;
 	s->plan_budget = budget;
 	struct sched_demand d[PLAN_ROWS];
-	int prio[PLAN_ROWS];
 	size_t pages = (s->listed + PAGE_SIZE - 1) / PAGE_SIZE;
-	d[PLAN_LIST] = (struct sched_demand){ (double)(pages ? pages : 1), s->p.interval };
-	prio[PLAN_LIST] = endpoint_clusters_kind.priority;
-	d[PLAN_OPTIONS] = (struct sched_demand){ 1, s->p.options_interval };
-	prio[PLAN_OPTIONS] = endpoint_options_kind.priority;
+	d[PLAN_LIST] = (struct sched_demand){ (double)(pages ? pages : 1), s->p.interval,
+					      endpoint_clusters_kind.priority };
+	d[PLAN_OPTIONS] = (struct sched_demand){ 1, s->p.options_interval,
+						 endpoint_options_kind.priority };
 	for (size_t k = 0; k < CLUSTER_ENDPOINT_COUNT; k++) {
 		size_t units = wanted(s, k) ? s->count : 0;
-		d[PLAN_CLUSTER0 + k] = (struct sched_demand){ (double)units, configured_interval(s, k) };
-		prio[PLAN_CLUSTER0 + k] = cluster_endpoints[k]->kind.priority;
+		d[PLAN_CLUSTER0 + k] = (struct sched_demand){ (double)units, configured_interval(s, k),
+							      cluster_endpoints[k]->kind.priority };
 	}
-	size_t order[PLAN_ROWS] = { 0 };
-	for (size_t i = 0; i < PLAN_ROWS; i++) {
-		size_t j = i;
-		while (j > 0 && prio[order[j - 1]] > prio[i]) {
-			order[j] = order[j - 1];
-			j--;
-		}
-		order[j] = i;
-	}
-	struct sched_demand sorted[PLAN_ROWS];
 	struct sched_plan_entry result[PLAN_ROWS];
-	for (size_t i = 0; i < PLAN_ROWS; i++)
-		sorted[i] = d[order[i]];
-	s->planned_per_hour = sched_plan(budget, sorted, PLAN_ROWS, result);
+	s->planned_per_hour = sched_plan(budget, d, PLAN_ROWS, result);
 	for (size_t i = 0; i < PLAN_ROWS; i++) {
-		size_t row = order[i];
+		size_t row = i;
 		s->plan[row] = result[i];
 		s->planned[row] = d[row].interval > 0 && d[row].units > 0;
 		s->res->configured[row] = d[row].interval;

@@ -109,11 +109,31 @@ static void test_next_due_has_slack(void **state)
  * credentials. */
 static void demands(struct sched_demand d[5], double clusters)
 {
-	d[0] = (struct sched_demand){ ceil(clusters / 200), 300 };
-	d[1] = (struct sched_demand){ 0, 300 };
-	d[2] = (struct sched_demand){ 1, 3600 };
-	d[3] = (struct sched_demand){ clusters, 3600 };
-	d[4] = (struct sched_demand){ clusters, 3600 };
+	d[0] = (struct sched_demand){ ceil(clusters / 200), 300, SCHED_PRIO_LIST };
+	d[1] = (struct sched_demand){ 0, 300, SCHED_PRIO_LIST };
+	d[2] = (struct sched_demand){ 1, 3600, SCHED_PRIO_OPTIONS };
+	d[3] = (struct sched_demand){ clusters, 3600, SCHED_PRIO_AGED };
+	d[4] = (struct sched_demand){ clusters, 3600, SCHED_PRIO_CREDENTIALS };
+}
+
+/* The plan follows the priorities, not the order the rows come in. */
+static void test_plan_orders_by_priority(void **state)
+{
+	(void)state;
+	struct sched_demand d[5], r[5];
+	struct sched_plan_entry p[5], q[5];
+	demands(d, 10000);
+	for (int i = 0; i < 5; i++)
+		r[i] = d[4 - i];
+	double a = sched_plan(2500, d, 5, p);
+	double b = sched_plan(2500, r, 5, q);
+	assert_float_equal(a, b, 1e-9);
+	for (int i = 0; i < 5; i++) {
+		assert_float_equal(p[i].interval, q[4 - i].interval, 1e-9);
+		assert_true(p[i].stretched == q[4 - i].stretched);
+	}
+	/* credentials, the lowest, is stretched most */
+	assert_true(q[0].interval > q[1].interval);
 }
 
 static void test_plan_fits(void **state)
@@ -190,6 +210,7 @@ int main(void)
 		cmocka_unit_test(test_due_time_and_limit),
 		cmocka_unit_test(test_next_due_has_slack),
 		cmocka_unit_test(test_plan_fits),
+		cmocka_unit_test(test_plan_orders_by_priority),
 		cmocka_unit_test(test_plan_stretches_lowest_first),
 		cmocka_unit_test(test_plan_list_keeps_its_interval_while_it_fits),
 		cmocka_unit_test(test_plan_unlimited_and_disabled),
