@@ -4,7 +4,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "decode.h"
 #include "endpoints/endpoint.h"
 #include "log.h"
 
@@ -97,7 +96,7 @@ enum err discovery_run(struct api *api, struct apistats *stats, const char *acco
 		struct cluster *page = NULL;
 		size_t pn = 0;
 		char *next = NULL;
-		rc = decode_cluster_list(res.body, res.len, &page, &pn, &next);
+		rc = endpoint_clusters_decode(res.body, res.len, &page, &pn, &next);
 		api_response_cleanup(&res, false);
 		if (rc != ERR_OK) {
 			endpoint_count_decode_error(stats, account, ENDPOINT_CLUSTERS, rc, "");

@@ -21,7 +21,6 @@
 #include <time.h>
 
 #include "api.h"
-#include "decode.h"
 #include "discovery.h"
 #include "endpoints/endpoint.h"
 #include "log.h"
@@ -440,44 +439,7 @@ static double plan_interval(const struct account *acc, size_t k)
 	return acc->plan[PLAN_CLUSTER0 + k].interval;
 }
 
-/* ---- signals ------------------------------------------------------------- */
-
-static void signal_upgrades(struct record *rec, double now)
-{
-	struct sched_task *t = &rec->sched.task[TASK_UPGRADES];
-	t->signal = true;
-	if (t->due > now)
-		t->due = now;
-}
-
-/* (b) The offered versions changed: every cluster's /upgrades is due at
- * once, but at the aged priority and oldest answer first, so that the sweep
- * (a whole fleet's worth of requests) never holds back a cluster's own
- * change signal, nor a nearly due read behind the others. */
-static void sweep_upgrades(struct record *rec)
-{
-	struct sched_task *t = &rec->sched.task[TASK_UPGRADES];
-	double since = t->last_attempt > 0 ? t->last_attempt : 0;
-	if (!isinf(t->due) && t->due > since)
-		t->due = since;
-}
-
-/* After the list or a read by id showed the cluster: its /upgrades is due
- * at once when the version moved away from the one the last answer was
- * for, or the cluster left `upgrading`. */
-static void check_signals(struct record *rec, double now)
-{
-	const struct cluster *c = &rec->r.cluster;
-	if (!rec->r.have_cluster)
-		return;
-	if (rec->upgrades_version && c->version && strcmp(rec->upgrades_version, c->version) != 0)
-		signal_upgrades(rec, now);
-	if (rec->have_last_state && rec->last_state == CLUSTER_STATE_UPGRADING &&
-	    c->state != CLUSTER_STATE_UPGRADING)
-		signal_upgrades(rec, now);
-	rec->last_state = c->state;
-	rec->have_last_state = true;
-}
+/* ---- tasks --------------------------------------------------------------- */
 
 /* Turns tasks that are no longer wanted off, and newly wanted ones on. */
 static void refresh_tasks(const struct poller *p, struct account *acc, double now)
@@ -583,7 +545,7 @@ static void run_list(struct poller *p, struct account *acc, double now_mono)
 		rec->r.have_cluster = true;
 		rec->gone = false;
 		rec->seen = true;
-		check_signals(rec, after);
+		endpoint_upgrades_note_cluster(rec, after);
 	}
 	discovery_result_cleanup(&res);
 	/* missing from the account's list: gone, unless configured by id */
@@ -592,19 +554,6 @@ static void run_list(struct poller *p, struct account *acc, double now_mono)
 	refresh_tasks(p, acc, after);
 	acc->plan_dirty = true;
 	p->dirty = true;
-}
-
-static unsigned long long hash_versions(const struct upgrades *u)
-{
-	/* order-independent: the sum of each slug's FNV-1a */
-	unsigned long long sum = u->count;
-	for (size_t i = 0; i < u->count; i++) {
-		unsigned long long h = 14695981039346656037ULL;
-		for (const char *c = u->versions[i].slug; c && *c; c++)
-			h = (h ^ (unsigned char)*c) * 1099511628211ULL;
-		sum += h;
-	}
-	return sum;
 }
 
 /* /options, with the first account's client. */
@@ -622,9 +571,9 @@ static void run_options(struct poller *p, struct account *acc, double now_mono)
 		endpoint_log_status(acc->name, ENDPOINT_OPTIONS, "", &res);
 	if (rc == ERR_OK) {
 		struct upgrades u;
-		rc = decode_options(res.body, res.len, &u);
+		unsigned long long h = 0;
+		rc = endpoint_options_decode(res.body, res.len, &u, &h);
 		if (rc == ERR_OK) {
-			unsigned long long h = hash_versions(&u);
 			bool changed = p->have_options && h != p->options_hash;
 			upgrades_cleanup(&p->options);
 			p->options = u;
@@ -635,7 +584,7 @@ static void run_options(struct poller *p, struct account *acc, double now_mono)
 			 * upgrades may have */
 			for (size_t a = 0; changed && a < p->account_count; a++)
 				for (size_t i = 0; i < p->accounts[a].reg.count; i++)
-					sweep_upgrades(&p->accounts[a].reg.records[i]);
+					endpoint_upgrades_sweep(&p->accounts[a].reg.records[i]);
 			if (changed)
 				log_info("the offered versions changed: every cluster's upgrades are read again");
 		} else {
@@ -701,7 +650,7 @@ static void on_done(struct api_request *req, void *ctx)
 	reschedule(b->p, &rec->sched.task[job->task], plan_interval(b->acc, job->task), ok,
 		   api_now_mono());
 	if (ok && job->task == TASK_CLUSTER)
-		check_signals(rec, api_now_mono()); /* a read by id shows the state too */
+		endpoint_upgrades_note_cluster(rec, api_now_mono()); /* a read by id shows it too */
 }
 
 static bool discovered_and_not_found(const struct record *rec)

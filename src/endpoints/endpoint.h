@@ -57,6 +57,27 @@ extern const struct sched_kind endpoint_clusters_kind;
 extern const char endpoint_options_path[];
 extern const struct sched_kind endpoint_options_kind;
 
+/* One page of the list: its clusters (*out owned, *count of them) and the
+ * next page's link (*next owned, NULL on the last page). */
+enum err endpoint_clusters_decode(const char *body, size_t len, struct cluster **out,
+				  size_t *count, char **next);
+
+/* An /options answer: the offered versions (*out owned) and a fingerprint
+ * of the version set, the same whatever the order. */
+enum err endpoint_options_decode(const char *body, size_t len, struct upgrades *out,
+				 unsigned long long *version_set);
+
+/* What the list (or a read by id) showing rec's cluster means for its
+ * /upgrades: read at once (a change signal) when (a) its version moved
+ * away from the one the last answer was for, or (c) it left `upgrading`.
+ * Remembers the state for the next time. now: the scheduler's clock. */
+void endpoint_upgrades_note_cluster(struct record *rec, double now);
+
+/* (b) The offered versions changed: rec's /upgrades is due at once, at the
+ * aged priority and oldest answer first, so that a sweep of the whole
+ * fleet never holds back a cluster's own change signal. */
+void endpoint_upgrades_sweep(struct record *rec);
+
 /* Logs a non-2xx answer once, with the API's error id and a hint for the
  * statuses an operator can fix. account: NULL or "" when unnamed; id "" for
  * account-wide endpoints. */

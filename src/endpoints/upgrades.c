@@ -11,6 +11,8 @@
 #include "decode.h"
 #include "settings.h"
 
+#include <math.h>
+
 static long interval(const struct settings *s)
 {
 	return settings_upgrades_interval(s);
@@ -66,3 +68,33 @@ const struct cluster_endpoint endpoint_upgrades = {
 	.path = path,
 	.apply = apply,
 };
+
+static void signal_now(struct record *rec, double now)
+{
+	struct sched_task *t = &rec->sched.task[TASK_UPGRADES];
+	t->signal = true;
+	if (t->due > now)
+		t->due = now;
+}
+
+void endpoint_upgrades_note_cluster(struct record *rec, double now)
+{
+	const struct cluster *c = &rec->r.cluster;
+	if (!rec->r.have_cluster)
+		return;
+	if (rec->upgrades_version && c->version && strcmp(rec->upgrades_version, c->version) != 0)
+		signal_now(rec, now);
+	if (rec->have_last_state && rec->last_state == CLUSTER_STATE_UPGRADING &&
+	    c->state != CLUSTER_STATE_UPGRADING)
+		signal_now(rec, now);
+	rec->last_state = c->state;
+	rec->have_last_state = true;
+}
+
+void endpoint_upgrades_sweep(struct record *rec)
+{
+	struct sched_task *t = &rec->sched.task[TASK_UPGRADES];
+	double since = t->last_attempt > 0 ? t->last_attempt : 0;
+	if (!isinf(t->due) && t->due > since)
+		t->due = since;
+}

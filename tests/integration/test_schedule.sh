@@ -184,3 +184,56 @@ t_implausible_rate_limit_header() {
 	n=$(wc -l <"$FAKE_LOG")
 	wait_until 10 sh -c "[ \$(wc -l <'$FAKE_LOG') -ge $((n + 3)) ]" || fail "the plan did not follow the next headers"
 }
+
+# scenario_with_patch_state FILE STATE: the four basic clusters, the
+# "staging-api" one in STATE.
+scenario_with_patch_state() {
+	python3 - "$SCENARIOS/../clusters/patch.json" "$2" >"$T/patch-$2.json" <<'PY'
+import json, sys
+c = json.load(open(sys.argv[1]))
+c["status"]["state"] = sys.argv[2]
+json.dump(c, sys.stdout)
+PY
+	scenario_with_faults "$1" "[]"
+	sed -i "s#\"../clusters/patch.json\"#\"$T/patch-$2.json\"#" "$1"
+}
+
+# (c) A cluster that leaves `upgrading` has its /upgrades read again at
+# once; entering it, or staying in it, asks for nothing.
+t_leaving_upgrading_reads_upgrades() {
+	start_fake "$SCENARIOS/basic.json" || return 1
+	write_default_config "poll = { interval = 2; };"
+	start_exporter || return 1
+	wait_cycles 1 || return 1
+	scenario_with_patch_state "$T/up.json" upgrading
+	reload_fake "$T/up.json" || return 1
+	local n
+	n=$(cycles_done)
+	wait_cycles $((n + 2)) || return 1
+	[ "$(grep -c "$CLUSTER_PATCH/upgrades" "$FAKE_LOG")" = 1 ] || fail "upgrades read while upgrading" || return 1
+	SCRAPE=$(scrape)
+	assert_has "$SCRAPE" "doks_cluster_status{cluster_id=\"$CLUSTER_PATCH\",cluster_name=\"staging-api\",state=\"upgrading\"} 1" || return 1
+	reload_fake "$SCENARIOS/basic.json" || return 1
+	wait_until 6 sh -c "[ \$(grep -c '$CLUSTER_PATCH/upgrades' '$FAKE_LOG') -ge 2 ]" ||
+		fail "no /upgrades within 6 s of leaving upgrading (poll.interval 2)" || return 1
+	[ "$(grep -c "$CLUSTER_SEVERAL/upgrades" "$FAKE_LOG")" = 1 ] || fail "another cluster's upgrades read again"
+}
+
+# (b) A change of the version set /options offers has every cluster's
+# /upgrades read again; an /options answer with the same set, none.
+t_options_change_reads_every_upgrades() {
+	sed 's/"1.18.8-do.0"/"1.18.9-do.0"/; s/"kubernetes_version": "1.18.8"/"kubernetes_version": "1.18.9"/' \
+		"$SCENARIOS/../api/options.json" >"$T/options-new.json"
+	grep -q 1.18.9-do.0 "$T/options-new.json" || fail "fixture changed: no 1.18.8-do.0 to replace" || return 1
+	start_fake "$SCENARIOS/basic.json" || return 1
+	# /options every second, which only an unpaced test can afford
+	OPTIONS_INTERVAL=1 write_config ""
+	start_exporter || return 1
+	wait_until 10 sh -c "[ \$(grep -c '/v2/kubernetes/options' '$FAKE_LOG') -ge 3 ]" || fail "options not read every second" || return 1
+	[ "$(grep -c '/upgrades' "$FAKE_LOG")" = 4 ] || fail "upgrades read again with the same options" || return 1
+	sed "s#\"../api/options.json\"#\"$T/options-new.json\"#" "$SCENARIOS/basic.json" >"$T/s.json"
+	reload_fake "$T/s.json" || return 1
+	wait_until 8 sh -c "[ \$(grep -c '/upgrades' '$FAKE_LOG') -ge 8 ]" ||
+		fail "not every cluster's upgrades read after the options changed: $(grep -c /upgrades "$FAKE_LOG")" || return 1
+	grep -q 'msg="the offered versions changed' "$EXP_LOG" || fail "not logged"
+}

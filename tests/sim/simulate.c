@@ -416,6 +416,11 @@ static void sample(struct sim *s, double t)
  * samples on the way. */
 static void advance(struct sim *s, double t)
 {
+	/* the first complete round to the request, not to the sample:
+	 * checked until it is reached (round_done stops at the first task
+	 * not yet tried) */
+	if (s->res->first_round < 0 && round_done(s))
+		s->res->first_round = s->now;
 	for (;;) {
 		double te = s->next_ev < s->nev ? s->ev[s->next_ev].t : INFINITY;
 		double m = te < s->next_sample ? te : s->next_sample;
