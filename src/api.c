@@ -71,6 +71,8 @@ struct api {
 	struct slot *slots;
 	size_t nslots;
 	struct ratelimit rl;
+	void (*idle)(void *ctx); /* called while api_run waits */
+	void *idle_ctx;
 	unsigned long long rng; /* for jitter */
 };
 
@@ -293,6 +295,12 @@ bool api_path_of(const struct api *a, const char *url, const char **path)
 		return false;
 	*path = o.rest;
 	return true;
+}
+
+void api_set_idle(struct api *a, void (*fn)(void *ctx), void *ctx)
+{
+	a->idle = fn;
+	a->idle_ctx = ctx;
 }
 
 double api_hourly_rate(const struct api *a)
@@ -689,6 +697,8 @@ void api_run(struct api *a, struct api_request *reqs, size_t n, double deadline_
 		 * the batch may be over; never sleep on either */
 		if (completed > 0)
 			continue;
+		if (a->idle)
+			a->idle(a->idle_ctx);
 		double left = wake - api_now_mono();
 		int ms = left <= 0 ? 0 : (int)(left * 1000) + 1;
 		if (ms > WAIT_SLICE_MS)

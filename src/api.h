@@ -80,6 +80,11 @@ double api_next_start(const struct api *a, double now_mono);
 double api_rate_limit_limit(const struct api *a); /* latest ratelimit-limit; 0: none yet */
 double api_throttled_until(const struct api *a); /* Unix seconds; 0 if never */
 
+/* fn(ctx) is called on the poller thread while api_run waits (a retry's
+ * backoff, a slow answer, the budget), at most every 100 ms: the poller
+ * publishes what has arrived. NULL: none. */
+void api_set_idle(struct api *a, void (*fn)(void *ctx), void *ctx);
+
 /* Carries the budget already spent and any pause the API asked for over
  * to a new client (after a configuration reload). */
 void api_inherit_budget(struct api *to, const struct api *from);

@@ -201,6 +201,15 @@ static void account_init_tasks(struct account *acc, const struct settings *s)
 						       .last_attempt = -1 };
 }
 
+static void maybe_publish(struct poller *p, bool force);
+
+/* While a batch waits (a retry's backoff, a slow answer), what has arrived
+ * is published all the same: records neither move nor go during a batch. */
+static void publish_while_waiting(void *ctx)
+{
+	maybe_publish(ctx, false);
+}
+
 /* Builds the accounts of settings s into *out. An account of the same
  * name in old (n_old of them) hands over its clusters, counters, schedule
  * and spent budget. Everything that can fail comes before the first
@@ -233,6 +242,8 @@ static enum err make_accounts(struct poller *p, const struct settings *s, struct
 				 ERR_NOMEM;
 		account_init_tasks(acc, s);
 		acc->plan_dirty = true;
+		if (rc == ERR_OK)
+			api_set_idle(acc->api, publish_while_waiting, p);
 		/* the configured ids, as new records for now */
 		if (rc == ERR_OK && !apply_configured_ids(acc, s))
 			rc = ERR_NOMEM;
@@ -651,6 +662,10 @@ static void on_done(struct api_request *req, void *ctx)
 		   api_now_mono());
 	if (ok && job->task == TASK_CLUSTER)
 		endpoint_upgrades_note_cluster(rec, api_now_mono()); /* a read by id shows it too */
+	/* as answers arrive, not when the batch's slowest is done: records
+	 * neither move nor go during a batch, so a render here is safe */
+	b->p->dirty = true;
+	maybe_publish(b->p, false);
 }
 
 static bool discovered_and_not_found(const struct record *rec)

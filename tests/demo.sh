@@ -52,7 +52,7 @@ done
 
 # ready means every cluster is listed; the upgrades follow within a second
 i=0
-until curl -fs "http://127.0.0.1:$PORT/metrics" 2>/dev/null | grep -q 'endpoint="upgrades"'; do
+until curl -fs "http://127.0.0.1:$PORT/metrics" 2>/dev/null | grep -q '^doks_exporter_poll_success{.*endpoint="upgrades"'; do
 	i=$((i + 1))
 	[ $i -gt 50 ] && break
 	sleep 0.1

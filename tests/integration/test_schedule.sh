@@ -237,3 +237,19 @@ t_options_change_reads_every_upgrades() {
 		fail "not every cluster's upgrades read after the options changed: $(grep -c /upgrades "$FAKE_LOG")" || return 1
 	grep -q 'msg="the offered versions changed' "$EXP_LOG" || fail "not logged"
 }
+
+# Answers are published as they arrive: a slow answer (4 s) does not hold
+# back the others of its batch.
+t_published_while_a_request_waits() {
+	scenario_with_faults "$T/s.json" "[{\"route\": \"upgrades\", \"cluster_id\": \"$CLUSTER_SEVERAL\", \"delay_ms\": 4000}]"
+	start_fake "$T/s.json" || return 1
+	write_config ""
+	start_exporter || return 1
+	local patch="doks_exporter_poll_success{cluster_id=\"$CLUSTER_PATCH\",cluster_name=\"staging-api\",endpoint=\"upgrades\"}"
+	local slow="doks_exporter_poll_success{cluster_id=\"$CLUSTER_SEVERAL\",cluster_name=\"analytics\",endpoint=\"upgrades\"}"
+	wait_until 3 sh -c "curl -fs '$EXP_URL/metrics' | grep -qF '$patch'" ||
+		fail "a fast answer waited for the slow one" || return 1
+	SCRAPE=$(scrape)
+	assert_lacks "$SCRAPE" "$slow" || return 1
+	wait_until 10 sh -c "curl -fs '$EXP_URL/metrics' | grep -qF '$slow'" || fail "the slow answer never published"
+}
