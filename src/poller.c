@@ -1047,7 +1047,9 @@ static void close_round(struct poller *p, double now_mono)
 		return;
 	p->round_open = false;
 	p->poll_duration = now_mono - p->round_started;
+	/* the round's line says its answers are on /metrics: publish first */
 	p->dirty = true;
+	maybe_publish(p, true);
 	size_t clusters = 0;
 	for (size_t i = 0; i < p->account_count; i++)
 		clusters += p->accounts[i].reg.count;
