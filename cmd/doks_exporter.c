@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "buildinfo.h"
 #include "log.h"
 #include "poller.h"
@@ -250,13 +251,6 @@ static int run_check(struct settings *s, bool json)
 	return status;
 }
 
-static double now_real(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 /* SIGHUP: a valid file takes effect at the next cycle; an invalid one is
  * logged (file and line, by settings_load) and the running one stays. */
 static void reload(const struct settings_flags *flags, const struct settings *running,
@@ -272,7 +266,7 @@ static void reload(const struct settings_flags *flags, const struct settings *ru
 	    strcmp(settings_telemetry_path(fresh), settings_telemetry_path(running)) != 0)
 		log_warn("web.listen_address and web.telemetry_path take effect at the next start only");
 	poller_reload(p, fresh);
-	poller_note_reload(p, true, now_real());
+	poller_note_reload(p, true, clock_real());
 	log_info("configuration reloaded", "file", settings_config_path(fresh));
 }
 

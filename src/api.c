@@ -8,6 +8,7 @@
  * Never logs the token or a body: debug lines carry method, path, status
  * and duration only.
  */
+#include "clock.h"
 #include "api.h"
 
 #include <curl/curl.h>
@@ -82,20 +83,6 @@ struct pending {
 	double not_before;
 	int tries;
 };
-
-double api_now_mono(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static double now_real(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 /* xorshift64*: jitter needs no quality beyond not being in lockstep. */
 static double random_unit(struct api *a)
@@ -426,7 +413,7 @@ static bool start(struct api *a, struct slot *s, struct api_request *req)
 		return false;
 	}
 	s->req = req;
-	s->started = api_now_mono();
+	s->started = clock_mono();
 	ratelimit_on_start(&a->rl, s->started);
 	return true;
 }
@@ -446,7 +433,7 @@ static void finish(struct api *a, struct slot *s, CURLcode rc)
 {
 	struct api_request *req = s->req;
 	struct transfer *t = &s->t;
-	double took = api_now_mono() - s->started;
+	double took = clock_mono() - s->started;
 	long status = 0, connects = 0;
 	curl_easy_getinfo(s->easy, CURLINFO_RESPONSE_CODE, &status);
 	if (curl_easy_getinfo(s->easy, CURLINFO_NUM_CONNECTS, &connects) == CURLE_OK && connects > 0)
@@ -483,7 +470,7 @@ static void finish(struct api *a, struct slot *s, CURLcode rc)
 			a->stats->rate_limit_limit = t->limit;
 			a->stats->rate_limit_remaining = remaining;
 			a->stats->rate_limit_reset = t->reset;
-			ratelimit_on_headers(&a->rl, api_now_mono(), now_real(), t->limit, remaining,
+			ratelimit_on_headers(&a->rl, clock_mono(), clock_real(), t->limit, remaining,
 					     t->reset);
 		}
 	}
@@ -508,7 +495,7 @@ static void finish(struct api *a, struct slot *s, CURLcode rc)
 		apistats_count_error(a->stats, req->ep, REASON_STATUS);
 		apistats_observe_duration(a->stats, req->ep, took);
 		if (status == 429)
-			ratelimit_on_429(&a->rl, api_now_mono(), now_real(),
+			ratelimit_on_429(&a->rl, clock_mono(), clock_real(),
 					 t->have_retry_after ? t->retry_after : -1,
 					 t->have_reset ? t->reset : -1);
 	} else {
@@ -559,7 +546,7 @@ void api_run(struct api *a, struct api_request *reqs, size_t n, double deadline_
 	}
 
 	while (next_new < n || nretry > 0 || running > 0) {
-		double now = api_now_mono();
+		double now = clock_mono();
 		bool stopping = atomic_load(a->stop);
 		double wake = now + WAIT_SLICE_MS / 1000.0;
 
@@ -649,10 +636,10 @@ void api_run(struct api *a, struct api_request *reqs, size_t n, double deadline_
 					      (0.5 + random_unit(a));
 				if (wait > BACKOFF_MAX)
 					wait = BACKOFF_MAX;
-				double not_before = api_now_mono() + wait;
+				double not_before = clock_mono() + wait;
 				/* after a 429 the pause decides; the backoff adds nothing */
 				if (req->res.status == 429)
-					not_before = api_now_mono();
+					not_before = clock_mono();
 				if (not_before < deadline_mono) {
 					if (nretry == retry_cap) {
 						size_t nc = retry_cap ? retry_cap * 2 : 16;
@@ -699,7 +686,7 @@ void api_run(struct api *a, struct api_request *reqs, size_t n, double deadline_
 			continue;
 		if (a->idle)
 			a->idle(a->idle_ctx);
-		double left = wake - api_now_mono();
+		double left = wake - clock_mono();
 		int ms = left <= 0 ? 0 : (int)(left * 1000) + 1;
 		if (ms > WAIT_SLICE_MS)
 			ms = WAIT_SLICE_MS;

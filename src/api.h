@@ -92,7 +92,5 @@ void api_inherit_budget(struct api *to, const struct api *from);
 /* Frees the body, wiping it first when secret. */
 void api_response_cleanup(struct api_response *r, bool secret);
 
-/* CLOCK_MONOTONIC now, in seconds. */
-double api_now_mono(void);
 
 #endif

@@ -3,6 +3,7 @@
  * logins per client address (see authgate.h). The line is an array
  * scanned whole: AUTHGATE_LINE places.
  */
+#include "clock.h"
 #include "authgate.h"
 
 #include <math.h>
@@ -65,7 +66,7 @@ unsigned authgate_retry_after(struct authgate *g, const struct sockaddr *sa)
 {
 	unsigned char key[16];
 	connguard_address_key(sa, key);
-	double now = connguard_now();
+	double now = clock_mono();
 	pthread_mutex_lock(&g->lock);
 	const struct failures *f = entry(g, key, now);
 	unsigned wait = 0;
@@ -79,7 +80,7 @@ void authgate_failed(struct authgate *g, const struct sockaddr *sa)
 {
 	unsigned char key[16];
 	connguard_address_key(sa, key);
-	double now = connguard_now();
+	double now = clock_mono();
 	pthread_mutex_lock(&g->lock);
 	struct failures *f = entry(g, key, now);
 	if (!f) {

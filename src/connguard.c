@@ -5,6 +5,7 @@
  * whole: a few hundred entries, touched once per connection event, cost
  * less than a hash table's upkeep. Times are CLOCK_MONOTONIC seconds.
  */
+#include "clock.h"
 #include "connguard.h"
 
 #include <netinet/in.h>
@@ -36,13 +37,6 @@ struct connguard {
 	bool has_reaper;
 	pthread_t reaper;
 };
-
-double connguard_now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 void connguard_address_key(const struct sockaddr *sa, unsigned char key[16])
 {
@@ -146,7 +140,7 @@ bool connguard_admit(struct connguard *g, const struct sockaddr *sa)
 
 bool connguard_opened(struct connguard *g, const void *id, int fd, const struct sockaddr *sa)
 {
-	double now = connguard_now();
+	double now = clock_mono();
 	pthread_mutex_lock(&g->lock);
 	struct conn *slot = find(g, NULL);
 	if (slot) {
@@ -164,7 +158,7 @@ bool connguard_opened(struct connguard *g, const void *id, int fd, const struct 
 
 void connguard_answered(struct connguard *g, const void *id)
 {
-	double now = connguard_now();
+	double now = clock_mono();
 	pthread_mutex_lock(&g->lock);
 	struct conn *c = find(g, id);
 	if (c) {
@@ -225,7 +219,7 @@ static void *reaper_main(void *arg)
 		if (g->stopping)
 			break;
 		pthread_mutex_unlock(&g->lock);
-		connguard_reap(g, connguard_now());
+		connguard_reap(g, clock_mono());
 		clock_gettime(CLOCK_MONOTONIC, &next);
 		pthread_mutex_lock(&g->lock);
 	}

@@ -70,8 +70,6 @@ size_t connguard_reap(struct connguard *g, double now);
 
 void connguard_stats(struct connguard *g, struct connguard_stats *out);
 
-/* CLOCK_MONOTONIC seconds. */
-double connguard_now(void);
 
 /* The 16 bytes a client is counted under: IPv4 (mapped or not) whole, as
  * a v4-mapped address; IPv6 cut to its /64, which one client controls.

@@ -9,6 +9,7 @@
  * of that cluster and marks its poll status failed; a cluster the API
  * says is gone (404, or missing from the list) leaves the output.
  */
+#include "clock.h"
 #include "poller.h"
 
 #include <malloc.h>
@@ -134,13 +135,6 @@ struct poller {
 	bool started;
 	bool reload_ok;
 };
-
-static double now_real(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 static const char *account_label(const struct account *acc)
 {
@@ -312,7 +306,7 @@ enum err poller_new(const struct settings *settings, struct poller **out)
 	pthread_mutex_init(&p->lock, NULL);
 	pthread_cond_init(&p->wake, NULL);
 	p->reload_ok = true;
-	p->reload_success_time = now_real();
+	p->reload_success_time = clock_real();
 	p->last_publish = -1;
 	p->all_ok = true;
 	for (size_t k = 0; k < CLUSTER_ENDPOINT_COUNT; k++)
@@ -520,8 +514,8 @@ static void run_list(struct poller *p, struct account *acc, double now_mono)
 		note_round(p, rc == ERR_OK || i + 1 < res.requests);
 	if (rc == ERR_CANCELLED)
 		return;
-	double now = now_real();
-	double after = api_now_mono();
+	double now = clock_real();
+	double after = clock_mono();
 	acc->discovery_attempted = true;
 	acc->discovery_success = rc == ERR_OK;
 	reschedule(p, &acc->task[TASK_LIST], acc->plan[PLAN_LIST].interval, rc == ERR_OK,
@@ -590,7 +584,7 @@ static void run_options(struct poller *p, struct account *acc, double now_mono)
 			p->options = u;
 			p->options_hash = h;
 			p->have_options = true;
-			p->last_options_success = now_real();
+			p->last_options_success = clock_real();
 			/* (b): the offered versions changed: every cluster's
 			 * upgrades may have */
 			for (size_t a = 0; changed && a < p->account_count; a++)
@@ -614,7 +608,6 @@ static void run_options(struct poller *p, struct account *acc, double now_mono)
 struct batch {
 	struct poller *p;
 	struct account *acc;
-	double now_mono;
 	size_t throttled; /* requests the budget held back past the batch */
 };
 
@@ -639,7 +632,7 @@ static void on_done(struct api_request *req, void *ctx)
 			rec->not_found = true;
 	}
 	if (ok) {
-		enum err rc = ep->apply(b->p->settings, rec, req->res.body, req->res.len, now_real());
+		enum err rc = ep->apply(b->p->settings, rec, req->res.body, req->res.len, clock_real());
 		if (rc != ERR_OK) {
 			endpoint_count_decode_error(&b->acc->stats, b->acc->name, req->ep, rc, id);
 			ok = false;
@@ -652,16 +645,16 @@ static void on_done(struct api_request *req, void *ctx)
 		/* never sent: the budget held it past the batch. It stays due,
 		 * counted as tried for --once's round; logged once a batch */
 		b->throttled++;
-		rec->sched.task[job->task].last_attempt = api_now_mono();
+		rec->sched.task[job->task].last_attempt = clock_mono();
 		b->p->all_ok = false;
 		return;
 	}
-	mark(&rec->r.poll[ep->poll], ok, now_real());
+	mark(&rec->r.poll[ep->poll], ok, clock_real());
 	note_round(b->p, ok);
 	reschedule(b->p, &rec->sched.task[job->task], plan_interval(b->acc, job->task), ok,
-		   api_now_mono());
+		   clock_mono());
 	if (ok && job->task == TASK_CLUSTER)
-		endpoint_upgrades_note_cluster(rec, api_now_mono()); /* a read by id shows it too */
+		endpoint_upgrades_note_cluster(rec, clock_mono()); /* a read by id shows it too */
 	/* as answers arrive, not when the batch's slowest is done: records
 	 * neither move nor go during a batch, so a render here is safe */
 	b->p->dirty = true;
@@ -700,7 +693,7 @@ static void run_batch(struct poller *p, struct account *acc, const struct sched_
 			.ep = ep->ep, .path = jobs[i].path, .secret = ep->secret, .user = &jobs[i]
 		};
 	}
-	struct batch b = { .p = p, .acc = acc, .now_mono = now_mono };
+	struct batch b = { .p = p, .acc = acc };
 	api_run(acc->api, reqs, n, now_mono + BATCH_HOLD, on_done, &b);
 	if (b.throttled > 0) {
 		char count[24];
@@ -735,7 +728,7 @@ static void run_batch(struct poller *p, struct account *acc, const struct sched_
 	 * leaves now; a configured one is asked again by id */
 	registry_remove_if(&acc->reg, discovered_and_not_found);
 	if (changed) {
-		refresh_tasks(p, acc, api_now_mono());
+		refresh_tasks(p, acc, clock_mono());
 		acc->plan_dirty = true;
 	}
 	p->dirty = true;
@@ -826,8 +819,8 @@ static size_t plan_rows(const struct account *acc, const struct cluster_record *
 
 static void publish(struct poller *p)
 {
-	double started = api_now_mono();
-	double now = now_real();
+	double started = clock_mono();
+	double now = clock_real();
 	for (size_t i = 0; i < p->account_count; i++) {
 		struct account *acc = &p->accounts[i];
 		for (size_t j = 0; j < acc->reg.count; j++)
@@ -913,7 +906,7 @@ static void publish(struct poller *p)
 	/* give freed memory back: RSS is what operators see */
 	malloc_trim(0);
 	p->dirty = false;
-	p->last_publish = api_now_mono();
+	p->last_publish = clock_mono();
 	p->render_cost = p->last_publish - started;
 }
 
@@ -950,7 +943,7 @@ static double publish_due(const struct poller *p)
 static void maybe_publish(struct poller *p, bool force)
 {
 	double due = publish_due(p);
-	if (!(force && p->dirty && first_listed(p)) && due > api_now_mono())
+	if (!(force && p->dirty && first_listed(p)) && due > clock_mono())
 		return;
 	publish(p);
 	if (!p->ready && first_listed(p)) {
@@ -988,7 +981,7 @@ static void close_round(struct poller *p, double now_mono);
  * whether work is due that the budget holds back. */
 static bool account_step(struct poller *p, struct account *acc, double *wake, bool *backlog)
 {
-	double now = api_now_mono();
+	double now = clock_mono();
 	if (acc->plan_dirty)
 		refresh_tasks(p, acc, now);
 	replan(p, acc);
@@ -1083,7 +1076,7 @@ static double step(struct poller *p)
 	}
 	/* a round ends when nothing is due, not when the budget holds work */
 	if (idle && !backlog && p->round_open)
-		close_round(p, api_now_mono());
+		close_round(p, clock_mono());
 	maybe_publish(p, false);
 	double pub = publish_due(p);
 	return pub < wake ? pub : wake;
@@ -1094,7 +1087,7 @@ static void wait_until(struct poller *p, double until)
 {
 	pthread_mutex_lock(&p->lock);
 	while (!atomic_load(&p->stop) && !p->pending_settings && !atomic_load(&p->reload_noted)) {
-		double left = until - api_now_mono();
+		double left = until - clock_mono();
 		if (left <= 0)
 			break;
 		struct timespec ts;
@@ -1132,7 +1125,7 @@ static bool round_complete(const struct poller *p, double start)
 bool poller_cycle(struct poller *p)
 {
 	take_pending_settings(p);
-	double start = api_now_mono();
+	double start = clock_mono();
 	p->all_ok = true;
 	while (!atomic_load(&p->stop)) {
 		double wake = step(p);
@@ -1143,7 +1136,7 @@ bool poller_cycle(struct poller *p)
 	}
 	if (atomic_load(&p->stop))
 		return false;
-	close_round(p, api_now_mono());
+	close_round(p, clock_mono());
 	p->dirty = true;
 	maybe_publish(p, true);
 	return p->all_ok;
