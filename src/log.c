@@ -3,6 +3,7 @@
  * cut, with "..." at the end. */
 #include "log.h"
 
+#include <math.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -12,13 +13,13 @@
 
 #define LOG_LINE_MAX 2048
 
-static _Atomic int current_level = LOG_INFO;
+static _Atomic int current_level = LOG_LEVEL_INFO;
 
 static const char *const level_names[] = { "debug", "info", "warn", "error" };
 
 bool log_level_parse(const char *s, enum log_level *out)
 {
-	for (int i = LOG_DEBUG; i <= LOG_ERROR; i++) {
+	for (int i = LOG_LEVEL_DEBUG; i <= LOG_LEVEL_ERROR; i++) {
 		if (strcmp(s, level_names[i]) == 0) {
 			*out = (enum log_level)i;
 			return true;
@@ -135,4 +136,30 @@ void log_emit(enum log_level level, const char *msg, ...)
 	/* one write: lines of different threads never interleave */
 	ssize_t w = write(STDERR_FILENO, l.buf, l.len);
 	(void)w;
+}
+
+const char *log_format_int(char *buf, long long v)
+{
+	snprintf(buf, LOG_NUMBER_MAX, "%lld", v);
+	return buf;
+}
+
+const char *log_format_uint(char *buf, unsigned long long v)
+{
+	snprintf(buf, LOG_NUMBER_MAX, "%llu", v);
+	return buf;
+}
+
+const char *log_format_fixed(char *buf, double v, int decimals)
+{
+	if (isnan(v))
+		snprintf(buf, LOG_NUMBER_MAX, "NaN");
+	else if (isinf(v))
+		snprintf(buf, LOG_NUMBER_MAX, "%s", v > 0 ? "+Inf" : "-Inf");
+	else if (fabs(v) >= 1e30)
+		/* %f of a huge value would not fit: the exponent form does */
+		snprintf(buf, LOG_NUMBER_MAX, "%.*e", decimals < 0 ? 0 : decimals > 9 ? 9 : decimals, v);
+	else
+		snprintf(buf, LOG_NUMBER_MAX, "%.*f", decimals < 0 ? 0 : decimals > 9 ? 9 : decimals, v);
+	return buf;
 }

@@ -343,7 +343,7 @@ static void remote_address(struct MHD_Connection *c, char *buf, size_t size)
 
 static void log_auth_failure(struct MHD_Connection *c, const char *user, const char *reason)
 {
-	if (!log_enabled(LOG_DEBUG))
+	if (!log_enabled(LOG_LEVEL_DEBUG))
 		return;
 	char remote[INET6_ADDRSTRLEN + 1];
 	remote_address(c, remote, sizeof remote);

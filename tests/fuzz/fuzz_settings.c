@@ -45,7 +45,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	/* a valid token, so that an accepted file gets through to the end */
 	setenv("DIGITALOCEAN_TOKEN", "fuzz-token", 1);
 	unsetenv("DIGITALOCEAN_ACCESS_TOKEN");
-	log_set_level(LOG_ERROR);
+	log_set_level(LOG_LEVEL_ERROR);
 	loader_init("settings");
 	return 0;
 }

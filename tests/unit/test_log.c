@@ -12,7 +12,9 @@
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <math.h>
 #include <string.h>
+#include <syslog.h> /* log.h must not clash with it */
 #include <unistd.h>
 
 #include "log.h"
@@ -33,28 +35,28 @@ static const char *after_ts(const char *line)
 static int reset_level(void **state)
 {
 	(void)state;
-	log_set_level(LOG_INFO);
+	log_set_level(LOG_LEVEL_INFO);
 	return 0;
 }
 
 static void test_level_parse(void **state)
 {
 	(void)state;
-	enum log_level l = LOG_ERROR;
+	enum log_level l = LOG_LEVEL_ERROR;
 	assert_true(log_level_parse("debug", &l));
-	assert_int_equal(l, LOG_DEBUG);
+	assert_int_equal(l, LOG_LEVEL_DEBUG);
 	assert_true(log_level_parse("info", &l));
-	assert_int_equal(l, LOG_INFO);
+	assert_int_equal(l, LOG_LEVEL_INFO);
 	assert_true(log_level_parse("warn", &l));
-	assert_int_equal(l, LOG_WARN);
+	assert_int_equal(l, LOG_LEVEL_WARN);
 	assert_true(log_level_parse("error", &l));
-	assert_int_equal(l, LOG_ERROR);
+	assert_int_equal(l, LOG_LEVEL_ERROR);
 	static const char *const bad[] = { "", "WARN", "warning", "err", "info ", "fatal", "0" };
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-		l = LOG_DEBUG;
+		l = LOG_LEVEL_DEBUG;
 		if (log_level_parse(bad[i], &l))
 			fail_msg("\"%s\" accepted", bad[i]);
-		assert_int_equal(l, LOG_DEBUG);
+		assert_int_equal(l, LOG_LEVEL_DEBUG);
 	}
 }
 
@@ -62,18 +64,18 @@ static void test_enabled(void **state)
 {
 	(void)state;
 	/* info by default */
-	assert_false(log_enabled(LOG_DEBUG));
-	assert_true(log_enabled(LOG_INFO));
-	log_set_level(LOG_WARN);
-	assert_false(log_enabled(LOG_DEBUG));
-	assert_false(log_enabled(LOG_INFO));
-	assert_true(log_enabled(LOG_WARN));
-	assert_true(log_enabled(LOG_ERROR));
-	log_set_level(LOG_DEBUG);
-	assert_true(log_enabled(LOG_DEBUG));
-	log_set_level(LOG_ERROR);
-	assert_false(log_enabled(LOG_WARN));
-	assert_true(log_enabled(LOG_ERROR));
+	assert_false(log_enabled(LOG_LEVEL_DEBUG));
+	assert_true(log_enabled(LOG_LEVEL_INFO));
+	log_set_level(LOG_LEVEL_WARN);
+	assert_false(log_enabled(LOG_LEVEL_DEBUG));
+	assert_false(log_enabled(LOG_LEVEL_INFO));
+	assert_true(log_enabled(LOG_LEVEL_WARN));
+	assert_true(log_enabled(LOG_LEVEL_ERROR));
+	log_set_level(LOG_LEVEL_DEBUG);
+	assert_true(log_enabled(LOG_LEVEL_DEBUG));
+	log_set_level(LOG_LEVEL_ERROR);
+	assert_false(log_enabled(LOG_LEVEL_WARN));
+	assert_true(log_enabled(LOG_LEVEL_ERROR));
 
 	struct capture c;
 	capture_start(&c);
@@ -90,7 +92,7 @@ static void test_line_format(void **state)
 	(void)state;
 	struct capture c;
 	capture_start(&c);
-	log_emit(LOG_WARN, "a b", "key", "value", "quoted", "x \"y\"", NULL);
+	log_emit(LOG_LEVEL_WARN, "a b", "key", "value", "quoted", "x \"y\"", NULL);
 	char *out = capture_end(&c);
 	assert_string_equal(after_ts(out), "level=warn msg=\"a b\" key=value quoted=\"x \\\"y\\\"\"\n");
 	free(out);
@@ -199,6 +201,37 @@ static void test_threads_never_interleave(void **state)
 	free(out);
 }
 
+/* Typed values: each is formatted in its own buffer, so several in one call
+ * do not overwrite each other. */
+static void test_typed_values(void **state)
+{
+	(void)state;
+	struct capture c;
+	capture_start(&c);
+	size_t clusters = 1000;
+	log_info("typed", "clusters", LOG_UINT(clusters), "delta", LOG_INT(-42), "rate",
+		 LOG_FIXED(2.5, 1), "took", LOG_SECONDS(1.25), "whole", LOG_FIXED(3599.6, 0), "max",
+		 LOG_UINT(UINT64_MAX), "min", LOG_INT(INT64_MIN));
+	char *out = capture_end(&c);
+	assert_string_equal(after_ts(out), "level=info msg=typed clusters=1000 delta=-42 rate=2.5 "
+					   "took=1.250 whole=3600 max=18446744073709551615 "
+					   "min=-9223372036854775808\n");
+	free(out);
+
+	char buf[LOG_NUMBER_MAX];
+	assert_string_equal(log_format_fixed(buf, NAN, 3), "NaN");
+	assert_string_equal(log_format_fixed(buf, INFINITY, 3), "+Inf");
+	assert_string_equal(log_format_fixed(buf, -INFINITY, 0), "-Inf");
+	assert_string_equal(log_format_fixed(buf, 1e300, 3), "1.000e+300");
+	assert_string_equal(log_format_fixed(buf, -1e15, 9), "-1000000000000000.000000000");
+	/* the widest fixed form still fits, whole */
+	assert_int_equal(strlen(log_format_fixed(buf, -9.99e29, 9)), 41);
+	assert_string_equal(log_format_fixed(buf, 0.5, 12), "0.500000000");
+	assert_string_equal(log_format_fixed(buf, 7.7, -1), "8");
+	assert_true(LOG_DEBUG != LOG_INFO); /* <syslog.h>'s, untouched */
+	assert_int_equal(LOG_LEVEL_DEBUG, 0);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, reset_level, reset_level)
 
 int main(void)
@@ -211,6 +244,7 @@ int main(void)
 		T(test_null_value),
 		T(test_long_line_cut),
 		T(test_threads_never_interleave),
+		T(test_typed_values),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

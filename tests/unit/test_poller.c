@@ -152,7 +152,7 @@ static int setup(void **state)
 	snprintf(dir, sizeof dir, "/tmp/test_poller.XXXXXX");
 	assert_non_null(mkdtemp(dir));
 	setenv("TEST_TOKEN", "test-token", 1);
-	log_set_level(LOG_ERROR + 1);
+	log_set_level(LOG_LEVEL_ERROR + 1);
 	return 0;
 }
 
