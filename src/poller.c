@@ -430,11 +430,9 @@ static void replan(struct poller *p, struct account *acc)
 	}
 	for (; n < (size_t)2 * PLAN_ROWS; n++)
 		kv[n] = NULL;
-	char per_hour[32], budget_s[32];
-	snprintf(per_hour, sizeof per_hour, "%.0f", acc->planned_per_hour);
-	snprintf(budget_s, sizeof budget_s, "%.0f", budget);
-	log_info("request plan", "account", account_label(acc), "requests_per_hour", per_hour,
-		 "budget_per_hour", budget > 0 ? budget_s : "unlimited", kv[0], kv[1], kv[2], kv[3],
+	log_info("request plan", "account", account_label(acc), "requests_per_hour",
+		 LOG_FIXED(acc->planned_per_hour, 0), "budget_per_hour",
+		 budget > 0 ? LOG_FIXED(budget, 0) : "unlimited", kv[0], kv[1], kv[2], kv[3],
 		 kv[4], kv[5], kv[6], kv[7], kv[8], kv[9]);
 }
 
@@ -696,10 +694,8 @@ static void run_batch(struct poller *p, struct account *acc, const struct sched_
 	struct batch b = { .p = p, .acc = acc };
 	api_run(acc->api, reqs, n, now_mono + BATCH_HOLD, on_done, &b);
 	if (b.throttled > 0) {
-		char count[24];
-		snprintf(count, sizeof count, "%zu", b.throttled);
 		log_warn("requests not sent: a rate-limit pause held them back; they stay due",
-			 "account", account_label(acc), "requests", count);
+			 "account", account_label(acc), "requests", LOG_UINT(b.throttled));
 	}
 	bool changed = false;
 	for (size_t i = 0; i < n; i++) {
@@ -1046,12 +1042,9 @@ static void close_round(struct poller *p, double now_mono)
 	size_t clusters = 0;
 	for (size_t i = 0; i < p->account_count; i++)
 		clusters += p->accounts[i].reg.count;
-	char took[32], clusters_s[32], requests_s[32];
-	snprintf(took, sizeof took, "%.3f", p->poll_duration);
-	snprintf(clusters_s, sizeof clusters_s, "%zu", clusters);
-	snprintf(requests_s, sizeof requests_s, "%zu", p->round_requests);
-	log_info("poll cycle finished", "clusters", clusters_s, "requests", requests_s, "duration",
-		 took, "success", p->round_ok ? "true" : "false");
+	log_info("poll cycle finished", "clusters", LOG_UINT(clusters), "requests",
+		 LOG_UINT(p->round_requests), "duration", LOG_SECONDS(p->poll_duration), "success",
+		 p->round_ok ? "true" : "false");
 }
 
 /* Does all the due work the budgets allow now; returns the monotonic time

@@ -340,10 +340,8 @@ enum err state_load(const char *path, struct state **out)
 		}
 		s->dirty = true;
 	} else if (dropped > 0) {
-		char count[24];
-		snprintf(count, sizeof count, "%zu", dropped);
 		log_warn("the state file holds times outside the years 2000 to 2200; they are dropped",
-			 "file", path, "dropped", count);
+			 "file", path, "dropped", LOG_UINT(dropped));
 		s->dirty = true;
 	}
 	cJSON_Delete(root);

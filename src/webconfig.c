@@ -179,9 +179,8 @@ struct loader {
 
 static void bad_at(const struct loader *ld, unsigned long line, const char *key, const char *why)
 {
-	char l[32];
-	snprintf(l, sizeof l, "%lu", line);
-	log_error("invalid web configuration", "file", ld->path, "line", l, "key", key, "err", why);
+	log_error("invalid web configuration", "file", ld->path, "line", LOG_UINT(line), "key", key,
+		  "err", why);
 }
 
 static unsigned long line_of(const yaml_node_t *n)
@@ -499,11 +498,9 @@ static bool walk_users(struct loader *ld, const yaml_node_t *map)
 			continue;
 		}
 		if (cost > BCRYPT_COST_WARN) {
-			char l[32], c[8];
-			snprintf(l, sizeof l, "%lu", line_of(v));
-			snprintf(c, sizeof c, "%d", cost);
 			log_warn("a bcrypt cost above 12 makes each uncached login slow; 10 to 12 is enough",
-				 "file", ld->path, "line", l, "user", name, "cost", c);
+				 "file", ld->path, "line", LOG_UINT(line_of(v)), "user", name, "cost",
+				 LOG_INT(cost));
 		}
 		struct user *u = &w->users[w->user_count];
 		u->name = strdup(name);
@@ -1039,12 +1036,12 @@ static bool parse(struct loader *ld, const char *text, size_t len)
 		if (parser.error == YAML_MEMORY_ERROR) {
 			ld->rc = ERR_NOMEM;
 		} else {
-			char line[32], why[512];
-			snprintf(line, sizeof line, "%lu", (unsigned long)parser.problem_mark.line + 1);
+			char why[512];
 			snprintf(why, sizeof why, "%s%s%s", parser.context ? parser.context : "",
 				 parser.context ? ": " : "",
 				 parser.problem ? parser.problem : "malformed YAML");
-			log_error("web configuration syntax error", "file", ld->path, "line", line,
+			log_error("web configuration syntax error", "file", ld->path, "line",
+				  LOG_UINT(parser.problem_mark.line + 1),
 				  "err", why);
 		}
 	}

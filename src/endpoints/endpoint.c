@@ -15,8 +15,7 @@ const struct cluster_endpoint *const cluster_endpoints[CLUSTER_ENDPOINT_COUNT] =
 void endpoint_log_status(const char *account, enum endpoint ep, const char *id,
 			 const struct api_response *res)
 {
-	char status[16], errid[64] = "";
-	snprintf(status, sizeof status, "%ld", res->status);
+	char errid[64] = "";
 	decode_error_id(res->body, res->len, errid, sizeof errid);
 	const char *hint = NULL;
 	if (res->status == 401)
@@ -28,7 +27,7 @@ void endpoint_log_status(const char *account, enum endpoint ep, const char *id,
 	else if (res->status == 429)
 		hint = "rate limited by the API: requests pause until it allows more";
 	log_warn("API answered with an error", "account", account && account[0] ? account : NULL,
-		 "endpoint", endpoint_name(ep), "cluster_id", id[0] ? id : NULL, "status", status,
+		 "endpoint", endpoint_name(ep), "cluster_id", id[0] ? id : NULL, "status", LOG_INT(res->status),
 		 "error_id", errid[0] ? errid : NULL, "hint", hint);
 }
 
