@@ -6,6 +6,7 @@
  */
 #include <curl/curl.h>
 #include <errno.h>
+#include <math.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -236,11 +237,9 @@ static int run_check(struct settings *s, bool json)
 	if (!p)
 		return 2;
 	bool ok = poller_cycle(p);
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	struct report *r = report_new((double)ts.tv_sec);
+	struct report *r = NULL;
 	int status = 2;
-	if (r) {
+	if (report_new(floor(clock_real()), &r) == ERR_OK) {
 		poller_each_cluster(p, add_to_report, r);
 		enum err rc = json ? report_write_json(r, !ok, stdout) : report_write_table(r, stdout);
 		if (fflush(stdout) == 0 && rc == ERR_OK)

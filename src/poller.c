@@ -70,7 +70,7 @@ static const char *const plan_names[PLAN_ROWS] = { "clusters", "options", "clust
 						   "credentials" };
 
 /* One token: its client, counters, clusters, list and plan. */
-struct account {
+struct poller_account {
 	char *name;   /* "" for the one account of a file without accounts */
 	size_t index; /* in the settings */
 	struct api *api;
@@ -92,7 +92,7 @@ struct account {
 
 struct poller {
 	const struct settings *settings;
-	struct account *accounts;
+	struct poller_account *accounts;
 	size_t account_count;
 	struct state *state; /* pending-since times, saved to state.file */
 
@@ -136,7 +136,7 @@ struct poller {
 	bool reload_ok;
 };
 
-static const char *account_label(const struct account *acc)
+static const char *account_label(const struct poller_account *acc)
 {
 	return acc->name && acc->name[0] ? acc->name : NULL;
 }
@@ -147,13 +147,13 @@ static const char *account_label(const struct account *acc)
  * due before any other cluster's aged one, but not signalled, so that a
  * change to a known cluster still goes first; NULL on out of memory. The
  * caller sorts. */
-static struct record *add_record(struct account *acc, const char *id)
+static struct record *add_record(struct poller_account *acc, const char *id)
 {
 	return registry_add(&acc->reg, id);
 }
 
 /* Marks the account's configured ids, adding records for new ones. */
-static bool apply_configured_ids(struct account *acc, const struct settings *s)
+static bool apply_configured_ids(struct poller_account *acc, const struct settings *s)
 {
 	for (size_t i = 0; i < acc->reg.count; i++)
 		acc->reg.records[i].configured = false;
@@ -173,7 +173,7 @@ static bool apply_configured_ids(struct account *acc, const struct settings *s)
 	return true;
 }
 
-static void account_cleanup(struct account *acc)
+static void account_cleanup(struct poller_account *acc)
 {
 	registry_cleanup(&acc->reg);
 	api_free(acc->api);
@@ -186,7 +186,7 @@ static bool not_configured(const struct record *rec)
 	return !rec->configured;
 }
 
-static void account_init_tasks(struct account *acc, const struct settings *s)
+static void account_init_tasks(struct poller_account *acc, const struct settings *s)
 {
 	acc->task[TASK_LIST] = (struct sched_task){ .due = acc->discover ? 0 : INFINITY,
 						    .last_attempt = -1 };
@@ -209,11 +209,11 @@ static void publish_while_waiting(void *ctx)
  * and spent budget. Everything that can fail comes before the first
  * change to old, so that a failed reload leaves the running accounts
  * exactly as they were; the caller frees old only on success. */
-static enum err make_accounts(struct poller *p, const struct settings *s, struct account *old,
-			      size_t n_old, struct account **out)
+static enum err make_accounts(struct poller *p, const struct settings *s, struct poller_account *old,
+			      size_t n_old, struct poller_account **out)
 {
 	size_t n = settings_account_count(s);
-	struct account *accs = calloc(n, sizeof *accs);
+	struct poller_account *accs = calloc(n, sizeof *accs);
 	size_t *from = calloc(n, sizeof *from); /* which old account each takes over */
 	if (!accs || !from) {
 		free(accs);
@@ -222,7 +222,7 @@ static enum err make_accounts(struct poller *p, const struct settings *s, struct
 	}
 	enum err rc = ERR_OK;
 	for (size_t i = 0; i < n && rc == ERR_OK; i++) {
-		struct account *acc = &accs[i];
+		struct poller_account *acc = &accs[i];
 		const char *name = settings_account_name(s, i);
 		from[i] = SIZE_MAX;
 		for (size_t j = 0; j < n_old; j++)
@@ -258,8 +258,8 @@ static enum err make_accounts(struct poller *p, const struct settings *s, struct
 	for (size_t i = 0; i < n; i++) {
 		if (from[i] == SIZE_MAX)
 			continue;
-		struct account *acc = &accs[i];
-		struct account *o = &old[from[i]];
+		struct poller_account *acc = &accs[i];
+		struct poller_account *o = &old[from[i]];
 		acc->stats = o->stats;
 		acc->discovery_attempted = o->discovery_attempted;
 		acc->discovery_success = o->discovery_success;
@@ -319,8 +319,8 @@ enum err poller_new(const struct settings *settings, struct poller **out)
 		const char *file = settings_state_file(settings);
 		if (file)
 			rc = state_load(file, &p->state);
-		else if (!(p->state = state_new()))
-			rc = ERR_NOMEM;
+		else
+			rc = state_new(&p->state);
 	}
 	if (rc != ERR_OK) {
 		poller_free(p);
@@ -339,7 +339,7 @@ static void take_pending_settings(struct poller *p)
 	pthread_mutex_unlock(&p->lock);
 	if (!s)
 		return;
-	struct account *accs;
+	struct poller_account *accs;
 	if (make_accounts(p, s, p->accounts, p->account_count, &accs) != ERR_OK) {
 		log_error("cannot apply the reloaded configuration; the previous one stays");
 		settings_free(s);
@@ -366,14 +366,14 @@ static long cluster_interval(const struct settings *s, size_t k)
 	return cluster_endpoints[k]->interval(s);
 }
 
-static bool listed_ok(const struct account *acc)
+static bool listed_ok(const struct poller_account *acc)
 {
 	return acc->discover && acc->discovery_success;
 }
 
 /* Makes the account's plan anew when the fleet, the settings or the budget
  * changed; one log line when it moved. */
-static void replan(struct poller *p, struct account *acc)
+static void replan(struct poller *p, struct poller_account *acc)
 {
 	const struct settings *s = p->settings;
 	double budget = api_hourly_rate(acc->api);
@@ -437,7 +437,7 @@ static void replan(struct poller *p, struct account *acc)
 }
 
 /* The interval the plan gives cluster endpoint k now. */
-static double plan_interval(const struct account *acc, size_t k)
+static double plan_interval(const struct poller_account *acc, size_t k)
 {
 	return acc->plan[PLAN_CLUSTER0 + k].interval;
 }
@@ -445,7 +445,7 @@ static double plan_interval(const struct account *acc, size_t k)
 /* ---- tasks --------------------------------------------------------------- */
 
 /* Turns tasks that are no longer wanted off, and newly wanted ones on. */
-static void refresh_tasks(const struct poller *p, struct account *acc, double now)
+static void refresh_tasks(const struct poller *p, struct poller_account *acc, double now)
 {
 	bool listed = listed_ok(acc);
 	for (size_t i = 0; i < acc->reg.count; i++) {
@@ -501,7 +501,7 @@ static bool missing_from_discovery(const struct record *rec)
 }
 
 /* The list: every cluster's facts and state, and the signals they raise. */
-static void run_list(struct poller *p, struct account *acc, double now_mono)
+static void run_list(struct poller *p, struct poller_account *acc, double now_mono)
 {
 	struct discovery_result res;
 	/* pages wait for the budget as long as it takes; only a 429's pause
@@ -560,7 +560,7 @@ static void run_list(struct poller *p, struct account *acc, double now_mono)
 }
 
 /* /options, with the first account's client. */
-static void run_options(struct poller *p, struct account *acc, double now_mono)
+static void run_options(struct poller *p, struct poller_account *acc, double now_mono)
 {
 	struct api_response res;
 	enum err rc = api_get(acc->api, ENDPOINT_OPTIONS, endpoint_options_path, false,
@@ -605,7 +605,7 @@ static void run_options(struct poller *p, struct account *acc, double now_mono)
 /* What one batch needs in the done callback. */
 struct batch {
 	struct poller *p;
-	struct account *acc;
+	struct poller_account *acc;
 	size_t throttled; /* requests the budget held back past the batch */
 };
 
@@ -665,7 +665,7 @@ static bool discovered_and_not_found(const struct record *rec)
 }
 
 /* Sends the picked cluster tasks as one batch. */
-static void run_batch(struct poller *p, struct account *acc, const struct sched_pick *picks,
+static void run_batch(struct poller *p, struct poller_account *acc, const struct sched_pick *picks,
 		      size_t n, double now_mono)
 {
 	struct api_request *reqs = calloc(n, sizeof *reqs);
@@ -732,13 +732,13 @@ static void run_batch(struct poller *p, struct account *acc, const struct sched_
 
 /* ---- state and publication ------------------------------------------------ */
 
-static void state_key(const struct account *acc, const char *id, char *key)
+static void state_key(const struct poller_account *acc, const char *id, char *key)
 {
 	snprintf(key, KEY_MAX, "%s/%s", acc->name, id);
 }
 
 /* Classifies the offered versions and dates them from the state. */
-static void note_upgrades(struct poller *p, struct account *acc, struct record *rec, double now)
+static void note_upgrades(struct poller *p, struct poller_account *acc, struct record *rec, double now)
 {
 	struct upgrades *u = &rec->r.upgrades;
 	for (size_t i = 0; i < u->count; i++) {
@@ -763,7 +763,7 @@ static bool key_is_known(const char *key, void *ctx)
 	if (!slash)
 		return false;
 	for (size_t i = 0; i < p->account_count; i++) {
-		const struct account *acc = &p->accounts[i];
+		const struct poller_account *acc = &p->accounts[i];
 		size_t n = strlen(acc->name);
 		if (n != (size_t)(slash - key) || strncmp(key, acc->name, n) != 0)
 			continue;
@@ -782,7 +782,7 @@ static void save_state(struct poller *p)
 }
 
 /* The plan and data ages of one account, for the metrics. */
-static size_t plan_rows(const struct account *acc, const struct cluster_record *views, size_t n,
+static size_t plan_rows(const struct poller_account *acc, const struct cluster_record *views, size_t n,
 			double now, struct endpoint_plan *out, const struct poller *p)
 {
 	size_t rows = 0;
@@ -818,7 +818,7 @@ static void publish(struct poller *p)
 	double started = clock_mono();
 	double now = clock_real();
 	for (size_t i = 0; i < p->account_count; i++) {
-		struct account *acc = &p->accounts[i];
+		struct poller_account *acc = &p->accounts[i];
 		for (size_t j = 0; j < acc->reg.count; j++)
 			if (acc->reg.records[j].r.have_upgrades)
 				note_upgrades(p, acc, &acc->reg.records[j], now);
@@ -837,7 +837,7 @@ static void publish(struct poller *p)
 	size_t used = 0;
 	double effective = (double)settings_poll_interval(p->settings);
 	for (size_t i = 0; ok && i < p->account_count; i++) {
-		struct account *acc = &p->accounts[i];
+		struct poller_account *acc = &p->accounts[i];
 		struct cluster_record *mine = views + used;
 		size_t n = 0;
 		for (size_t j = 0; j < acc->reg.count; j++)
@@ -910,7 +910,7 @@ static void publish(struct poller *p)
 static bool first_listed(const struct poller *p)
 {
 	for (size_t i = 0; i < p->account_count; i++) {
-		const struct account *acc = &p->accounts[i];
+		const struct poller_account *acc = &p->accounts[i];
 		if (acc->discover && !acc->discovery_attempted)
 			return false;
 		for (size_t j = 0; j < acc->reg.count; j++) {
@@ -952,11 +952,11 @@ static void maybe_publish(struct poller *p, bool force)
 
 static const struct sched_cluster *cluster_at(const void *ctx, size_t i)
 {
-	const struct account *acc = ctx;
+	const struct poller_account *acc = ctx;
 	return &acc->reg.records[i].sched;
 }
 
-static struct sched_view view_of(const struct poller *p, const struct account *acc, double now)
+static struct sched_view view_of(const struct poller *p, const struct poller_account *acc, double now)
 {
 	return (struct sched_view){ .now = now,
 				    .account = acc->task,
@@ -975,7 +975,7 @@ static void close_round(struct poller *p, double now_mono);
 /* Sends what is due on the account and may start now; returns true when
  * it sent anything. *wake gets when the account next has work; *backlog
  * whether work is due that the budget holds back. */
-static bool account_step(struct poller *p, struct account *acc, double *wake, bool *backlog)
+static bool account_step(struct poller *p, struct poller_account *acc, double *wake, bool *backlog)
 {
 	double now = clock_mono();
 	if (acc->plan_dirty)
@@ -1056,7 +1056,7 @@ static double step(struct poller *p)
 	double wake = INFINITY;
 	bool idle = true, backlog = false;
 	for (size_t i = 0; i < p->account_count && !atomic_load(&p->stop); i++) {
-		struct account *acc = &p->accounts[i];
+		struct poller_account *acc = &p->accounts[i];
 		double w = INFINITY;
 		bool held = false;
 		while (!atomic_load(&p->stop) && account_step(p, acc, &w, &held)) {
@@ -1101,7 +1101,7 @@ static void wait_until(struct poller *p, double until)
 static bool round_complete(const struct poller *p, double start)
 {
 	for (size_t i = 0; i < p->account_count; i++) {
-		const struct account *acc = &p->accounts[i];
+		const struct poller_account *acc = &p->accounts[i];
 		for (size_t k = 0; k < ACCOUNT_TASKS; k++)
 			if (!isinf(acc->task[k].due) && acc->task[k].last_attempt < start)
 				return false;
@@ -1139,7 +1139,7 @@ void poller_each_cluster(const struct poller *p, poller_cluster_fn fn, void *ctx
 {
 	bool named = settings_named_accounts(p->settings);
 	for (size_t i = 0; i < p->account_count; i++) {
-		const struct account *acc = &p->accounts[i];
+		const struct poller_account *acc = &p->accounts[i];
 		for (size_t j = 0; j < acc->reg.count; j++) {
 			const struct record *rec = &acc->reg.records[j];
 			if (rec->gone)

@@ -40,12 +40,14 @@ struct report {
 	double now;
 };
 
-struct report *report_new(double now)
+enum err report_new(double now, struct report **out)
 {
 	struct report *r = calloc(1, sizeof *r);
-	if (r)
-		r->now = now;
-	return r;
+	if (!r)
+		return ERR_NOMEM;
+	r->now = now;
+	*out = r;
+	return ERR_OK;
 }
 
 static void row_cleanup(struct row *w)

@@ -15,8 +15,9 @@
 
 struct report;
 
-/* NULL on out of memory. now: Unix seconds, for the maintenance window. */
-struct report *report_new(double now);
+/* An empty report in *out (owned: report_free); ERR_NOMEM leaves *out
+ * untouched. now: Unix seconds, for the maintenance window. */
+enum err report_new(double now, struct report **out);
 void report_free(struct report *r);
 
 /* Adds a cluster (borrowed: what the report needs is copied, so c may go

@@ -42,9 +42,13 @@ struct state {
 	bool dirty;
 };
 
-struct state *state_new(void)
+enum err state_new(struct state **out)
 {
-	return calloc(1, sizeof(struct state));
+	struct state *s = calloc(1, sizeof *s);
+	if (!s)
+		return ERR_NOMEM;
+	*out = s;
+	return ERR_OK;
 }
 
 static void entry_cleanup(struct entry *e)
@@ -316,8 +320,8 @@ enum err state_load(const char *path, struct state **out)
 			  "file", path);
 		return rc;
 	}
-	struct state *s = state_new();
-	if (!s) {
+	struct state *s = NULL;
+	if (state_new(&s) != ERR_OK) {
 		free(buf);
 		return ERR_NOMEM;
 	}
@@ -333,8 +337,8 @@ enum err state_load(const char *path, struct state **out)
 	if (!root || !cJSON_IsObject(root) || !from_json(s, root, &dropped)) {
 		log_warn("the state file is corrupt; starting afresh and replacing it", "file", path);
 		state_free(s);
-		s = state_new();
-		if (!s) {
+		s = NULL;
+		if (state_new(&s) != ERR_OK) {
 			cJSON_Delete(root);
 			return ERR_NOMEM;
 		}

@@ -16,8 +16,9 @@
 
 struct state;
 
-/* An empty state; NULL on out of memory. */
-struct state *state_new(void);
+/* An empty state in *out (owned: state_free); ERR_NOMEM leaves *out
+ * untouched. */
+enum err state_new(struct state **out);
 void state_free(struct state *s);
 
 /* Reads path into a new state. Never blocks on the file (a FIFO is not

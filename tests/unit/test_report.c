@@ -224,7 +224,8 @@ static void test_table(void **state)
 	record_full(&full);
 	record_quiet(&quiet);
 	record_unknown(&unknown);
-	struct report *r = report_new(NOW);
+	struct report *r = NULL;
+	assert_int_equal(report_new(NOW, &r), ERR_OK);
 	assert_non_null(r);
 	assert_int_equal(report_add(r, NULL, &full, 1), ERR_OK);
 	assert_int_equal(report_add(r, "", &quiet, 0), ERR_OK);
@@ -295,7 +296,8 @@ static void test_table_unknown_is_not_none(void **state)
 	(void)state;
 	struct cluster_record unknown;
 	record_unknown(&unknown);
-	struct report *r = report_new(NOW);
+	struct report *r = NULL;
+	assert_int_equal(report_new(NOW, &r), ERR_OK);
 	assert_int_equal(report_add(r, NULL, &unknown, -1), ERR_OK);
 	char *text = table_of(r);
 	char *lines[4];
@@ -320,7 +322,8 @@ static void test_table_with_accounts(void **state)
 	struct cluster_record full, quiet;
 	record_full(&full);
 	record_quiet(&quiet);
-	struct report *r = report_new(NOW);
+	struct report *r = NULL;
+	assert_int_equal(report_new(NOW, &r), ERR_OK);
 	assert_int_equal(report_add(r, "production", &full, 1), ERR_OK);
 	assert_int_equal(report_add(r, "qa", &quiet, 1), ERR_OK);
 	char *text = table_of(r);
@@ -352,7 +355,8 @@ static void test_table_control_characters(void **state)
 	set_cluster(&evil, "44444444-dddd", "evil\nname\t\x1b[31mred\r", "nyc\n3",
 		    "1.29.1-do.0", CLUSTER_STATE_RUNNING, false);
 	evil.have_upgrades = true;
-	struct report *r = report_new(NOW);
+	struct report *r = NULL;
+	assert_int_equal(report_new(NOW, &r), ERR_OK);
 	assert_int_equal(report_add(r, NULL, &evil, 1), ERR_OK);
 	assert_int_equal(report_add(r, NULL, &quiet, 1), ERR_OK);
 	char *text = table_of(r);
@@ -384,7 +388,8 @@ static void test_table_replaces_del(void **state)
 	struct cluster_record evil;
 	set_cluster(&evil, "55555555-eeee", "del\x7fname", "nyc1", "1.29.1-do.0",
 		    CLUSTER_STATE_RUNNING, false);
-	struct report *r = report_new(NOW);
+	struct report *r = NULL;
+	assert_int_equal(report_new(NOW, &r), ERR_OK);
 	assert_int_equal(report_add(r, NULL, &evil, 1), ERR_OK);
 	char *text = table_of(r);
 	bool del = strchr(text, '\x7f') != NULL;
@@ -397,7 +402,8 @@ static void test_table_replaces_del(void **state)
 static void test_table_empty(void **state)
 {
 	(void)state;
-	struct report *r = report_new(NOW);
+	struct report *r = NULL;
+	assert_int_equal(report_new(NOW, &r), ERR_OK);
 	assert_non_null(r);
 	char *text = table_of(r);
 	char *lines[4];
@@ -419,7 +425,8 @@ static void test_upgrade_pending(void **state)
 	record_quiet(&quiet);
 	record_unknown(&unknown);
 
-	struct report *r = report_new(NOW);
+	struct report *r = NULL;
+	assert_int_equal(report_new(NOW, &r), ERR_OK);
 	assert_false(report_upgrade_pending(r));
 	assert_int_equal(report_add(r, NULL, &quiet, 1), ERR_OK);
 	assert_int_equal(report_add(r, NULL, &unknown, -1), ERR_OK);
@@ -428,7 +435,7 @@ static void test_upgrade_pending(void **state)
 	assert_true(report_upgrade_pending(r));
 	report_free(r);
 
-	r = report_new(NOW);
+	assert_int_equal(report_new(NOW, &r), ERR_OK);
 	assert_int_equal(report_add(r, "prod", &full, 1), ERR_OK);
 	assert_true(report_upgrade_pending(r));
 	report_free(r);
@@ -444,7 +451,8 @@ static void test_many_clusters(void **state)
 	(void)state;
 	enum { N = 40 };
 	struct cluster_record recs[N];
-	struct report *r = report_new(NOW);
+	struct report *r = NULL;
+	assert_int_equal(report_new(NOW, &r), ERR_OK);
 	for (int i = 0; i < N; i++) {
 		char id[32], name[32];
 		snprintf(id, sizeof id, "id-%02d", i);
@@ -511,7 +519,8 @@ static void test_json(void **state)
 	record_quiet(&quiet);
 	record_unknown(&unknown);
 	full.upgrades.versions[1].first_seen = 0; /* not known: null */
-	struct report *r = report_new(NOW);
+	struct report *r = NULL;
+	assert_int_equal(report_new(NOW, &r), ERR_OK);
 	assert_int_equal(report_add(r, NULL, &full, 1), ERR_OK);
 	assert_int_equal(report_add(r, "", &quiet, 0), ERR_OK);
 	assert_int_equal(report_add(r, NULL, &unknown, -1), ERR_OK);
@@ -599,7 +608,8 @@ static void test_impossible_times(void **state)
 		full.upgrades.pending_since = bad[i];
 		full.upgrades.versions[0].first_seen = bad[i];
 		full.credentials.ca_expires_at = bad[i];
-		struct report *r = report_new(NOW);
+		struct report *r = NULL;
+	assert_int_equal(report_new(NOW, &r), ERR_OK);
 		assert_int_equal(report_add(r, NULL, &full, 1), ERR_OK);
 
 		char *text = table_of(r);
@@ -627,7 +637,8 @@ static void test_impossible_times(void **state)
 	struct cluster_record full;
 	record_full(&full);
 	full.upgrades.pending_since = 253402300799.0;
-	struct report *r = report_new(NOW);
+	struct report *r = NULL;
+	assert_int_equal(report_new(NOW, &r), ERR_OK);
 	assert_int_equal(report_add(r, NULL, &full, 1), ERR_OK);
 	cJSON *root = json_of(r, false);
 	want_string(cJSON_GetArrayItem(field(root, "clusters"), 0), "pending_since",
@@ -645,7 +656,8 @@ static void test_json_accounts_and_names(void **state)
 	set_cluster(&evil, "44444444-dddd", "evil\n\"name\"\x1b", "nyc1", "1.29.1-do.0",
 		    CLUSTER_STATE_RUNNING, false);
 	evil.have_upgrades = true;
-	struct report *r = report_new(NOW);
+	struct report *r = NULL;
+	assert_int_equal(report_new(NOW, &r), ERR_OK);
 	assert_int_equal(report_add(r, "prod", &quiet, 1), ERR_OK);
 	assert_int_equal(report_add(r, "qa", &evil, 1), ERR_OK);
 	cJSON *root = json_of(r, false);
@@ -665,7 +677,8 @@ static void test_json_accounts_and_names(void **state)
 static void test_json_empty(void **state)
 {
 	(void)state;
-	struct report *r = report_new(NOW);
+	struct report *r = NULL;
+	assert_int_equal(report_new(NOW, &r), ERR_OK);
 	cJSON *root = json_of(r, false);
 	want_bool(root, "upgrade_pending", false);
 	want_bool(root, "request_failed", false);
@@ -685,7 +698,8 @@ static void test_write_errors(void **state)
 	setvbuf(f, NULL, _IONBF, 0);
 	struct cluster_record full;
 	record_full(&full);
-	struct report *r = report_new(NOW);
+	struct report *r = NULL;
+	assert_int_equal(report_new(NOW, &r), ERR_OK);
 	assert_int_equal(report_add(r, NULL, &full, 1), ERR_OK);
 	assert_int_equal(report_write_table(r, f), ERR_IO);
 	clearerr(f);
@@ -702,7 +716,8 @@ static void test_add_copies_the_record(void **state)
 	(void)state;
 	struct cluster_record full;
 	record_full(&full);
-	struct report *r = report_new(NOW);
+	struct report *r = NULL;
+	assert_int_equal(report_new(NOW, &r), ERR_OK);
 	assert_int_equal(report_add(r, NULL, &full, 1), ERR_OK);
 	/* the next cycle: upgraded, nothing offered any more */
 	size_t count = full.upgrades.count;
@@ -723,7 +738,7 @@ static void test_add_copies_the_record(void **state)
 
 	/* the record may go right after (ASan and valgrind watch the reads) */
 	record_full(&full);
-	r = report_new(NOW);
+	assert_int_equal(report_new(NOW, &r), ERR_OK);
 	assert_int_equal(report_add(r, "prod", &full, 1), ERR_OK);
 	cluster_record_cleanup(&full);
 	assert_true(report_upgrade_pending(r));

@@ -182,7 +182,8 @@ static void assert_contains(const char *text, const char *part)
 static void test_first_sighting(void **state)
 {
 	(void)state;
-	struct state *s = state_new();
+	struct state *s = NULL;
+	assert_int_equal(state_new(&s), ERR_OK);
 	assert_non_null(s);
 	struct upgrades u;
 	const char *v[] = { A, C };
@@ -198,7 +199,8 @@ static void test_first_sighting(void **state)
 static void test_pending_since_kept_with_same_or_more_versions(void **state)
 {
 	(void)state;
-	struct state *s = state_new();
+	struct state *s = NULL;
+	assert_int_equal(state_new(&s), ERR_OK);
 	struct upgrades u;
 	const char *a[] = { A };
 	see(s, "do/abc", a, 1, 1000, &u);
@@ -239,7 +241,8 @@ static void test_pending_since_kept_with_same_or_more_versions(void **state)
 static void test_withdrawn_version_is_dropped(void **state)
 {
 	(void)state;
-	struct state *s = state_new();
+	struct state *s = NULL;
+	assert_int_equal(state_new(&s), ERR_OK);
 	struct upgrades u;
 	const char *ab[] = { A, B };
 	see(s, "do/abc", ab, 2, 1000, &u);
@@ -274,7 +277,8 @@ static void test_withdrawn_version_is_dropped(void **state)
 static void test_no_upgrades_clears_the_entry(void **state)
 {
 	(void)state;
-	struct state *s = state_new();
+	struct state *s = NULL;
+	assert_int_equal(state_new(&s), ERR_OK);
 	struct upgrades u;
 	const char *a[] = { A };
 	see(s, "do/abc", a, 1, 1000, &u);
@@ -300,7 +304,8 @@ static void test_no_upgrades_clears_the_entry(void **state)
 static void test_keys_are_independent(void **state)
 {
 	(void)state;
-	struct state *s = state_new();
+	struct state *s = NULL;
+	assert_int_equal(state_new(&s), ERR_OK);
 	assert_true(pending_of(s, "a/x", A, 1000) == 1000);
 	assert_true(pending_of(s, "b/x", A, 2000) == 2000);
 	assert_true(pending_of(s, "a/x", A, 3000) == 1000);
@@ -345,7 +350,8 @@ static bool keep_all(const char *key, void *ctx)
 static void test_retain_drops_rejected_keys(void **state)
 {
 	(void)state;
-	struct state *s = state_new();
+	struct state *s = NULL;
+	assert_int_equal(state_new(&s), ERR_OK);
 	pending_of(s, "a/1", A, 1000);
 	pending_of(s, "a/2", A, 1100);
 	pending_of(s, "b/1", A, 1200);
@@ -367,7 +373,8 @@ static void test_round_trip(void **state)
 	(void)state;
 	struct dir d;
 	dir_make(&d);
-	struct state *s = state_new();
+	struct state *s = NULL;
+	assert_int_equal(state_new(&s), ERR_OK);
 	struct upgrades u;
 	const char *ab[] = { A, B };
 	see(s, "prod/abc-1", ab, 2, 1795168800.25, &u);
@@ -435,7 +442,8 @@ static void test_save_only_when_changed(void **state)
 	(void)state;
 	struct dir d;
 	dir_make(&d);
-	struct state *s = state_new();
+	struct state *s = NULL;
+	assert_int_equal(state_new(&s), ERR_OK);
 
 	/* an empty, untouched state has nothing to write */
 	assert_int_equal(state_save(s, d.file), ERR_OK);
@@ -504,7 +512,8 @@ static void test_save_is_atomic(void **state)
 	(void)state;
 	struct dir d;
 	dir_make(&d);
-	struct state *s = state_new();
+	struct state *s = NULL;
+	assert_int_equal(state_new(&s), ERR_OK);
 	pending_of(s, "do/abc", A, 1795000000);
 	assert_int_equal(state_save(s, d.file), ERR_OK);
 	assert_int_equal(dir_others(&d, "state.json"), 0);
@@ -759,7 +768,8 @@ static void test_load_unreadable_path(void **state)
 
 	/* a folder where the file should be: saving over it fails cleanly,
 	 * leaving no temporary file (loading it is refused, see above) */
-	struct state *s = state_new();
+	struct state *s = NULL;
+	assert_int_equal(state_new(&s), ERR_OK);
 	char *log;
 	assert_true(pending_of(s, "do/abc", A, 1000) == 1000);
 	assert_int_equal(save_logged(s, sub, &log), ERR_IO);
@@ -791,7 +801,8 @@ static void test_save_into_missing_folder(void **state)
 	dir_make(&d);
 	char missing[192];
 	snprintf(missing, sizeof missing, "%s/nope/state.json", d.path);
-	struct state *s = state_new();
+	struct state *s = NULL;
+	assert_int_equal(state_new(&s), ERR_OK);
 	pending_of(s, "do/abc", A, 1000);
 	char *log;
 	assert_int_equal(save_logged(s, missing, &log), ERR_IO);
