@@ -551,7 +551,7 @@ static void test_every_family_once(void **state)
 				 count_prefix(t, type), count_prefix(t, help));
 	}
 	assert_int_equal(count_prefix(t, "# TYPE "), n);
-	/* no process_* family here: those come from metrics_render_process */
+	/* no process_* family here: the server adds those (process.h) */
 	assert_null(strstr(t, "process_"));
 	free(t);
 	free(f);
@@ -645,51 +645,6 @@ static void test_empty_view(void **state)
 	free(t);
 }
 
-static void test_process_render(void **state)
-{
-	(void)state;
-	struct process_stats p = { .start_time = 1700000000.5, .cpu_seconds = 1.25,
-				   .resident_bytes = 4096, .open_fds = 7,
-				   .have_cpu = true, .have_rss = true, .have_fds = true };
-	char buf[2048];
-	size_t n = metrics_render_process(&p, buf, sizeof buf);
-	assert_true(n > 0);
-	assert_int_equal(strlen(buf), n);
-	assert_line(buf, "# TYPE process_cpu_seconds_total counter");
-	assert_line(buf, "process_cpu_seconds_total 1.25");
-	assert_line(buf, "process_resident_memory_bytes 4096");
-	assert_line(buf, "process_open_fds 7");
-	assert_line(buf, "process_start_time_seconds 1700000000.5");
-	assert_well_formed(buf, n);
-
-	/* one byte short: nothing half written is reported */
-	char small[2048];
-	assert_int_equal(metrics_render_process(&p, small, n), 0);
-	assert_int_equal(metrics_render_process(&p, small, 16), 0);
-	assert_int_equal(metrics_render_process(&p, small, n + 1), n);
-
-	struct process_stats only_start = { .start_time = 12 };
-	n = metrics_render_process(&only_start, buf, sizeof buf);
-	assert_true(n > 0);
-	assert_line(buf, "process_start_time_seconds 12");
-	assert_null(strstr(buf, "process_cpu_seconds_total"));
-	assert_null(strstr(buf, "process_open_fds"));
-	assert_null(strstr(buf, "process_resident_memory_bytes"));
-}
-
-static void test_process_read(void **state)
-{
-	(void)state;
-	struct process_stats p = { .start_time = 1 };
-	metrics_read_process(&p);
-	/* on Linux all three are there; the count of fds is at least 0,1,2 */
-	assert_true(p.have_cpu && p.have_rss && p.have_fds);
-	assert_true(p.resident_bytes > 0);
-	assert_true(p.open_fds >= 3);
-	assert_true(p.cpu_seconds >= 0);
-	assert_true(p.start_time == 1);
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -704,8 +659,6 @@ int main(void)
 		cmocka_unit_test(test_plan_families),
 		cmocka_unit_test(test_issue_four_families),
 		cmocka_unit_test(test_supported_and_behind),
-		cmocka_unit_test(test_process_render),
-		cmocka_unit_test(test_process_read),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
