@@ -645,6 +645,58 @@ static void test_empty_view(void **state)
 	free(t);
 }
 
+/* Two named accounts: every family walks them in order, each series
+ * under its own account, and a family shown for one account (discovery,
+ * rate limits) has no series for the other. */
+static void test_two_accounts(void **state)
+{
+	(void)state;
+	struct fixture *f = make_fixture();
+	struct apistats quiet;
+	memset(&quiet, 0, sizeof quiet);
+	apistats_count_retry(&quiet, ENDPOINT_UPGRADES);
+	quiet.connections = 2;
+	struct account_view accounts[2] = { f->account, {
+		.name = "dev",
+		.clusters = &f->rec[1],
+		.count = 1,
+		.api = &quiet,
+		.throttled_until = 1700000100,
+		.planned_per_hour = 12,
+	} };
+	accounts[0].name = "prod";
+	f->view.accounts = accounts;
+	f->view.account_count = 2;
+	char *t = render(&f->view);
+
+	assert_line(t, "doks_cluster_nodes{account=\"prod\"," B "} 0");
+	assert_line(t, "doks_cluster_nodes{account=\"dev\"," B "} 0");
+	assert_int_equal(count_prefix(t, "doks_cluster_nodes{"), 3);
+	assert_int_equal(count_prefix(t, "doks_cluster_status{account=\"dev\","), CLUSTER_STATE_COUNT);
+	assert_line(t, "doks_exporter_clusters{account=\"prod\"} 3");
+	assert_line(t, "doks_exporter_clusters{account=\"dev\"} 1");
+	/* prod's series come first in every family */
+	const char *prod = strstr(t, "doks_exporter_clusters{account=\"prod\"}");
+	const char *dev = strstr(t, "doks_exporter_clusters{account=\"dev\"}");
+	assert_true(prod && dev && prod < dev);
+
+	assert_line(t, "doks_exporter_discovery_success{account=\"prod\"} 1");
+	assert_null(strstr(t, "doks_exporter_discovery_success{account=\"dev\"}"));
+	assert_line(t, "doks_api_rate_limit_limit{account=\"prod\"} 5000");
+	assert_null(strstr(t, "doks_api_rate_limit_limit{account=\"dev\"}"));
+	assert_line(t, "doks_api_retries_total{account=\"dev\",endpoint=\"upgrades\"} 1");
+	assert_line(t, "doks_api_connections_total{account=\"dev\"} 2");
+	assert_line(t, "doks_api_throttled_until_timestamp_seconds{account=\"dev\"} 1700000100");
+	assert_line(t, "doks_exporter_planned_requests_per_hour{account=\"dev\"} 12");
+	assert_line(t, "doks_api_request_duration_seconds_count{account=\"dev\",endpoint=\"clusters\"} 0");
+	assert_int_equal(count_prefix(t, "doks_api_requests_total{account=\"dev\","), 0);
+	/* one sample each, whatever the number of accounts */
+	assert_int_equal(count_prefix(t, "doks_exporter_build_info{"), 1);
+	assert_int_equal(count_prefix(t, "doks_exporter_poll_duration_seconds "), 1);
+	free(t);
+	free(f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -659,6 +711,7 @@ int main(void)
 		cmocka_unit_test(test_plan_families),
 		cmocka_unit_test(test_issue_four_families),
 		cmocka_unit_test(test_supported_and_behind),
+		cmocka_unit_test(test_two_accounts),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
