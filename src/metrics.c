@@ -1,19 +1,25 @@
 /* metrics.c - the exporter's state into Prometheus families.
  *
- * Family order is fixed and series within a family follow the accounts'
- * order, then the clusters' (sorted by id), so that the output is stable
- * from one cycle to the next and diffs of golden files stay readable.
- * Every cluster series carries cluster_id and cluster_name, preceded by
- * account when the configuration names accounts.
+ * Every family is one row of families[] below: name, type, help, the
+ * items it has series for (the view, each account, or each cluster of
+ * each account, which fixes the labels its series start with), whether it
+ * is shown at all, and how its value is read: a field at an offset, a
+ * small function, or a function that writes several series with labels
+ * of their own. One walker turns the rows into text, so the loop over
+ * accounts and clusters is written once and a new family is one row.
+ *
+ * Family order is the rows' order, and series within a family follow the
+ * accounts' order, then the clusters' (sorted by id), so that the output
+ * is stable from one cycle to the next and diffs of golden files stay
+ * readable. Every cluster series carries cluster_id and cluster_name,
+ * preceded by account when the configuration names accounts.
  */
 #include "metrics.h"
 
-#include <dirent.h>
-#include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "exposition.h"
 #include "version.h"
@@ -21,184 +27,146 @@
 static const char *const poll_endpoint_names[POLL_COUNT] = { "cluster", "upgrades",
 							      "credentials" };
 
-/* The labels of one series: the account's and cluster's, then a few more. */
+/* ---- items and their labels --------------------------------------------- */
+
+/* What a family has series for, and so the labels they start with. */
+enum scope {
+	SCOPE_VIEW,    /* the whole view: no labels of its own */
+	SCOPE_ACCOUNT, /* each account: account, when accounts are named */
+	SCOPE_CLUSTER, /* each cluster of each account: then cluster_id, cluster_name */
+};
+
+/* The widest series (an offered upgrade of a named account's cluster) has
+ * six labels. */
+#define LABELS_MAX 8
+
 struct labels {
-	struct label l[8];
+	struct label l[LABELS_MAX];
 	size_t n;
 };
 
-static void add(struct labels *ls, const char *name, const char *value)
+static void labels_add(struct labels *ls, const char *name, const char *value)
 {
 	ls->l[ls->n++] = (struct label){ name, value };
 }
 
-static struct labels account_labels(const struct account_view *a)
+/* One item a family is walked over. */
+struct item {
+	struct expo *e;
+	const char *name; /* the family's */
+	const struct exporter_view *v;
+	const struct account_view *a;   /* NULL in SCOPE_VIEW */
+	const struct cluster_record *r; /* NULL unless SCOPE_CLUSTER */
+	struct labels ls;               /* what every series of the item starts with */
+};
+
+/* A sample named name: the item's labels, then the n of extra. */
+static void put_as(const struct item *it, const char *name, const struct label *extra, size_t n,
+		   double x)
 {
-	struct labels ls = { .n = 0 };
-	if (a->name)
-		add(&ls, "account", a->name);
-	return ls;
+	struct labels ls = it->ls;
+	for (size_t i = 0; i < n; i++)
+		labels_add(&ls, extra[i].name, extra[i].value);
+	expo_sample(it->e, name, ls.l, ls.n, x);
 }
 
-static struct labels cluster_labels(const struct account_view *a, const struct cluster_record *r)
+static void put(const struct item *it, const struct label *extra, size_t n, double x)
 {
-	struct labels ls = account_labels(a);
-	add(&ls, "cluster_id", r->cluster.id);
-	add(&ls, "cluster_name", r->cluster.name ? r->cluster.name : "");
-	return ls;
+	put_as(it, it->name, extra, n, x);
 }
 
-/* Calls fn for every cluster of every account. */
-typedef void (*cluster_fn)(struct expo *e, const struct exporter_view *v,
-			   const struct account_view *a, const struct cluster_record *r);
+/* ---- values read by offset ----------------------------------------------- */
 
-static void each_cluster(struct expo *e, const struct exporter_view *v, cluster_fn fn)
+/* A family that is one field of the view, an account, its API counters or
+ * a cluster record, shown while up to two flags of the same struct are
+ * set, needs no function of its own. IN_NONE: the row reads no field. */
+enum field_in { IN_NONE, IN_VIEW, IN_ACCOUNT, IN_API, IN_RECORD };
+enum field_type { FIELD_BOOL, FIELD_LONG, FIELD_SIZE, FIELD_ULL, FIELD_DOUBLE };
+
+struct field {
+	enum field_in in;
+	enum field_type type;
+	size_t offset;
+	size_t when[2]; /* offsets of bools that must be true; 0: none (no struct
+			 * read here starts with a bool) */
+};
+
+#define VIEW(m) offsetof(struct exporter_view, m)
+#define ACCOUNT(m) offsetof(struct account_view, m)
+#define API(m) offsetof(struct apistats, m)
+#define RECORD(m) offsetof(struct cluster_record, m)
+
+static const char *field_base(enum field_in in, const struct item *it)
 {
-	for (size_t i = 0; i < v->account_count; i++) {
-		const struct account_view *a = &v->accounts[i];
-		for (size_t j = 0; j < a->count; j++)
-			fn(e, v, a, &a->clusters[j]);
+	switch (in) {
+	case IN_VIEW:
+		return (const char *)it->v;
+	case IN_ACCOUNT:
+		return (const char *)it->a;
+	case IN_API:
+		return it->a ? (const char *)it->a->api : NULL;
+	case IN_RECORD:
+		return (const char *)it->r;
+	case IN_NONE:
+		break;
 	}
+	return NULL;
 }
 
-/* A gauge with one series per cluster for which value() says so. */
-typedef bool (*cluster_value_fn)(const struct exporter_view *v, const struct cluster_record *r,
-				 double *value);
-
-static void cluster_gauge(struct expo *e, const struct exporter_view *v, const char *name,
-			  const char *help, cluster_value_fn value)
+/* The bytes are copied out rather than read through a cast pointer: the
+ * struct is only known as bytes here, and memcpy reads any of them. */
+static double field_value(enum field_type type, const char *p)
 {
-	expo_family(e, name, "gauge", help);
-	for (size_t i = 0; i < v->account_count; i++) {
-		const struct account_view *a = &v->accounts[i];
-		for (size_t j = 0; j < a->count; j++) {
-			double x;
-			if (!value(v, &a->clusters[j], &x))
-				continue;
-			struct labels ls = cluster_labels(a, &a->clusters[j]);
-			expo_sample(e, name, ls.l, ls.n, x);
-		}
+	bool b;
+	long l;
+	size_t z;
+	unsigned long long u;
+	double d;
+	switch (type) {
+	case FIELD_BOOL:
+		memcpy(&b, p, sizeof b);
+		return b;
+	case FIELD_LONG:
+		memcpy(&l, p, sizeof l);
+		return (double)l;
+	case FIELD_SIZE:
+		memcpy(&z, p, sizeof z);
+		return (double)z;
+	case FIELD_ULL:
+		memcpy(&u, p, sizeof u);
+		return (double)u;
+	case FIELD_DOUBLE:
+		memcpy(&d, p, sizeof d);
+		return d;
 	}
+	return 0;
 }
 
-/* ---- clusters ---------------------------------------------------------- */
-
-static void info(struct expo *e, const struct exporter_view *v, const struct account_view *a,
-		 const struct cluster_record *r)
+static bool read_field(const struct field *f, const struct item *it, double *x)
 {
-	(void)v;
-	if (!r->have_cluster)
-		return;
-	struct labels ls = cluster_labels(a, r);
-	add(&ls, "region_slug", r->cluster.region);
-	add(&ls, "version_slug", r->cluster.version);
-	expo_sample(e, "doks_cluster_info", ls.l, ls.n, 1);
-}
-
-static void status(struct expo *e, const struct exporter_view *v, const struct account_view *a,
-		   const struct cluster_record *r)
-{
-	(void)v;
-	if (!r->have_cluster)
-		return;
-	for (int s = 0; s < CLUSTER_STATE_COUNT; s++) {
-		struct labels ls = cluster_labels(a, r);
-		add(&ls, "state", cluster_state_name((enum cluster_state)s));
-		expo_sample(e, "doks_cluster_status", ls.l, ls.n, r->cluster.state == (enum cluster_state)s);
-	}
-}
-
-static bool auto_upgrade(const struct exporter_view *v, const struct cluster_record *r, double *x)
-{
-	(void)v;
-	*x = r->cluster.auto_upgrade;
-	return r->have_cluster;
-}
-
-static bool surge_upgrade(const struct exporter_view *v, const struct cluster_record *r, double *x)
-{
-	(void)v;
-	*x = r->cluster.surge_upgrade;
-	return r->have_cluster;
-}
-
-static bool ha(const struct exporter_view *v, const struct cluster_record *r, double *x)
-{
-	(void)v;
-	*x = r->cluster.ha;
-	return r->have_cluster;
-}
-
-static bool node_pools(const struct exporter_view *v, const struct cluster_record *r, double *x)
-{
-	(void)v;
-	*x = (double)r->cluster.node_pools;
-	return r->have_cluster;
-}
-
-static bool nodes(const struct exporter_view *v, const struct cluster_record *r, double *x)
-{
-	(void)v;
-	*x = (double)r->cluster.nodes;
-	return r->have_cluster;
-}
-
-static void maintenance_info(struct expo *e, const struct exporter_view *v,
-			     const struct account_view *a, const struct cluster_record *r)
-{
-	(void)v;
-	if (!r->have_cluster || !r->cluster.have_maintenance)
-		return;
-	struct labels ls = cluster_labels(a, r);
-	add(&ls, "day", r->cluster.maintenance.day_name);
-	add(&ls, "start_time", r->cluster.maintenance.start_time);
-	expo_sample(e, "doks_cluster_maintenance_window_info", ls.l, ls.n, 1);
-}
-
-static bool next_window(const struct exporter_view *v, const struct cluster_record *r, double *x)
-{
-	if (!r->have_cluster || !r->cluster.have_maintenance)
+	const char *base = field_base(f->in, it);
+	if (!base)
 		return false;
-	*x = maintenance_next_window(&r->cluster.maintenance, v->now);
+	for (size_t i = 0; i < 2; i++) {
+		bool set = true;
+		if (f->when[i])
+			memcpy(&set, base + f->when[i], sizeof set);
+		if (!set)
+			return false;
+	}
+	*x = field_value(f->type, base + f->offset);
 	return true;
 }
 
-static void render_clusters(struct expo *e, const struct exporter_view *v)
-{
-	expo_family(e, "doks_cluster_info", "gauge",
-		    "Information about a DOKS cluster; the value is always 1.");
-	each_cluster(e, v, info);
-	expo_family(e, "doks_cluster_status", "gauge",
-		    "Current state of the cluster: 1 for the state it is in, 0 for the others.");
-	each_cluster(e, v, status);
-	cluster_gauge(e, v, "doks_cluster_auto_upgrade_enabled",
-		      "Whether the cluster upgrades itself to new patch versions in its maintenance window (1) or not (0).",
-		      auto_upgrade);
-	cluster_gauge(e, v, "doks_cluster_surge_upgrade_enabled",
-		      "Whether surge upgrades are enabled for the cluster (1) or not (0).",
-		      surge_upgrade);
-	cluster_gauge(e, v, "doks_cluster_ha_enabled",
-		      "Whether the cluster has a highly available control plane (1) or not (0).", ha);
-	cluster_gauge(e, v, "doks_cluster_node_pools", "Number of node pools of the cluster.",
-		      node_pools);
-	cluster_gauge(e, v, "doks_cluster_nodes",
-		      "Number of nodes of the cluster: the sum of its node pools' counts.", nodes);
-	expo_family(e, "doks_cluster_maintenance_window_info", "gauge",
-		    "The cluster's maintenance window: day (any, or a weekday) and start_time (HH:MM UTC); the value is always 1.");
-	each_cluster(e, v, maintenance_info);
-	cluster_gauge(e, v, "doks_cluster_next_maintenance_window_timestamp_seconds",
-		      "Start of the maintenance window in progress, or else of the next one, in Unix seconds.",
-		      next_window);
-}
+/* ---- values computed ----------------------------------------------------- */
 
-/* ---- upgrades and versions ---------------------------------------------- */
-
-static bool upgrade_available(const struct exporter_view *v, const struct cluster_record *r,
-			      double *x)
+static bool next_window(const struct item *it, double *x)
 {
-	(void)v;
-	*x = r->upgrades.count > 0;
-	return r->have_upgrades;
+	const struct cluster_record *r = it->r;
+	if (!r->have_cluster || !r->cluster.have_maintenance)
+		return false;
+	*x = maintenance_next_window(&r->cluster.maintenance, it->v->now);
+	return true;
 }
 
 static bool has_kind(const struct cluster_record *r, enum upgrade_kind kind)
@@ -209,67 +177,29 @@ static bool has_kind(const struct cluster_record *r, enum upgrade_kind kind)
 	return false;
 }
 
-static bool patch_available(const struct exporter_view *v, const struct cluster_record *r,
-			    double *x)
+static bool upgrade_available(const struct item *it, double *x)
 {
-	(void)v;
-	*x = has_kind(r, UPGRADE_KIND_PATCH);
-	return r->have_upgrades;
+	*x = it->r->upgrades.count > 0;
+	return it->r->have_upgrades;
 }
 
-static bool minor_available(const struct exporter_view *v, const struct cluster_record *r,
-			    double *x)
+static bool patch_available(const struct item *it, double *x)
 {
-	(void)v;
-	*x = has_kind(r, UPGRADE_KIND_MINOR);
-	return r->have_upgrades;
+	*x = has_kind(it->r, UPGRADE_KIND_PATCH);
+	return it->r->have_upgrades;
 }
 
-static bool available_upgrades(const struct exporter_view *v, const struct cluster_record *r,
-			       double *x)
+static bool minor_available(const struct item *it, double *x)
 {
-	(void)v;
-	*x = (double)r->upgrades.count;
-	return r->have_upgrades;
+	*x = has_kind(it->r, UPGRADE_KIND_MINOR);
+	return it->r->have_upgrades;
 }
 
-static void upgrade_info(struct expo *e, const struct exporter_view *v,
-			 const struct account_view *a, const struct cluster_record *r)
+static bool pending_since(const struct item *it, double *x)
 {
-	(void)v;
-	if (!r->have_upgrades)
-		return;
-	for (size_t u = 0; u < r->upgrades.count; u++) {
-		struct labels ls = cluster_labels(a, r);
-		add(&ls, "version_slug", r->upgrades.versions[u].slug);
-		add(&ls, "kubernetes_version", r->upgrades.versions[u].kubernetes_version);
-		add(&ls, "kind", upgrade_kind_name(r->upgrades.versions[u].kind));
-		expo_sample(e, "doks_cluster_available_upgrade_info", ls.l, ls.n, 1);
-	}
-}
-
-static bool pending_since(const struct exporter_view *v, const struct cluster_record *r,
-			  double *x)
-{
-	(void)v;
-	*x = r->upgrades.pending_since;
-	return r->have_upgrades && r->upgrades.count > 0 && r->upgrades.pending_since > 0;
-}
-
-static void first_seen(struct expo *e, const struct exporter_view *v,
-		       const struct account_view *a, const struct cluster_record *r)
-{
-	(void)v;
-	if (!r->have_upgrades)
-		return;
-	for (size_t u = 0; u < r->upgrades.count; u++) {
-		if (r->upgrades.versions[u].first_seen <= 0)
-			continue;
-		struct labels ls = cluster_labels(a, r);
-		add(&ls, "version_slug", r->upgrades.versions[u].slug);
-		expo_sample(e, "doks_cluster_available_upgrade_first_seen_timestamp_seconds", ls.l,
-			    ls.n, r->upgrades.versions[u].first_seen);
-	}
+	const struct upgrades *u = &it->r->upgrades;
+	*x = u->pending_since;
+	return it->r->have_upgrades && u->count > 0 && u->pending_since > 0;
 }
 
 bool metrics_version_supported(const struct upgrades *options, const char *version)
@@ -299,391 +229,479 @@ long metrics_minor_versions_behind(const struct upgrades *options, const char *v
 	return newest.minor > current.minor ? newest.minor - current.minor : 0;
 }
 
-static bool version_supported(const struct exporter_view *v, const struct cluster_record *r,
-			      double *x)
+static bool version_supported(const struct item *it, double *x)
 {
-	if (!r->have_cluster || !v->options || v->options->count == 0)
+	const struct upgrades *o = it->v->options;
+	if (!it->r->have_cluster || !o || o->count == 0)
 		return false;
-	*x = metrics_version_supported(v->options, r->cluster.version);
+	*x = metrics_version_supported(o, it->r->cluster.version);
 	return true;
 }
 
-static bool minors_behind(const struct exporter_view *v, const struct cluster_record *r,
-			  double *x)
+static bool minors_behind(const struct item *it, double *x)
 {
-	if (!r->have_cluster || !v->options)
+	if (!it->r->have_cluster || !it->v->options)
 		return false;
-	long n = metrics_minor_versions_behind(v->options, r->cluster.version);
+	long n = metrics_minor_versions_behind(it->v->options, it->r->cluster.version);
 	*x = (double)n;
 	return n >= 0;
 }
 
-static void render_upgrades(struct expo *e, const struct exporter_view *v)
+static bool discovery_success(const struct item *it, double *x)
 {
-	cluster_gauge(e, v, "doks_cluster_upgrade_available",
-		      "Whether the API offers at least one version to upgrade the cluster to.",
-		      upgrade_available);
-	cluster_gauge(e, v, "doks_cluster_patch_upgrade_available",
-		      "Whether the API offers a newer patch of the cluster's minor version.",
-		      patch_available);
-	cluster_gauge(e, v, "doks_cluster_minor_upgrade_available",
-		      "Whether the API offers a newer minor version than the cluster's.",
-		      minor_available);
-	cluster_gauge(e, v, "doks_cluster_available_upgrades",
-		      "Number of versions the API offers to upgrade the cluster to.",
-		      available_upgrades);
-	expo_family(e, "doks_cluster_available_upgrade_info", "gauge",
-		    "A version the API offers to upgrade the cluster to, with its kind (patch, minor or unknown); the value is always 1.");
-	each_cluster(e, v, upgrade_info);
-	cluster_gauge(e, v, "doks_cluster_upgrade_pending_since_timestamp_seconds",
-		      "When the exporter first saw the cluster with an upgrade available, in Unix seconds.",
-		      pending_since);
-	expo_family(e, "doks_cluster_available_upgrade_first_seen_timestamp_seconds", "gauge",
-		    "When the exporter first saw this version offered to the cluster, in Unix seconds.");
-	each_cluster(e, v, first_seen);
-	if (!v->options_enabled)
+	*x = it->a->discovery_attempted && it->a->discovery_success;
+	return it->a->discovery_enabled;
+}
+
+static bool last_discovery_success(const struct item *it, double *x)
+{
+	*x = it->a->last_discovery_success;
+	return *x > 0;
+}
+
+static bool options_success(const struct item *it, double *x)
+{
+	*x = it->v->options_attempted && it->v->options_success;
+	return true;
+}
+
+/* ---- several series per item ---------------------------------------------- */
+
+static void cluster_info(const struct item *it)
+{
+	const struct cluster *c = &it->r->cluster;
+	if (!it->r->have_cluster)
 		return;
-	expo_family(e, "doks_kubernetes_version_available", "gauge",
-		    "A version the API offers for clusters (GET /v2/kubernetes/options); the value is always 1.");
-	for (size_t i = 0; v->options && i < v->options->count; i++) {
-		struct label l[] = { { "version_slug", v->options->versions[i].slug },
-				     { "kubernetes_version", v->options->versions[i].kubernetes_version } };
-		expo_sample(e, "doks_kubernetes_version_available", l, 2, 1);
+	struct label l[] = { { "region_slug", c->region }, { "version_slug", c->version } };
+	put(it, l, 2, 1);
+}
+
+static void cluster_status(const struct item *it)
+{
+	if (!it->r->have_cluster)
+		return;
+	for (int s = 0; s < CLUSTER_STATE_COUNT; s++) {
+		struct label l = { "state", cluster_state_name((enum cluster_state)s) };
+		put(it, &l, 1, it->r->cluster.state == (enum cluster_state)s);
 	}
-	cluster_gauge(e, v, "doks_cluster_version_supported",
-		      "Whether the API still offers the cluster's version (0: no longer supported).",
-		      version_supported);
-	cluster_gauge(e, v, "doks_cluster_minor_versions_behind",
-		      "How many minor versions the newest offered version is ahead of the cluster's.",
-		      minors_behind);
 }
 
-/* ---- credentials --------------------------------------------------------- */
-
-static bool credentials_expiry(const struct exporter_view *v, const struct cluster_record *r,
-			       double *x)
+static void maintenance_info(const struct item *it)
 {
-	(void)v;
-	*x = r->credentials.expires_at;
-	return r->have_credentials && r->credentials.has_expiry;
-}
-
-static bool ca_expiry(const struct exporter_view *v, const struct cluster_record *r, double *x)
-{
-	(void)v;
-	*x = r->credentials.ca_expires_at;
-	return r->have_credentials && r->credentials.has_ca_expiry;
-}
-
-static bool client_expiry(const struct exporter_view *v, const struct cluster_record *r,
-			  double *x)
-{
-	(void)v;
-	*x = r->credentials.client_expires_at;
-	return r->have_credentials && r->credentials.has_client_expiry;
-}
-
-static void credentials_info(struct expo *e, const struct exporter_view *v,
-			     const struct account_view *a, const struct cluster_record *r)
-{
-	(void)v;
-	if (!r->have_credentials || r->credentials.kind == CREDENTIALS_NONE)
+	const struct cluster *c = &it->r->cluster;
+	if (!it->r->have_cluster || !c->have_maintenance)
 		return;
-	struct labels ls = cluster_labels(a, r);
-	add(&ls, "auth", r->credentials.kind == CREDENTIALS_TOKEN ? "token" : "certificate");
-	expo_sample(e, "doks_cluster_credentials_info", ls.l, ls.n, 1);
+	struct label l[] = { { "day", c->maintenance.day_name },
+			     { "start_time", c->maintenance.start_time } };
+	put(it, l, 2, 1);
 }
 
-static void render_credentials(struct expo *e, const struct exporter_view *v)
+static void upgrade_info(const struct item *it)
 {
-	if (!v->credentials_enabled)
+	if (!it->r->have_upgrades)
 		return;
-	cluster_gauge(e, v, "doks_cluster_credentials_expiry_timestamp_seconds",
-		      "When the credentials the API issued for the cluster expire, in Unix seconds.",
-		      credentials_expiry);
-	cluster_gauge(e, v, "doks_cluster_ca_certificate_expiry_timestamp_seconds",
-		      "When the cluster's CA certificate expires (notAfter), in Unix seconds.",
-		      ca_expiry);
-	cluster_gauge(e, v, "doks_cluster_client_certificate_expiry_timestamp_seconds",
-		      "When the client certificate of a legacy cluster's credentials expires (notAfter), in Unix seconds.",
-		      client_expiry);
-	expo_family(e, "doks_cluster_credentials_info", "gauge",
-		    "How the cluster's credentials authenticate: auth is token or certificate; the value is always 1.");
-	each_cluster(e, v, credentials_info);
+	for (size_t u = 0; u < it->r->upgrades.count; u++) {
+		const struct upgrade_version *o = &it->r->upgrades.versions[u];
+		struct label l[] = { { "version_slug", o->slug },
+				     { "kubernetes_version", o->kubernetes_version },
+				     { "kind", upgrade_kind_name(o->kind) } };
+		put(it, l, 3, 1);
+	}
 }
 
-/* ---- poll health --------------------------------------------------------- */
-
-static void poll_success(struct expo *e, const struct exporter_view *v,
-			 const struct account_view *a, const struct cluster_record *r)
+static void first_seen(const struct item *it)
 {
-	(void)v;
-	for (int p = 0; p < POLL_COUNT; p++) {
-		if (!r->poll[p].attempted)
+	if (!it->r->have_upgrades)
+		return;
+	for (size_t u = 0; u < it->r->upgrades.count; u++) {
+		const struct upgrade_version *o = &it->r->upgrades.versions[u];
+		if (o->first_seen <= 0)
 			continue;
-		struct labels ls = cluster_labels(a, r);
-		add(&ls, "endpoint", poll_endpoint_names[p]);
-		expo_sample(e, "doks_exporter_poll_success", ls.l, ls.n, r->poll[p].success);
+		struct label l = { "version_slug", o->slug };
+		put(it, &l, 1, o->first_seen);
 	}
 }
 
-static void last_poll_success(struct expo *e, const struct exporter_view *v,
-			      const struct account_view *a, const struct cluster_record *r)
+static void versions_offered(const struct item *it)
 {
-	(void)v;
+	const struct upgrades *o = it->v->options;
+	for (size_t i = 0; o && i < o->count; i++) {
+		struct label l[] = { { "version_slug", o->versions[i].slug },
+				     { "kubernetes_version", o->versions[i].kubernetes_version } };
+		put(it, l, 2, 1);
+	}
+}
+
+static void credentials_info(const struct item *it)
+{
+	const struct credentials *c = &it->r->credentials;
+	if (!it->r->have_credentials || c->kind == CREDENTIALS_NONE)
+		return;
+	struct label l = { "auth", c->kind == CREDENTIALS_TOKEN ? "token" : "certificate" };
+	put(it, &l, 1, 1);
+}
+
+static void poll_success(const struct item *it)
+{
 	for (int p = 0; p < POLL_COUNT; p++) {
-		if (r->poll[p].last_success <= 0)
+		if (!it->r->poll[p].attempted)
 			continue;
-		struct labels ls = cluster_labels(a, r);
-		add(&ls, "endpoint", poll_endpoint_names[p]);
-		expo_sample(e, "doks_exporter_last_poll_success_timestamp_seconds", ls.l, ls.n,
-			    r->poll[p].last_success);
+		struct label l = { "endpoint", poll_endpoint_names[p] };
+		put(it, &l, 1, it->r->poll[p].success);
 	}
 }
 
-/* The request plan of each account: how often each endpoint is read,
- * what that costs, and how old the oldest answer in use is. */
-static void render_plan(struct expo *e, const struct exporter_view *v)
+static void last_poll_success(const struct item *it)
 {
-	expo_family(e, "doks_exporter_oldest_data_age_seconds", "gauge",
-		    "Age of the oldest successful answer of this endpoint still in use, across clusters, in seconds.");
-	for (size_t i = 0; i < v->account_count; i++) {
-		const struct account_view *a = &v->accounts[i];
-		for (size_t j = 0; j < a->plan_count; j++) {
-			if (!a->plan[j].have_age)
-				continue;
-			struct labels ls = account_labels(a);
-			add(&ls, "endpoint", a->plan[j].endpoint);
-			expo_sample(e, "doks_exporter_oldest_data_age_seconds", ls.l, ls.n,
-				    a->plan[j].oldest_age);
-		}
-	}
-	expo_family(e, "doks_exporter_endpoint_interval_seconds", "gauge",
-		    "Seconds between reads of this endpoint that the request plan gives it now: its configured interval, or longer when the API budget cannot carry it.");
-	for (size_t i = 0; i < v->account_count; i++) {
-		const struct account_view *a = &v->accounts[i];
-		for (size_t j = 0; j < a->plan_count; j++) {
-			struct labels ls = account_labels(a);
-			add(&ls, "endpoint", a->plan[j].endpoint);
-			expo_sample(e, "doks_exporter_endpoint_interval_seconds", ls.l, ls.n,
-				    a->plan[j].interval);
-		}
-	}
-	expo_family(e, "doks_exporter_planned_requests_per_hour", "gauge",
-		    "API requests an hour the request plan costs, change-driven reads and retries aside.");
-	for (size_t i = 0; i < v->account_count; i++) {
-		struct labels ls = account_labels(&v->accounts[i]);
-		expo_sample(e, "doks_exporter_planned_requests_per_hour", ls.l, ls.n,
-			    v->accounts[i].planned_per_hour);
+	for (int p = 0; p < POLL_COUNT; p++) {
+		if (it->r->poll[p].last_success <= 0)
+			continue;
+		struct label l = { "endpoint", poll_endpoint_names[p] };
+		put(it, &l, 1, it->r->poll[p].last_success);
 	}
 }
 
-static void render_poll(struct expo *e, const struct exporter_view *v)
+/* The request plan of an account: how old the oldest answer in use is,
+ * and how often each endpoint is read. */
+static void oldest_data_age(const struct item *it)
 {
-	expo_family(e, "doks_exporter_poll_success", "gauge",
-		    "Whether the latest request of this endpoint for the cluster succeeded.");
-	each_cluster(e, v, poll_success);
-	expo_family(e, "doks_exporter_last_poll_success_timestamp_seconds", "gauge",
-		    "When a request of this endpoint for the cluster last succeeded, in Unix seconds.");
-	each_cluster(e, v, last_poll_success);
+	for (size_t j = 0; j < it->a->plan_count; j++) {
+		if (!it->a->plan[j].have_age)
+			continue;
+		struct label l = { "endpoint", it->a->plan[j].endpoint };
+		put(it, &l, 1, it->a->plan[j].oldest_age);
+	}
+}
 
-	bool any_discovery = false, any_discovered = false;
-	for (size_t i = 0; i < v->account_count; i++) {
-		any_discovery = any_discovery || v->accounts[i].discovery_enabled;
-		any_discovered = any_discovered || v->accounts[i].last_discovery_success > 0;
+static void endpoint_interval(const struct item *it)
+{
+	for (size_t j = 0; j < it->a->plan_count; j++) {
+		struct label l = { "endpoint", it->a->plan[j].endpoint };
+		put(it, &l, 1, it->a->plan[j].interval);
 	}
-	if (any_discovery) {
-		expo_family(e, "doks_exporter_discovery_success", "gauge",
-			    "Whether the latest listing of the account's clusters succeeded.");
-		for (size_t i = 0; i < v->account_count; i++) {
-			const struct account_view *a = &v->accounts[i];
-			if (!a->discovery_enabled)
-				continue;
-			struct labels ls = account_labels(a);
-			expo_sample(e, "doks_exporter_discovery_success", ls.l, ls.n,
-				    a->discovery_attempted && a->discovery_success);
-		}
-	}
-	if (any_discovered) {
-		expo_family(e, "doks_exporter_last_discovery_success_timestamp_seconds", "gauge",
-			    "When the listing of the account's clusters last succeeded, in Unix seconds.");
-		for (size_t i = 0; i < v->account_count; i++) {
-			const struct account_view *a = &v->accounts[i];
-			if (a->last_discovery_success <= 0)
-				continue;
-			struct labels ls = account_labels(a);
-			expo_sample(e, "doks_exporter_last_discovery_success_timestamp_seconds", ls.l,
-				    ls.n, a->last_discovery_success);
-		}
-	}
-	if (v->options_enabled) {
-		expo_family(e, "doks_exporter_options_success", "gauge",
-			    "Whether the latest read of the versions the API offers (GET /v2/kubernetes/options) succeeded.");
-		expo_sample(e, "doks_exporter_options_success", NULL, 0,
-			    v->options_attempted && v->options_success);
-		if (v->last_options_success > 0) {
-			expo_family(e, "doks_exporter_last_options_success_timestamp_seconds", "gauge",
-				    "When the versions the API offers were last read, in Unix seconds.");
-			expo_sample(e, "doks_exporter_last_options_success_timestamp_seconds", NULL, 0,
-				    v->last_options_success);
-		}
-	}
-	expo_family(e, "doks_exporter_clusters", "gauge", "Number of clusters the exporter watches.");
-	for (size_t i = 0; i < v->account_count; i++) {
-		struct labels ls = account_labels(&v->accounts[i]);
-		expo_sample(e, "doks_exporter_clusters", ls.l, ls.n, (double)v->accounts[i].count);
-	}
-	render_plan(e, v);
-	expo_family(e, "doks_exporter_poll_duration_seconds", "gauge",
-		    "How long the latest poll round took, from a read of the cluster list until nothing was due, in seconds.");
-	expo_sample(e, "doks_exporter_poll_duration_seconds", NULL, 0, v->poll_duration);
-	expo_family(e, "doks_exporter_effective_poll_interval_seconds", "gauge",
-		    "Seconds between reads of the cluster list: poll.interval, or longer when the API budget asks for it.");
-	expo_sample(e, "doks_exporter_effective_poll_interval_seconds", NULL, 0,
-		    v->effective_interval);
-	expo_family(e, "doks_exporter_config_last_reload_successful", "gauge",
-		    "Whether the latest configuration reload succeeded.");
-	expo_sample(e, "doks_exporter_config_last_reload_successful", NULL, 0,
-		    v->config_reload_success);
-	expo_family(e, "doks_exporter_config_last_reload_success_timestamp_seconds", "gauge",
-		    "When the configuration was last loaded successfully, in Unix seconds.");
-	expo_sample(e, "doks_exporter_config_last_reload_success_timestamp_seconds", NULL, 0,
-		    v->config_last_reload_success);
-	expo_family(e, "doks_exporter_shard_info", "gauge",
-		    "The share of the clusters this replica watches: shard index of count; the value is always 1.");
+}
+
+static void shard_info(const struct item *it)
+{
 	char index[24], count[24];
-	snprintf(index, sizeof index, "%ld", v->shard_index);
-	snprintf(count, sizeof count, "%ld", v->shard_count > 0 ? v->shard_count : 1);
-	struct label shard[] = { { "index", index }, { "count", count } };
-	expo_sample(e, "doks_exporter_shard_info", shard, 2, 1);
-	expo_family(e, "doks_exporter_build_info", "gauge",
-		    "Version and revision the exporter was built from; the value is always 1.");
-	struct label build[] = { { "version", v->version }, { "revision", v->revision } };
-	expo_sample(e, "doks_exporter_build_info", build, 2, 1);
+	snprintf(index, sizeof index, "%ld", it->v->shard_index);
+	snprintf(count, sizeof count, "%ld", it->v->shard_count > 0 ? it->v->shard_count : 1);
+	struct label l[] = { { "index", index }, { "count", count } };
+	put(it, l, 2, 1);
 }
 
-/* ---- API usage ----------------------------------------------------------- */
+static void build_info(const struct item *it)
+{
+	struct label l[] = { { "version", it->v->version }, { "revision", it->v->revision } };
+	put(it, l, 2, 1);
+}
 
-static void render_api(struct expo *e, const struct exporter_view *v)
+static void api_requests(const struct item *it)
 {
 	char code[8];
-	expo_family(e, "doks_api_requests_total", "counter",
-		    "HTTP exchanges with the DigitalOcean API that got a status code.");
-	for (size_t i = 0; i < v->account_count; i++) {
-		const struct account_view *a = &v->accounts[i];
-		for (int ep = 0; ep < ENDPOINT_COUNT; ep++) {
-			for (int c = APISTATS_CODE_MIN; c <= APISTATS_CODE_MAX; c++) {
-				unsigned long long n = a->api->requests[ep][c - APISTATS_CODE_MIN];
-				if (n == 0)
-					continue;
-				snprintf(code, sizeof code, "%d", c);
-				struct labels ls = account_labels(a);
-				add(&ls, "endpoint", endpoint_name((enum endpoint)ep));
-				add(&ls, "code", code);
-				expo_sample(e, "doks_api_requests_total", ls.l, ls.n, (double)n);
-			}
-		}
-	}
-	/* every reason is exported from the start, so rate() sees the first error */
-	expo_family(e, "doks_api_request_errors_total", "counter",
-		    "Requests to the DigitalOcean API that produced no usable data, by reason.");
-	for (size_t i = 0; i < v->account_count; i++) {
-		const struct account_view *a = &v->accounts[i];
-		for (int ep = 0; ep < ENDPOINT_COUNT; ep++) {
-			for (int r = 0; r < REASON_COUNT; r++) {
-				/* only the list has links to follow */
-				bool list_only = r == REASON_FOREIGN_ORIGIN || r == REASON_PAGE_LOOP;
-				if (list_only && ep != ENDPOINT_CLUSTERS && a->api->errors[ep][r] == 0)
-					continue;
-				struct labels ls = account_labels(a);
-				add(&ls, "endpoint", endpoint_name((enum endpoint)ep));
-				add(&ls, "reason", reason_name((enum reason)r));
-				expo_sample(e, "doks_api_request_errors_total", ls.l, ls.n,
-					    (double)a->api->errors[ep][r]);
-			}
-		}
-	}
-	expo_family(e, "doks_api_retries_total", "counter",
-		    "Requests to the DigitalOcean API tried again after a failure that may pass.");
-	for (size_t i = 0; i < v->account_count; i++) {
-		const struct account_view *a = &v->accounts[i];
-		for (int ep = 0; ep < ENDPOINT_COUNT; ep++) {
-			struct labels ls = account_labels(a);
-			add(&ls, "endpoint", endpoint_name((enum endpoint)ep));
-			expo_sample(e, "doks_api_retries_total", ls.l, ls.n, (double)a->api->retries[ep]);
-		}
-	}
-	expo_family(e, "doks_api_connections_total", "counter",
-		    "Connections opened to the DigitalOcean API; requests beyond these reused one.");
-	for (size_t i = 0; i < v->account_count; i++) {
-		struct labels ls = account_labels(&v->accounts[i]);
-		expo_sample(e, "doks_api_connections_total", ls.l, ls.n,
-			    (double)v->accounts[i].api->connections);
-	}
-	expo_family(e, "doks_api_throttled_until_timestamp_seconds", "gauge",
-		    "Until when requests pause after the API answered 429, in Unix seconds; 0 if never.");
-	for (size_t i = 0; i < v->account_count; i++) {
-		struct labels ls = account_labels(&v->accounts[i]);
-		expo_sample(e, "doks_api_throttled_until_timestamp_seconds", ls.l, ls.n,
-			    v->accounts[i].throttled_until);
-	}
-	expo_family(e, "doks_api_request_duration_seconds", "histogram",
-		    "Duration of requests to the DigitalOcean API, in seconds.");
-	for (size_t i = 0; i < v->account_count; i++) {
-		const struct account_view *a = &v->accounts[i];
-		for (int ep = 0; ep < ENDPOINT_COUNT; ep++) {
-			const struct histogram *h = &a->api->duration[ep];
-			const char *epn = endpoint_name((enum endpoint)ep);
-			unsigned long long cum = 0;
-			char le[40];
-			for (int b = 0; b <= APISTATS_BUCKETS; b++) {
-				struct labels ls = account_labels(a);
-				add(&ls, "endpoint", epn);
-				if (b < APISTATS_BUCKETS) {
-					cum += h->buckets[b];
-					expo_format_value(apistats_bucket_bounds[b], le, sizeof le);
-					add(&ls, "le", le);
-				} else {
-					cum = h->count;
-					add(&ls, "le", "+Inf");
-				}
-				expo_sample(e, "doks_api_request_duration_seconds_bucket", ls.l, ls.n,
-					    (double)cum);
-			}
-			struct labels ls = account_labels(a);
-			add(&ls, "endpoint", epn);
-			expo_sample(e, "doks_api_request_duration_seconds_sum", ls.l, ls.n, h->sum);
-			expo_sample(e, "doks_api_request_duration_seconds_count", ls.l, ls.n,
-				    (double)h->count);
-		}
-	}
-	static const struct {
-		const char *name;
-		const char *help;
-	} limits[] = {
-		{ "doks_api_rate_limit_limit",
-		  "Requests per hour the API allows the token (ratelimit-limit of the latest answer)." },
-		{ "doks_api_rate_limit_remaining",
-		  "Requests the token has left in the hour (the lowest ratelimit-remaining of the latest window)." },
-		{ "doks_api_rate_limit_reset_timestamp_seconds",
-		  "When the oldest counted request expires (ratelimit-reset of the latest answer), in Unix seconds." },
-	};
-	for (size_t k = 0; k < 3; k++) {
-		bool any = false;
-		for (size_t i = 0; i < v->account_count; i++)
-			any = any || v->accounts[i].api->have_rate_limit;
-		if (!any)
-			break;
-		expo_family(e, limits[k].name, "gauge", limits[k].help);
-		for (size_t i = 0; i < v->account_count; i++) {
-			const struct apistats *s = v->accounts[i].api;
-			if (!s->have_rate_limit)
+	for (int ep = 0; ep < ENDPOINT_COUNT; ep++) {
+		for (int c = APISTATS_CODE_MIN; c <= APISTATS_CODE_MAX; c++) {
+			unsigned long long n = it->a->api->requests[ep][c - APISTATS_CODE_MIN];
+			if (n == 0)
 				continue;
-			double x = k == 0 ? s->rate_limit_limit :
-				   k == 1 ? s->rate_limit_remaining :
-					    s->rate_limit_reset;
-			struct labels ls = account_labels(&v->accounts[i]);
-			expo_sample(e, limits[k].name, ls.l, ls.n, x);
+			snprintf(code, sizeof code, "%d", c);
+			struct label l[] = { { "endpoint", endpoint_name((enum endpoint)ep) },
+					     { "code", code } };
+			put(it, l, 2, (double)n);
+		}
+	}
+}
+
+/* Every reason is exported from the start, so rate() sees the first error. */
+static void api_errors(const struct item *it)
+{
+	for (int ep = 0; ep < ENDPOINT_COUNT; ep++) {
+		for (int r = 0; r < REASON_COUNT; r++) {
+			unsigned long long n = it->a->api->errors[ep][r];
+			/* only the list has links to follow */
+			bool list_only = r == REASON_FOREIGN_ORIGIN || r == REASON_PAGE_LOOP;
+			if (list_only && ep != ENDPOINT_CLUSTERS && n == 0)
+				continue;
+			struct label l[] = { { "endpoint", endpoint_name((enum endpoint)ep) },
+					     { "reason", reason_name((enum reason)r) } };
+			put(it, l, 2, (double)n);
+		}
+	}
+}
+
+static void api_retries(const struct item *it)
+{
+	for (int ep = 0; ep < ENDPOINT_COUNT; ep++) {
+		struct label l = { "endpoint", endpoint_name((enum endpoint)ep) };
+		put(it, &l, 1, (double)it->a->api->retries[ep]);
+	}
+}
+
+/* Buckets are kept apart and exported cumulative, ending with +Inf. */
+static void api_durations(const struct item *it)
+{
+	char bucket[96], sum[96], count[96], le[40];
+	snprintf(bucket, sizeof bucket, "%s_bucket", it->name);
+	snprintf(sum, sizeof sum, "%s_sum", it->name);
+	snprintf(count, sizeof count, "%s_count", it->name);
+	for (int ep = 0; ep < ENDPOINT_COUNT; ep++) {
+		const struct histogram *h = &it->a->api->duration[ep];
+		struct label l[] = { { "endpoint", endpoint_name((enum endpoint)ep) }, { "le", le } };
+		unsigned long long cum = 0;
+		for (int b = 0; b < APISTATS_BUCKETS; b++) {
+			cum += h->buckets[b];
+			expo_format_value(apistats_bucket_bounds[b], le, sizeof le);
+			put_as(it, bucket, l, 2, (double)cum);
+		}
+		l[1].value = "+Inf";
+		put_as(it, bucket, l, 2, (double)h->count);
+		put_as(it, sum, l, 1, h->sum);
+		put_as(it, count, l, 1, (double)h->count);
+	}
+}
+
+/* ---- whether a family is shown at all ------------------------------------ */
+
+static bool credentials_enabled(const struct exporter_view *v)
+{
+	return v->credentials_enabled;
+}
+
+static bool options_enabled(const struct exporter_view *v)
+{
+	return v->options_enabled;
+}
+
+static bool options_read(const struct exporter_view *v)
+{
+	return v->options_enabled && v->last_options_success > 0;
+}
+
+static bool any_discovery(const struct exporter_view *v)
+{
+	for (size_t i = 0; i < v->account_count; i++)
+		if (v->accounts[i].discovery_enabled)
+			return true;
+	return false;
+}
+
+static bool any_discovered(const struct exporter_view *v)
+{
+	for (size_t i = 0; i < v->account_count; i++)
+		if (v->accounts[i].last_discovery_success > 0)
+			return true;
+	return false;
+}
+
+static bool any_rate_limit(const struct exporter_view *v)
+{
+	for (size_t i = 0; i < v->account_count; i++)
+		if (v->accounts[i].api->have_rate_limit)
+			return true;
+	return false;
+}
+
+/* ---- the families -------------------------------------------------------- */
+
+struct family {
+	const char *name;
+	const char *type; /* gauge, counter or histogram */
+	enum scope scope;
+	bool (*shown)(const struct exporter_view *v); /* NULL: always */
+	/* One of three, tried in this order: several series of the item, with
+	 * labels of their own; one series, or none when value says false; one
+	 * series read from field, or none while a flag it names is unset. */
+	void (*series)(const struct item *it);
+	bool (*value)(const struct item *it, double *x);
+	struct field field;
+	const char *help;
+};
+
+static const struct family families[] = {
+	/* clusters */
+	{ "doks_cluster_info", "gauge", SCOPE_CLUSTER, .series = cluster_info,
+	  .help = "Information about a DOKS cluster; the value is always 1." },
+	{ "doks_cluster_status", "gauge", SCOPE_CLUSTER, .series = cluster_status,
+	  .help = "Current state of the cluster: 1 for the state it is in, 0 for the others." },
+	{ "doks_cluster_auto_upgrade_enabled", "gauge", SCOPE_CLUSTER,
+	  .field = { IN_RECORD, FIELD_BOOL, RECORD(cluster.auto_upgrade), { RECORD(have_cluster) } },
+	  .help = "Whether the cluster upgrades itself to new patch versions in its maintenance window (1) or not (0)." },
+	{ "doks_cluster_surge_upgrade_enabled", "gauge", SCOPE_CLUSTER,
+	  .field = { IN_RECORD, FIELD_BOOL, RECORD(cluster.surge_upgrade), { RECORD(have_cluster) } },
+	  .help = "Whether surge upgrades are enabled for the cluster (1) or not (0)." },
+	{ "doks_cluster_ha_enabled", "gauge", SCOPE_CLUSTER,
+	  .field = { IN_RECORD, FIELD_BOOL, RECORD(cluster.ha), { RECORD(have_cluster) } },
+	  .help = "Whether the cluster has a highly available control plane (1) or not (0)." },
+	{ "doks_cluster_node_pools", "gauge", SCOPE_CLUSTER,
+	  .field = { IN_RECORD, FIELD_LONG, RECORD(cluster.node_pools), { RECORD(have_cluster) } },
+	  .help = "Number of node pools of the cluster." },
+	{ "doks_cluster_nodes", "gauge", SCOPE_CLUSTER,
+	  .field = { IN_RECORD, FIELD_LONG, RECORD(cluster.nodes), { RECORD(have_cluster) } },
+	  .help = "Number of nodes of the cluster: the sum of its node pools' counts." },
+	{ "doks_cluster_maintenance_window_info", "gauge", SCOPE_CLUSTER, .series = maintenance_info,
+	  .help = "The cluster's maintenance window: day (any, or a weekday) and start_time (HH:MM UTC); the value is always 1." },
+	{ "doks_cluster_next_maintenance_window_timestamp_seconds", "gauge", SCOPE_CLUSTER,
+	  .value = next_window,
+	  .help = "Start of the maintenance window in progress, or else of the next one, in Unix seconds." },
+
+	/* upgrades and versions */
+	{ "doks_cluster_upgrade_available", "gauge", SCOPE_CLUSTER, .value = upgrade_available,
+	  .help = "Whether the API offers at least one version to upgrade the cluster to." },
+	{ "doks_cluster_patch_upgrade_available", "gauge", SCOPE_CLUSTER, .value = patch_available,
+	  .help = "Whether the API offers a newer patch of the cluster's minor version." },
+	{ "doks_cluster_minor_upgrade_available", "gauge", SCOPE_CLUSTER, .value = minor_available,
+	  .help = "Whether the API offers a newer minor version than the cluster's." },
+	{ "doks_cluster_available_upgrades", "gauge", SCOPE_CLUSTER,
+	  .field = { IN_RECORD, FIELD_SIZE, RECORD(upgrades.count), { RECORD(have_upgrades) } },
+	  .help = "Number of versions the API offers to upgrade the cluster to." },
+	{ "doks_cluster_available_upgrade_info", "gauge", SCOPE_CLUSTER, .series = upgrade_info,
+	  .help = "A version the API offers to upgrade the cluster to, with its kind (patch, minor or unknown); the value is always 1." },
+	{ "doks_cluster_upgrade_pending_since_timestamp_seconds", "gauge", SCOPE_CLUSTER,
+	  .value = pending_since,
+	  .help = "When the exporter first saw the cluster with an upgrade available, in Unix seconds." },
+	{ "doks_cluster_available_upgrade_first_seen_timestamp_seconds", "gauge", SCOPE_CLUSTER,
+	  .series = first_seen,
+	  .help = "When the exporter first saw this version offered to the cluster, in Unix seconds." },
+	{ "doks_kubernetes_version_available", "gauge", SCOPE_VIEW, options_enabled,
+	  .series = versions_offered,
+	  .help = "A version the API offers for clusters (GET /v2/kubernetes/options); the value is always 1." },
+	{ "doks_cluster_version_supported", "gauge", SCOPE_CLUSTER, options_enabled,
+	  .value = version_supported,
+	  .help = "Whether the API still offers the cluster's version (0: no longer supported)." },
+	{ "doks_cluster_minor_versions_behind", "gauge", SCOPE_CLUSTER, options_enabled,
+	  .value = minors_behind,
+	  .help = "How many minor versions the newest offered version is ahead of the cluster's." },
+
+	/* credentials */
+	{ "doks_cluster_credentials_expiry_timestamp_seconds", "gauge", SCOPE_CLUSTER,
+	  credentials_enabled,
+	  .field = { IN_RECORD, FIELD_DOUBLE, RECORD(credentials.expires_at),
+		     { RECORD(have_credentials), RECORD(credentials.has_expiry) } },
+	  .help = "When the credentials the API issued for the cluster expire, in Unix seconds." },
+	{ "doks_cluster_ca_certificate_expiry_timestamp_seconds", "gauge", SCOPE_CLUSTER,
+	  credentials_enabled,
+	  .field = { IN_RECORD, FIELD_DOUBLE, RECORD(credentials.ca_expires_at),
+		     { RECORD(have_credentials), RECORD(credentials.has_ca_expiry) } },
+	  .help = "When the cluster's CA certificate expires (notAfter), in Unix seconds." },
+	{ "doks_cluster_client_certificate_expiry_timestamp_seconds", "gauge", SCOPE_CLUSTER,
+	  credentials_enabled,
+	  .field = { IN_RECORD, FIELD_DOUBLE, RECORD(credentials.client_expires_at),
+		     { RECORD(have_credentials), RECORD(credentials.has_client_expiry) } },
+	  .help = "When the client certificate of a legacy cluster's credentials expires (notAfter), in Unix seconds." },
+	{ "doks_cluster_credentials_info", "gauge", SCOPE_CLUSTER, credentials_enabled,
+	  .series = credentials_info,
+	  .help = "How the cluster's credentials authenticate: auth is token or certificate; the value is always 1." },
+
+	/* poll health */
+	{ "doks_exporter_poll_success", "gauge", SCOPE_CLUSTER, .series = poll_success,
+	  .help = "Whether the latest request of this endpoint for the cluster succeeded." },
+	{ "doks_exporter_last_poll_success_timestamp_seconds", "gauge", SCOPE_CLUSTER,
+	  .series = last_poll_success,
+	  .help = "When a request of this endpoint for the cluster last succeeded, in Unix seconds." },
+	{ "doks_exporter_discovery_success", "gauge", SCOPE_ACCOUNT, any_discovery,
+	  .value = discovery_success,
+	  .help = "Whether the latest listing of the account's clusters succeeded." },
+	{ "doks_exporter_last_discovery_success_timestamp_seconds", "gauge", SCOPE_ACCOUNT,
+	  any_discovered, .value = last_discovery_success,
+	  .help = "When the listing of the account's clusters last succeeded, in Unix seconds." },
+	{ "doks_exporter_options_success", "gauge", SCOPE_VIEW, options_enabled,
+	  .value = options_success,
+	  .help = "Whether the latest read of the versions the API offers (GET /v2/kubernetes/options) succeeded." },
+	{ "doks_exporter_last_options_success_timestamp_seconds", "gauge", SCOPE_VIEW, options_read,
+	  .field = { IN_VIEW, FIELD_DOUBLE, VIEW(last_options_success), { 0 } },
+	  .help = "When the versions the API offers were last read, in Unix seconds." },
+	{ "doks_exporter_clusters", "gauge", SCOPE_ACCOUNT,
+	  .field = { IN_ACCOUNT, FIELD_SIZE, ACCOUNT(count), { 0 } },
+	  .help = "Number of clusters the exporter watches." },
+	{ "doks_exporter_oldest_data_age_seconds", "gauge", SCOPE_ACCOUNT, .series = oldest_data_age,
+	  .help = "Age of the oldest successful answer of this endpoint still in use, across clusters, in seconds." },
+	{ "doks_exporter_endpoint_interval_seconds", "gauge", SCOPE_ACCOUNT,
+	  .series = endpoint_interval,
+	  .help = "Seconds between reads of this endpoint that the request plan gives it now: its configured interval, or longer when the API budget cannot carry it." },
+	{ "doks_exporter_planned_requests_per_hour", "gauge", SCOPE_ACCOUNT,
+	  .field = { IN_ACCOUNT, FIELD_DOUBLE, ACCOUNT(planned_per_hour), { 0 } },
+	  .help = "API requests an hour the request plan costs, change-driven reads and retries aside." },
+	{ "doks_exporter_poll_duration_seconds", "gauge", SCOPE_VIEW,
+	  .field = { IN_VIEW, FIELD_DOUBLE, VIEW(poll_duration), { 0 } },
+	  .help = "How long the latest poll round took, from a read of the cluster list until nothing was due, in seconds." },
+	{ "doks_exporter_effective_poll_interval_seconds", "gauge", SCOPE_VIEW,
+	  .field = { IN_VIEW, FIELD_DOUBLE, VIEW(effective_interval), { 0 } },
+	  .help = "Seconds between reads of the cluster list: poll.interval, or longer when the API budget asks for it." },
+	{ "doks_exporter_config_last_reload_successful", "gauge", SCOPE_VIEW,
+	  .field = { IN_VIEW, FIELD_BOOL, VIEW(config_reload_success), { 0 } },
+	  .help = "Whether the latest configuration reload succeeded." },
+	{ "doks_exporter_config_last_reload_success_timestamp_seconds", "gauge", SCOPE_VIEW,
+	  .field = { IN_VIEW, FIELD_DOUBLE, VIEW(config_last_reload_success), { 0 } },
+	  .help = "When the configuration was last loaded successfully, in Unix seconds." },
+	{ "doks_exporter_shard_info", "gauge", SCOPE_VIEW, .series = shard_info,
+	  .help = "The share of the clusters this replica watches: shard index of count; the value is always 1." },
+	{ "doks_exporter_build_info", "gauge", SCOPE_VIEW, .series = build_info,
+	  .help = "Version and revision the exporter was built from; the value is always 1." },
+
+	/* API usage */
+	{ "doks_api_requests_total", "counter", SCOPE_ACCOUNT, .series = api_requests,
+	  .help = "HTTP exchanges with the DigitalOcean API that got a status code." },
+	{ "doks_api_request_errors_total", "counter", SCOPE_ACCOUNT, .series = api_errors,
+	  .help = "Requests to the DigitalOcean API that produced no usable data, by reason." },
+	{ "doks_api_retries_total", "counter", SCOPE_ACCOUNT, .series = api_retries,
+	  .help = "Requests to the DigitalOcean API tried again after a failure that may pass." },
+	{ "doks_api_connections_total", "counter", SCOPE_ACCOUNT,
+	  .field = { IN_API, FIELD_ULL, API(connections), { 0 } },
+	  .help = "Connections opened to the DigitalOcean API; requests beyond these reused one." },
+	{ "doks_api_throttled_until_timestamp_seconds", "gauge", SCOPE_ACCOUNT,
+	  .field = { IN_ACCOUNT, FIELD_DOUBLE, ACCOUNT(throttled_until), { 0 } },
+	  .help = "Until when requests pause after the API answered 429, in Unix seconds; 0 if never." },
+	{ "doks_api_request_duration_seconds", "histogram", SCOPE_ACCOUNT, .series = api_durations,
+	  .help = "Duration of requests to the DigitalOcean API, in seconds." },
+	{ "doks_api_rate_limit_limit", "gauge", SCOPE_ACCOUNT, any_rate_limit,
+	  .field = { IN_API, FIELD_DOUBLE, API(rate_limit_limit), { API(have_rate_limit) } },
+	  .help = "Requests per hour the API allows the token (ratelimit-limit of the latest answer)." },
+	{ "doks_api_rate_limit_remaining", "gauge", SCOPE_ACCOUNT, any_rate_limit,
+	  .field = { IN_API, FIELD_DOUBLE, API(rate_limit_remaining), { API(have_rate_limit) } },
+	  .help = "Requests the token has left in the hour (the lowest ratelimit-remaining of the latest window)." },
+	{ "doks_api_rate_limit_reset_timestamp_seconds", "gauge", SCOPE_ACCOUNT, any_rate_limit,
+	  .field = { IN_API, FIELD_DOUBLE, API(rate_limit_reset), { API(have_rate_limit) } },
+	  .help = "When the oldest counted request expires (ratelimit-reset of the latest answer), in Unix seconds." },
+};
+
+/* ---- the walk ------------------------------------------------------------- */
+
+static void item_series(const struct item *it, const struct family *f)
+{
+	double x = 0;
+	if (f->series)
+		f->series(it);
+	else if (f->value ? f->value(it, &x) : read_field(&f->field, it, &x))
+		put(it, NULL, 0, x);
+}
+
+/* The loop over accounts and their clusters, for every family. */
+static void render_family(struct expo *e, const struct exporter_view *v, const struct family *f)
+{
+	if (f->shown && !f->shown(v))
+		return;
+	expo_family(e, f->name, f->type, f->help);
+	struct item it = { .e = e, .name = f->name, .v = v };
+	if (f->scope == SCOPE_VIEW) {
+		item_series(&it, f);
+		return;
+	}
+	for (size_t i = 0; i < v->account_count; i++) {
+		it.a = &v->accounts[i];
+		it.ls.n = 0;
+		if (it.a->name)
+			labels_add(&it.ls, "account", it.a->name);
+		if (f->scope == SCOPE_ACCOUNT) {
+			item_series(&it, f);
+			continue;
+		}
+		size_t account_labels = it.ls.n;
+		for (size_t j = 0; j < it.a->count; j++) {
+			it.r = &it.a->clusters[j];
+			it.ls.n = account_labels;
+			labels_add(&it.ls, "cluster_id", it.r->cluster.id);
+			labels_add(&it.ls, "cluster_name", it.r->cluster.name ? it.r->cluster.name : "");
+			item_series(&it, f);
 		}
 	}
 }
@@ -697,94 +715,7 @@ enum err metrics_render(const struct exporter_view *v, char **out, size_t *len)
 	struct expo *e = expo_new(32768 + clusters * 3072);
 	if (!e)
 		return ERR_NOMEM;
-	render_clusters(e, v);
-	render_upgrades(e, v);
-	render_credentials(e, v);
-	render_poll(e, v);
-	render_api(e, v);
+	for (size_t i = 0; i < sizeof families / sizeof families[0]; i++)
+		render_family(e, v, &families[i]);
 	return expo_finish(e, out, len);
-}
-
-void metrics_read_process(struct process_stats *p)
-{
-	long ticks = sysconf(_SC_CLK_TCK);
-	long page = sysconf(_SC_PAGESIZE);
-	FILE *f = fopen("/proc/self/stat", "r");
-	if (f) {
-		char buf[1024];
-		size_t n = fread(buf, 1, sizeof buf - 1, f);
-		buf[n] = '\0';
-		fclose(f);
-		/* the command name may hold spaces and ')': fields follow the last ')' */
-		const char *rp = strrchr(buf, ')');
-		unsigned long utime, stime;
-		long rss;
-		if (rp && ticks > 0 &&
-		    sscanf(rp + 2,
-			   "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu %*d %*d %*d %*d "
-			   "%*d %*d %*u %*u %ld",
-			   &utime, &stime, &rss) == 3) {
-			p->cpu_seconds = (double)(utime + stime) / (double)ticks;
-			p->resident_bytes = (double)rss * (double)page;
-			p->have_cpu = p->have_rss = true;
-		}
-	}
-	DIR *d = opendir("/proc/self/fd");
-	if (d) {
-		long n = 0;
-		const struct dirent *de;
-		while ((de = readdir(d)) != NULL)
-			if (de->d_name[0] != '.')
-				n++;
-		closedir(d);
-		p->open_fds = (double)(n - 1); /* less the one opendir holds */
-		p->have_fds = true;
-	}
-}
-
-/* Appends to buf at *len; false when it does not fit. */
-static bool appendf(char *buf, size_t size, size_t *len, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-
-static bool appendf(char *buf, size_t size, size_t *len, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	int n = vsnprintf(buf + *len, size - *len, fmt, ap);
-	va_end(ap);
-	if (n < 0 || (size_t)n >= size - *len)
-		return false;
-	*len += (size_t)n;
-	return true;
-}
-
-size_t metrics_render_process(const struct process_stats *p, char *buf, size_t size)
-{
-	char v[4][40];
-	expo_format_value(p->cpu_seconds, v[0], sizeof v[0]);
-	expo_format_value(p->resident_bytes, v[1], sizeof v[1]);
-	expo_format_value(p->open_fds, v[2], sizeof v[2]);
-	expo_format_value(p->start_time, v[3], sizeof v[3]);
-	size_t len = 0;
-	bool ok = true;
-	if (p->have_cpu)
-		ok = ok && appendf(buf, size, &len,
-				   "# HELP process_cpu_seconds_total Total user and system CPU time spent in seconds.\n"
-				   "# TYPE process_cpu_seconds_total counter\nprocess_cpu_seconds_total %s\n",
-				   v[0]);
-	if (p->have_fds)
-		ok = ok && appendf(buf, size, &len,
-				   "# HELP process_open_fds Number of open file descriptors.\n"
-				   "# TYPE process_open_fds gauge\nprocess_open_fds %s\n",
-				   v[2]);
-	if (p->have_rss)
-		ok = ok && appendf(buf, size, &len,
-				   "# HELP process_resident_memory_bytes Resident memory size in bytes.\n"
-				   "# TYPE process_resident_memory_bytes gauge\nprocess_resident_memory_bytes %s\n",
-				   v[1]);
-	ok = ok && appendf(buf, size, &len,
-			   "# HELP process_start_time_seconds Start time of the process since unix epoch in seconds.\n"
-			   "# TYPE process_start_time_seconds gauge\nprocess_start_time_seconds %s\n",
-			   v[3]);
-	return ok ? len : 0;
 }

@@ -1,9 +1,9 @@
 /* metrics.h - the exporter's state into metric families: the contract that
  * dashboards and alerts build on (every name is listed in README.md).
  *
- * Pure: reads plain data, writes text. Called on the poller thread once
- * per cycle (metrics_render) and on a server thread per scrape
- * (metrics_render_process, a few lines).
+ * Pure: reads plain data, writes text, and does no I/O. Called on the
+ * poller thread once per cycle. The process_* families are not here: they
+ * are read on every scrape, so the server owns them (process.h).
  */
 #ifndef DOKS_METRICS_H
 #define DOKS_METRICS_H
@@ -59,27 +59,12 @@ struct exporter_view {
 	const char *revision;
 };
 
-/* Renders everything but the process_* families. *out is owned (free()). */
+/* Renders every doks_* family. *out is owned (free()). */
 enum err metrics_render(const struct exporter_view *v, char **out, size_t *len);
 
 /* Whether the API still offers version (a slug) for new clusters, and how
  * many minors the newest offered one is ahead of it (-1: unknown). */
 bool metrics_version_supported(const struct upgrades *options, const char *version);
 long metrics_minor_versions_behind(const struct upgrades *options, const char *version);
-
-struct process_stats {
-	double start_time;      /* Unix seconds */
-	double cpu_seconds;     /* user + system */
-	double resident_bytes;
-	double open_fds;
-	bool have_cpu, have_rss, have_fds;
-};
-
-/* Reads /proc/self; fields it cannot read stay unset. */
-void metrics_read_process(struct process_stats *p);
-
-/* Renders the process_* families into buf (no allocation); returns the
- * length, or 0 when buf is too small. */
-size_t metrics_render_process(const struct process_stats *p, char *buf, size_t size);
 
 #endif

@@ -41,7 +41,7 @@
 #include "connguard.h"
 #include "gzip.h"
 #include "log.h"
-#include "metrics.h"
+#include "process.h"
 #include "secret.h"
 #include "settings.h"
 #include "snapshot.h"
@@ -52,7 +52,6 @@
 #endif
 
 #define CONTENT_TYPE_METRICS "text/plain; version=0.0.4; charset=utf-8"
-#define PROCESS_TEXT_MAX 1024
 #define AUTH_REALM "doks_exporter"
 /* Connections served at once, from all addresses together. */
 #define SERVER_CONNECTIONS_MAX 128
@@ -124,7 +123,7 @@ static void process_stats_cached(struct server *s, struct process_stats *out)
 	if (!refresh)
 		return;
 	struct process_stats fresh = { .start_time = s->start_time };
-	metrics_read_process(&fresh);
+	process_read(&fresh);
 	pthread_mutex_lock(&s->proc_lock);
 	s->proc = fresh;
 	s->proc_read_at = now;
@@ -141,7 +140,7 @@ static enum MHD_Result send_metrics(struct server *s, struct MHD_Connection *c)
 	sc->snap = snapshot_acquire();
 	struct process_stats ps;
 	process_stats_cached(s, &ps);
-	size_t plen = metrics_render_process(&ps, sc->process, sizeof sc->process);
+	size_t plen = process_render(&ps, sc->process, sizeof sc->process);
 	struct MHD_IoVec iov[2];
 	unsigned n = 0;
 	bool gzip = false;

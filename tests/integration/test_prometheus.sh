@@ -4,7 +4,9 @@
 # dashboards/doks-overview.json and every alert expression must evaluate
 # without error, every panel must show data, every rule must be healthy,
 # and the demo's known problems must raise the alerts meant for them.
-# Sourced by run.sh; each t_prometheus_* function is one test.
+# Sourced by run.sh; each t_prometheus_* function is one test, each with its
+# own fake API, exporter and Prometheus (prom_test), and each one section
+# of the checks below (prom_check).
 
 PROMETHEUS=${PROMETHEUS:-prometheus}
 PROM_PID=
@@ -64,32 +66,64 @@ prom_query() {
 	curl -fsS --noproxy '*' -G "$PROM_URL/api/v1/query" --data-urlencode "query=$1"
 }
 
-t_prometheus_dashboard_and_rules() {
-	# the runner's trap stops the exporter and the fake; this one also
-	# Prometheus, whatever way the test ends
-	trap 'stop_prometheus; stop_all' EXIT
-	prometheus_checks
-	local rc=$?
-	stop_prometheus
-	return $rc
-}
-
-prometheus_checks() {
+# prom_demo: the fake API's demo scenario, the exporter polling it every
+# second, and a Prometheus that has scraped the exporter 8 times (rates,
+# the error ratio and histogram quantiles need a few scrapes).
+prom_demo() {
 	start_fake "$SCENARIOS/demo.json" || return 1
 	POLL_INTERVAL=1 OPTIONS_INTERVAL=60 write_config ""
 	start_exporter || return 1
 	wait_cycles 1 || fail "no poll cycle" || return 1
 	start_prometheus "${EXP_URL#http://}" || return 1
-	# rates, the error ratio and histogram quantiles need a few scrapes
 	wait_until 30 sh -c "curl -fsS --noproxy '*' -G '$PROM_URL/api/v1/query' \
 		--data-urlencode 'query=count_over_time(up{job=\"doks\"}[1m]) >= 8 and up{job=\"doks\"} == 1' |
 		grep -q '\"result\":\[{'" ||
-		fail "Prometheus has not scraped the exporter 8 times: $(prom_query 'up'; tail -3 "$T/prometheus.log")" || return 1
+		fail "Prometheus has not scraped the exporter 8 times: $(prom_query 'up'; tail -3 "$T/prometheus.log")"
+}
 
-	python3 - "$PROM_URL" "$PROM_DASHBOARD" "$PROM_RULES" >"$T/prometheus-checks.log" <<'PY'
+# prom_test COMMAND...: prom_demo, then COMMAND; Prometheus is stopped
+# however the test ends (the runner's trap stops only the exporter and the
+# fake).
+prom_test() {
+	trap 'stop_prometheus; stop_all' EXIT
+	prom_demo && "$@"
+	local rc=$?
+	stop_prometheus
+	return $rc
+}
+
+t_prometheus_scrapes_exporter() {
+	prom_test true
+}
+
+t_prometheus_dashboard_panels_have_data() {
+	prom_test prom_check panels
+}
+
+t_prometheus_rules_healthy() {
+	prom_test prom_check rules
+}
+
+t_prometheus_names_are_exported() {
+	prom_test prom_check names
+}
+
+t_prometheus_rule_joins_match_labels() {
+	prom_test prom_check joins
+}
+
+t_prometheus_demo_raises_its_alerts() {
+	prom_test prom_check alerts
+}
+
+# prom_check SECTION: one section of the checks against the running
+# Prometheus (panels, rules, names, joins, alerts); what was checked goes
+# to $T/prometheus-checks.log, each problem found to stderr.
+prom_check() {
+	python3 - "$PROM_URL" "$PROM_DASHBOARD" "$PROM_RULES" "$1" >>"$T/prometheus-checks.log" <<'PY'
 import json, math, re, sys, time, urllib.parse, urllib.request
 
-prom, dashboard_file, rules_file = sys.argv[1:4]
+prom, dashboard_file, rules_file, section = sys.argv[1:5]
 problems = []
 
 http = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # never via a proxy
@@ -117,102 +151,139 @@ def has_data(result):
             return True
     return False
 
+def dashboard_panels():
+    """The panels of the dashboard that have queries, rows' panels included."""
+    dash = json.load(open(dashboard_file))
+    panels = []
+    for p in dash["panels"]:
+        panels += [p] + p.get("panels", [])
+    return [p for p in panels if p.get("targets")]
+
+def loaded_rules(settle=False):
+    """The rules Prometheus loaded; with settle, once each has been
+    evaluated (or 10 s have passed)."""
+    deadline = time.time() + 10
+    while True:
+        rules = [r for g in get("/api/v1/rules")["data"]["groups"] for r in g["rules"]]
+        if not settle or all(r["health"] != "unknown" for r in rules) or time.time() > deadline:
+            return rules
+        time.sleep(0.5)
+
 # ---- every panel query of the dashboard: no error, and data in every panel
-subst = [(r"\$\{cluster\}|\$cluster\b", ".*"),
-         (r"\$__rate_interval\b|\$\{__rate_interval\}|\$__interval\b|\$\{__interval\}|\$__range\b|\$\{__range\}", "1m")]
-dash = json.load(open(dashboard_file))
-panels = []
-for p in dash["panels"]:
-    panels += [p] + p.get("panels", [])
-panels = [p for p in panels if p.get("targets")]
-if len(panels) < 10:
-    problems.append("only %d panels with queries in %s" % (len(panels), dashboard_file))
+def check_panels():
+    subst = [(r"\$\{cluster\}|\$cluster\b", ".*"),
+             (r"\$__rate_interval\b|\$\{__rate_interval\}|\$__interval\b|\$\{__interval\}|\$__range\b|\$\{__range\}", "1m")]
+    panels = dashboard_panels()
+    if len(panels) < 10:
+        problems.append("only %d panels with queries in %s" % (len(panels), dashboard_file))
 
-def empty_panels():
-    empty = []
-    for p in panels:
-        data = False
-        for t in p["targets"]:
-            expr = t["expr"]
-            for pat, rep in subst:
-                expr = re.sub(pat, rep, expr)
-            if "$" in expr:
-                problems.append('panel "%s" %s: variable left in %s' % (p["title"], t["refId"], expr))
-                continue
-            err, result = query(expr)
-            if err:
-                problems.append('panel "%s" %s: %s\n      %s' % (p["title"], t["refId"], err, expr))
-            data = data or has_data(result)
-        if not data:
-            empty.append(p["title"])
-    return empty
+    def empty_panels():
+        empty = []
+        for p in panels:
+            data = False
+            for t in p["targets"]:
+                expr = t["expr"]
+                for pat, rep in subst:
+                    expr = re.sub(pat, rep, expr)
+                if "$" in expr:
+                    problems.append('panel "%s" %s: variable left in %s' % (p["title"], t["refId"], expr))
+                    continue
+                err, result = query(expr)
+                if err:
+                    problems.append('panel "%s" %s: %s\n      %s' % (p["title"], t["refId"], err, expr))
+                data = data or has_data(result)
+            if not data:
+                empty.append(p["title"])
+        return empty
 
-empty = empty_panels()
-deadline = time.time() + 15  # a slow machine may need a few more scrapes for rates
-while empty and not problems and time.time() < deadline:
-    time.sleep(2)
     empty = empty_panels()
-for title in empty:
-    problems.append('panel "%s": no data in the demo scenario' % title)
-print("dashboard: %d panels, %d queries evaluated" % (len(panels), sum(len(p["targets"]) for p in panels)))
+    deadline = time.time() + 15  # a slow machine may need a few more scrapes for rates
+    while empty and not problems and time.time() < deadline:
+        time.sleep(2)
+        empty = empty_panels()
+    for title in empty:
+        problems.append('panel "%s": no data in the demo scenario' % title)
+    print("dashboard: %d panels, %d queries evaluated" % (len(panels), sum(len(p["targets"]) for p in panels)))
 
 # ---- every rule loaded, healthy, and its expression evaluates
-want = len(re.findall(r"^\s*- alert:", open(rules_file).read(), re.M))
-deadline = time.time() + 10
-while True:
-    rules = [r for g in get("/api/v1/rules")["data"]["groups"] for r in g["rules"]]
-    if all(r["health"] != "unknown" for r in rules) or time.time() > deadline:
-        break
-    time.sleep(0.5)
-if len(rules) != want:
-    problems.append("Prometheus loaded %d rules, %s has %d" % (len(rules), rules_file, want))
-for r in rules:
-    if r["health"] != "ok" or r.get("lastError"):
-        problems.append("rule %s: health %s %s" % (r["name"], r["health"], r.get("lastError", "")))
-    err, _ = query(r["query"])
-    if err:
-        problems.append("rule %s: %s" % (r["name"], err))
-print("rules: %d loaded, evaluated" % len(rules))
+def check_rules():
+    want = len(re.findall(r"^\s*- alert:", open(rules_file).read(), re.M))
+    rules = loaded_rules(settle=True)
+    if len(rules) != want:
+        problems.append("Prometheus loaded %d rules, %s has %d" % (len(rules), rules_file, want))
+    for r in rules:
+        if r["health"] != "ok" or r.get("lastError"):
+            problems.append("rule %s: health %s %s" % (r["name"], r["health"], r.get("lastError", "")))
+        err, _ = query(r["query"])
+        if err:
+            problems.append("rule %s: %s" % (r["name"], err))
+    print("rules: %d loaded, evaluated" % len(rules))
 
 # ---- every metric that a panel or a rule names is one the exporter exports
 # (a misspelt name is valid PromQL that quietly returns nothing)
-known = set(get("/api/v1/label/__name__/values")["data"])
-exprs = [t["expr"] for p in panels for t in p["targets"]] + [r["query"] for r in rules]
-for name in sorted({m for e in exprs for m in re.findall(r"\b((?:doks|process)_[a-z_]+|up)\b", e)} - known):
-    problems.append("metric %s is not in Prometheus: misspelt, or not exported in the demo scenario" % name)
+def check_names():
+    known = set(get("/api/v1/label/__name__/values")["data"])
+    exprs = [t["expr"] for p in dashboard_panels() for t in p["targets"]] + [r["query"] for r in loaded_rules()]
+    names = {m for e in exprs for m in re.findall(r"\b((?:doks|process)_[a-z_]+|up)\b", e)}
+    for name in sorted(names - known):
+        problems.append("metric %s is not in Prometheus: misspelt, or not exported in the demo scenario" % name)
+    print("names: %d named by panels and rules" % len(names))
 
 # ---- the joins of the rules match the exporter's real labels
-joins = {
-    # DOKSExporterDataStale: each endpoint's data age against its planned
-    # interval (clusters, options, upgrades and credentials in the demo)
-    'doks_exporter_oldest_data_age_seconds >= 0 * doks_exporter_endpoint_interval_seconds': 4,
-    # DOKSClusterMinorUpgradePending: first sightings of minor versions (analytics)
-    'min without (version_slug) (doks_cluster_available_upgrade_first_seen_timestamp_seconds'
-    ' and on (cluster_id, version_slug) doks_cluster_available_upgrade_info{kind="minor"})': 1,
-    # DOKSClusterUpgradePending's exception: auto-upgrade on, only patches (none in the demo)
-    '(doks_cluster_auto_upgrade_enabled == 1) and on (cluster_id) (doks_cluster_minor_upgrade_available == 1)': 1,
-}
-for expr, n in joins.items():
-    err, result = query(expr)
-    if err or len(result) < n:
-        problems.append("join gives %d series, want %d or more (%s): %s" % (len(result), n, err, expr))
+def check_joins():
+    joins = {
+        # DOKSExporterDataStale: each endpoint's data age against its planned
+        # interval (clusters, options, upgrades and credentials in the demo)
+        'doks_exporter_oldest_data_age_seconds >= 0 * doks_exporter_endpoint_interval_seconds': 4,
+        # DOKSClusterMinorUpgradePending: first sightings of minor versions (analytics)
+        'min without (version_slug) (doks_cluster_available_upgrade_first_seen_timestamp_seconds'
+        ' and on (cluster_id, version_slug) doks_cluster_available_upgrade_info{kind="minor"})': 1,
+        # DOKSClusterUpgradePending's exception: auto-upgrade on, only patches (none in the demo)
+        '(doks_cluster_auto_upgrade_enabled == 1) and on (cluster_id) (doks_cluster_minor_upgrade_available == 1)': 1,
+    }
+    deadline = time.time() + 10  # the series of every endpoint may need a few more rounds
+    while True:
+        short = []
+        for expr, n in joins.items():
+            err, result = query(expr)
+            if err or len(result) < n:
+                short.append("join gives %d series, want %d or more (%s): %s" % (len(result), n, err, expr))
+        if not short or time.time() > deadline:
+            break
+        time.sleep(1)
+    problems.extend(short)
+    print("joins: %d evaluated" % len(joins))
 
 # ---- the demo's problems raise their alerts (pending: every rule has a for:)
-alerts = get("/api/v1/alerts")["data"]["alerts"]
-got = {(a["labels"]["alertname"], a["labels"].get("cluster_name", a["labels"].get("endpoint", "")))
-       for a in alerts}
-expected = {("DOKSClusterVersionUnsupported", "staging-api"), ("DOKSClusterVersionUnsupported", "analytics"),
-            ("DOKSExporterPollFailing", "edge-cache"), ("DOKSAPIErrorRatioHigh", "upgrades")}
-for e in sorted(expected - got):
-    problems.append("alert %s for %s is not pending" % e)
-never = {"DOKSExporterDown", "DOKSClusterNotRunning", "DOKSCredentialsEndpointFailing", "DOKSAPIRateLimitLow",
-         "DOKSClusterUpgradePending", "DOKSClusterMinorUpgradePending",
-         "DOKSClusterCACertificateExpiringSoon", "DOKSClusterClientCertificateExpiringSoon"}
-for name, who in sorted(got):
-    if name in never:
-        problems.append("alert %s for %s should not be raised by the demo" % (name, who))
-print("alerts: %s" % ", ".join("%s/%s" % a for a in sorted(got)))
+def check_alerts():
+    expected = {("DOKSClusterVersionUnsupported", "staging-api"), ("DOKSClusterVersionUnsupported", "analytics"),
+                ("DOKSExporterPollFailing", "edge-cache"), ("DOKSAPIErrorRatioHigh", "upgrades")}
+    never = {"DOKSExporterDown", "DOKSClusterNotRunning", "DOKSCredentialsEndpointFailing", "DOKSAPIRateLimitLow",
+             "DOKSClusterUpgradePending", "DOKSClusterMinorUpgradePending",
+             "DOKSClusterCACertificateExpiringSoon", "DOKSClusterClientCertificateExpiringSoon"}
+    # the error ratio is a rate: a slow machine may need a few more
+    # evaluations before every expected alert is pending
+    deadline = time.time() + 25
+    while True:
+        alerts = get("/api/v1/alerts")["data"]["alerts"]
+        got = {(a["labels"]["alertname"], a["labels"].get("cluster_name", a["labels"].get("endpoint", "")))
+               for a in alerts}
+        if expected <= got or time.time() > deadline:
+            break
+        time.sleep(1)
+    for e in sorted(expected - got):
+        problems.append("alert %s for %s is not pending" % e)
+    for name, who in sorted(got):
+        if name in never:
+            problems.append("alert %s for %s should not be raised by the demo" % (name, who))
+    print("alerts: %s" % ", ".join("%s/%s" % a for a in sorted(got)))
 
+sections = {"panels": check_panels, "rules": check_rules, "names": check_names,
+            "joins": check_joins, "alerts": check_alerts}
+if section not in sections:
+    problems.append("no section %s of the Prometheus checks" % section)
+else:
+    sections[section]()
 for p in problems:
     print("    " + p, file=sys.stderr)
 sys.exit(1 if problems else 0)

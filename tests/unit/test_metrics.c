@@ -551,7 +551,7 @@ static void test_every_family_once(void **state)
 				 count_prefix(t, type), count_prefix(t, help));
 	}
 	assert_int_equal(count_prefix(t, "# TYPE "), n);
-	/* no process_* family here: those come from metrics_render_process */
+	/* no process_* family here: the server adds those (process.h) */
 	assert_null(strstr(t, "process_"));
 	free(t);
 	free(f);
@@ -645,49 +645,56 @@ static void test_empty_view(void **state)
 	free(t);
 }
 
-static void test_process_render(void **state)
+/* Two named accounts: every family walks them in order, each series
+ * under its own account, and a family shown for one account (discovery,
+ * rate limits) has no series for the other. */
+static void test_two_accounts(void **state)
 {
 	(void)state;
-	struct process_stats p = { .start_time = 1700000000.5, .cpu_seconds = 1.25,
-				   .resident_bytes = 4096, .open_fds = 7,
-				   .have_cpu = true, .have_rss = true, .have_fds = true };
-	char buf[2048];
-	size_t n = metrics_render_process(&p, buf, sizeof buf);
-	assert_true(n > 0);
-	assert_int_equal(strlen(buf), n);
-	assert_line(buf, "# TYPE process_cpu_seconds_total counter");
-	assert_line(buf, "process_cpu_seconds_total 1.25");
-	assert_line(buf, "process_resident_memory_bytes 4096");
-	assert_line(buf, "process_open_fds 7");
-	assert_line(buf, "process_start_time_seconds 1700000000.5");
-	assert_well_formed(buf, n);
+	struct fixture *f = make_fixture();
+	struct apistats quiet;
+	memset(&quiet, 0, sizeof quiet);
+	apistats_count_retry(&quiet, ENDPOINT_UPGRADES);
+	quiet.connections = 2;
+	struct account_view accounts[2] = { f->account, {
+		.name = "dev",
+		.clusters = &f->rec[1],
+		.count = 1,
+		.api = &quiet,
+		.throttled_until = 1700000100,
+		.planned_per_hour = 12,
+	} };
+	accounts[0].name = "prod";
+	f->view.accounts = accounts;
+	f->view.account_count = 2;
+	char *t = render(&f->view);
 
-	/* one byte short: nothing half written is reported */
-	char small[2048];
-	assert_int_equal(metrics_render_process(&p, small, n), 0);
-	assert_int_equal(metrics_render_process(&p, small, 16), 0);
-	assert_int_equal(metrics_render_process(&p, small, n + 1), n);
+	assert_line(t, "doks_cluster_nodes{account=\"prod\"," B "} 0");
+	assert_line(t, "doks_cluster_nodes{account=\"dev\"," B "} 0");
+	assert_int_equal(count_prefix(t, "doks_cluster_nodes{"), 3);
+	assert_int_equal(count_prefix(t, "doks_cluster_status{account=\"dev\","), CLUSTER_STATE_COUNT);
+	assert_line(t, "doks_exporter_clusters{account=\"prod\"} 3");
+	assert_line(t, "doks_exporter_clusters{account=\"dev\"} 1");
+	/* prod's series come first in every family */
+	const char *prod = strstr(t, "doks_exporter_clusters{account=\"prod\"}");
+	const char *dev = strstr(t, "doks_exporter_clusters{account=\"dev\"}");
+	assert_true(prod && dev && prod < dev);
 
-	struct process_stats only_start = { .start_time = 12 };
-	n = metrics_render_process(&only_start, buf, sizeof buf);
-	assert_true(n > 0);
-	assert_line(buf, "process_start_time_seconds 12");
-	assert_null(strstr(buf, "process_cpu_seconds_total"));
-	assert_null(strstr(buf, "process_open_fds"));
-	assert_null(strstr(buf, "process_resident_memory_bytes"));
-}
-
-static void test_process_read(void **state)
-{
-	(void)state;
-	struct process_stats p = { .start_time = 1 };
-	metrics_read_process(&p);
-	/* on Linux all three are there; the count of fds is at least 0,1,2 */
-	assert_true(p.have_cpu && p.have_rss && p.have_fds);
-	assert_true(p.resident_bytes > 0);
-	assert_true(p.open_fds >= 3);
-	assert_true(p.cpu_seconds >= 0);
-	assert_true(p.start_time == 1);
+	assert_line(t, "doks_exporter_discovery_success{account=\"prod\"} 1");
+	assert_null(strstr(t, "doks_exporter_discovery_success{account=\"dev\"}"));
+	assert_line(t, "doks_api_rate_limit_limit{account=\"prod\"} 5000");
+	assert_null(strstr(t, "doks_api_rate_limit_limit{account=\"dev\"}"));
+	assert_line(t, "doks_api_retries_total{account=\"dev\",endpoint=\"upgrades\"} 1");
+	assert_line(t, "doks_api_connections_total{account=\"dev\"} 2");
+	assert_line(t, "doks_api_throttled_until_timestamp_seconds{account=\"dev\"} 1700000100");
+	assert_line(t, "doks_exporter_planned_requests_per_hour{account=\"dev\"} 12");
+	assert_line(t, "doks_api_request_duration_seconds_count{account=\"dev\",endpoint=\"clusters\"} 0");
+	assert_int_equal(count_prefix(t, "doks_api_requests_total{account=\"dev\","), 0);
+	/* one sample each, whatever the number of accounts */
+	assert_int_equal(count_prefix(t, "doks_exporter_build_info{"), 1);
+	assert_int_equal(count_prefix(t, "doks_exporter_poll_duration_seconds "), 1);
+	free(t);
+	free(f);
 }
 
 int main(void)
@@ -704,8 +711,7 @@ int main(void)
 		cmocka_unit_test(test_plan_families),
 		cmocka_unit_test(test_issue_four_families),
 		cmocka_unit_test(test_supported_and_behind),
-		cmocka_unit_test(test_process_render),
-		cmocka_unit_test(test_process_read),
+		cmocka_unit_test(test_two_accounts),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
