@@ -8,28 +8,29 @@
 #include <stdlib.h>
 #include <string.h>
 
-struct expo {
+struct exposition {
 	char *buf;
 	size_t len;
 	size_t cap;
 	bool failed;
 };
 
-struct expo *expo_new(size_t initial_capacity)
+enum err exposition_new(size_t initial_capacity, struct exposition **out)
 {
-	struct expo *e = calloc(1, sizeof *e);
+	struct exposition *e = calloc(1, sizeof *e);
 	if (!e)
-		return NULL;
+		return ERR_NOMEM;
 	e->cap = initial_capacity < 256 ? 256 : initial_capacity;
 	e->buf = malloc(e->cap);
 	if (!e->buf) {
 		free(e);
-		return NULL;
+		return ERR_NOMEM;
 	}
-	return e;
+	*out = e;
+	return ERR_OK;
 }
 
-void expo_free(struct expo *e)
+void exposition_free(struct exposition *e)
 {
 	if (!e)
 		return;
@@ -37,7 +38,7 @@ void expo_free(struct expo *e)
 	free(e);
 }
 
-static bool reserve(struct expo *e, size_t more)
+static bool reserve(struct exposition *e, size_t more)
 {
 	if (e->failed)
 		return false;
@@ -61,7 +62,7 @@ static bool reserve(struct expo *e, size_t more)
 	return true;
 }
 
-void expo_raw(struct expo *e, const char *s, size_t n)
+void exposition_raw(struct exposition *e, const char *s, size_t n)
 {
 	if (!reserve(e, n))
 		return;
@@ -69,9 +70,9 @@ void expo_raw(struct expo *e, const char *s, size_t n)
 	e->len += n;
 }
 
-static void put_str(struct expo *e, const char *s)
+static void put_str(struct exposition *e, const char *s)
 {
-	expo_raw(e, s, strlen(s));
+	exposition_raw(e, s, strlen(s));
 }
 
 /* Length of the valid UTF-8 sequence at s (1 to 4), or 0 when invalid. */
@@ -102,7 +103,7 @@ static size_t utf8_valid_len(const unsigned char *s)
 	return n;
 }
 
-void expo_escape_label_value(struct expo *e, const char *s)
+void exposition_escape_label_value(struct exposition *e, const char *s)
 {
 	const unsigned char *p = (const unsigned char *)s;
 	while (*p) {
@@ -116,47 +117,47 @@ void expo_escape_label_value(struct expo *e, const char *s)
 				break;
 			p += n;
 		}
-		expo_raw(e, (const char *)run, (size_t)(p - run));
+		exposition_raw(e, (const char *)run, (size_t)(p - run));
 		if (*p == '\0')
 			break;
 		if (*p == '\\')
-			expo_raw(e, "\\\\", 2);
+			exposition_raw(e, "\\\\", 2);
 		else if (*p == '"')
-			expo_raw(e, "\\\"", 2);
+			exposition_raw(e, "\\\"", 2);
 		else if (*p == '\n')
-			expo_raw(e, "\\n", 2);
+			exposition_raw(e, "\\n", 2);
 		else
-			expo_raw(e, "\xef\xbf\xbd", 3); /* U+FFFD for a bad byte */
+			exposition_raw(e, "\xef\xbf\xbd", 3); /* U+FFFD for a bad byte */
 		p++;
 	}
 }
 
-static void escape_help(struct expo *e, const char *s)
+static void escape_help(struct exposition *e, const char *s)
 {
 	for (; *s; s++) {
 		if (*s == '\\')
-			expo_raw(e, "\\\\", 2);
+			exposition_raw(e, "\\\\", 2);
 		else if (*s == '\n')
-			expo_raw(e, "\\n", 2);
+			exposition_raw(e, "\\n", 2);
 		else
-			expo_raw(e, s, 1);
+			exposition_raw(e, s, 1);
 	}
 }
 
-void expo_family(struct expo *e, const char *name, const char *type, const char *help)
+void exposition_family(struct exposition *e, const char *name, const char *type, const char *help)
 {
 	put_str(e, "# HELP ");
 	put_str(e, name);
-	expo_raw(e, " ", 1);
+	exposition_raw(e, " ", 1);
 	escape_help(e, help);
 	put_str(e, "\n# TYPE ");
 	put_str(e, name);
-	expo_raw(e, " ", 1);
+	exposition_raw(e, " ", 1);
 	put_str(e, type);
-	expo_raw(e, "\n", 1);
+	exposition_raw(e, "\n", 1);
 }
 
-size_t expo_format_value(double v, char *buf, size_t size)
+size_t exposition_format_value(double v, char *buf, size_t size)
 {
 	int n;
 	if (isnan(v))
@@ -180,35 +181,35 @@ size_t expo_format_value(double v, char *buf, size_t size)
 	return (size_t)n;
 }
 
-void expo_sample(struct expo *e, const char *name, const struct label *labels, size_t n,
+void exposition_sample(struct exposition *e, const char *name, const struct exposition_label *labels, size_t n,
 		 double value)
 {
 	put_str(e, name);
 	if (n > 0) {
-		expo_raw(e, "{", 1);
+		exposition_raw(e, "{", 1);
 		for (size_t i = 0; i < n; i++) {
 			if (i > 0)
-				expo_raw(e, ",", 1);
+				exposition_raw(e, ",", 1);
 			put_str(e, labels[i].name);
-			expo_raw(e, "=\"", 2);
-			expo_escape_label_value(e, labels[i].value ? labels[i].value : "");
-			expo_raw(e, "\"", 1);
+			exposition_raw(e, "=\"", 2);
+			exposition_escape_label_value(e, labels[i].value ? labels[i].value : "");
+			exposition_raw(e, "\"", 1);
 		}
-		expo_raw(e, "}", 1);
+		exposition_raw(e, "}", 1);
 	}
 	char num[40];
-	size_t len = expo_format_value(value, num, sizeof num);
-	expo_raw(e, " ", 1);
-	expo_raw(e, num, len);
-	expo_raw(e, "\n", 1);
+	size_t len = exposition_format_value(value, num, sizeof num);
+	exposition_raw(e, " ", 1);
+	exposition_raw(e, num, len);
+	exposition_raw(e, "\n", 1);
 }
 
-enum err expo_finish(struct expo *e, char **out, size_t *len)
+enum err exposition_finish(struct exposition *e, char **out, size_t *len)
 {
 	if (!e)
 		return ERR_NOMEM;
 	if (e->failed || !reserve(e, 0)) {
-		expo_free(e);
+		exposition_free(e);
 		return ERR_NOMEM;
 	}
 	e->buf[e->len] = '\0';

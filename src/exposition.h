@@ -2,7 +2,7 @@
  * a growing buffer: HELP and TYPE lines, samples, label escaping, numbers.
  *
  * Pure and single-threaded: one writer per buffer. A failed allocation is
- * sticky: later calls do nothing and expo_finish reports ERR_NOMEM.
+ * sticky: later calls do nothing and exposition_finish reports ERR_NOMEM.
  */
 #ifndef DOKS_EXPOSITION_H
 #define DOKS_EXPOSITION_H
@@ -11,37 +11,38 @@
 
 #include "err.h"
 
-struct expo;
+struct exposition;
 
-struct label {
+struct exposition_label {
 	const char *name;  /* a valid label name, written as it is */
 	const char *value; /* any bytes: escaped, invalid UTF-8 replaced */
 };
 
-/* NULL on out of memory. */
-struct expo *expo_new(size_t initial_capacity);
-void expo_free(struct expo *e);
+/* An empty buffer in *out (owned: exposition_free, or handed out by
+ * exposition_finish); ERR_NOMEM leaves *out untouched. */
+enum err exposition_new(size_t initial_capacity, struct exposition **out);
+void exposition_free(struct exposition *e);
 
 /* "# HELP name help" and "# TYPE name type". */
-void expo_family(struct expo *e, const char *name, const char *type, const char *help);
+void exposition_family(struct exposition *e, const char *name, const char *type, const char *help);
 
 /* name{labels} value. n may be 0. */
-void expo_sample(struct expo *e, const char *name, const struct label *labels, size_t n,
+void exposition_sample(struct exposition *e, const char *name, const struct exposition_label *labels, size_t n,
 		 double value);
 
 /* Appends raw bytes (already valid exposition text). */
-void expo_raw(struct expo *e, const char *s, size_t n);
+void exposition_raw(struct exposition *e, const char *s, size_t n);
 
 /* Hands the text out: *out is owned (free()), *len its length without the
- * NUL that ends it. The expo is freed either way. */
-enum err expo_finish(struct expo *e, char **out, size_t *len);
+ * NUL that ends it. The buffer is freed either way. */
+enum err exposition_finish(struct exposition *e, char **out, size_t *len);
 
 /* Formats v as Prometheus does (shortest round-trip form, "NaN", "+Inf",
  * "-Inf") into buf; returns the length. size must be at least 32. */
-size_t expo_format_value(double v, char *buf, size_t size);
+size_t exposition_format_value(double v, char *buf, size_t size);
 
 /* Writes the escaped label value of s into e (backslash, double quote and
  * newline escaped; invalid UTF-8 replaced by U+FFFD). */
-void expo_escape_label_value(struct expo *e, const char *s);
+void exposition_escape_label_value(struct exposition *e, const char *s);
 
 #endif

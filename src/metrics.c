@@ -41,18 +41,18 @@ enum scope {
 #define LABELS_MAX 8
 
 struct labels {
-	struct label l[LABELS_MAX];
+	struct exposition_label l[LABELS_MAX];
 	size_t n;
 };
 
 static void labels_add(struct labels *ls, const char *name, const char *value)
 {
-	ls->l[ls->n++] = (struct label){ name, value };
+	ls->l[ls->n++] = (struct exposition_label){ name, value };
 }
 
 /* One item a family is walked over. */
 struct item {
-	struct expo *e;
+	struct exposition *e;
 	const char *name; /* the family's */
 	const struct exporter_view *v;
 	const struct account_view *a;   /* NULL in SCOPE_VIEW */
@@ -61,16 +61,16 @@ struct item {
 };
 
 /* A sample named name: the item's labels, then the n of extra. */
-static void put_as(const struct item *it, const char *name, const struct label *extra, size_t n,
+static void put_as(const struct item *it, const char *name, const struct exposition_label *extra, size_t n,
 		   double x)
 {
 	struct labels ls = it->ls;
 	for (size_t i = 0; i < n; i++)
 		labels_add(&ls, extra[i].name, extra[i].value);
-	expo_sample(it->e, name, ls.l, ls.n, x);
+	exposition_sample(it->e, name, ls.l, ls.n, x);
 }
 
-static void put(const struct item *it, const struct label *extra, size_t n, double x)
+static void put(const struct item *it, const struct exposition_label *extra, size_t n, double x)
 {
 	put_as(it, it->name, extra, n, x);
 }
@@ -272,7 +272,7 @@ static void cluster_info(const struct item *it)
 	const struct cluster *c = &it->r->cluster;
 	if (!it->r->have_cluster)
 		return;
-	struct label l[] = { { "region_slug", c->region }, { "version_slug", c->version } };
+	struct exposition_label l[] = { { "region_slug", c->region }, { "version_slug", c->version } };
 	put(it, l, 2, 1);
 }
 
@@ -281,7 +281,7 @@ static void cluster_status(const struct item *it)
 	if (!it->r->have_cluster)
 		return;
 	for (int s = 0; s < CLUSTER_STATE_COUNT; s++) {
-		struct label l = { "state", cluster_state_name((enum cluster_state)s) };
+		struct exposition_label l = { "state", cluster_state_name((enum cluster_state)s) };
 		put(it, &l, 1, it->r->cluster.state == (enum cluster_state)s);
 	}
 }
@@ -291,7 +291,7 @@ static void maintenance_info(const struct item *it)
 	const struct cluster *c = &it->r->cluster;
 	if (!it->r->have_cluster || !c->have_maintenance)
 		return;
-	struct label l[] = { { "day", c->maintenance.day_name },
+	struct exposition_label l[] = { { "day", c->maintenance.day_name },
 			     { "start_time", c->maintenance.start_time } };
 	put(it, l, 2, 1);
 }
@@ -302,7 +302,7 @@ static void upgrade_info(const struct item *it)
 		return;
 	for (size_t u = 0; u < it->r->upgrades.count; u++) {
 		const struct upgrade_version *o = &it->r->upgrades.versions[u];
-		struct label l[] = { { "version_slug", o->slug },
+		struct exposition_label l[] = { { "version_slug", o->slug },
 				     { "kubernetes_version", o->kubernetes_version },
 				     { "kind", upgrade_kind_name(o->kind) } };
 		put(it, l, 3, 1);
@@ -317,7 +317,7 @@ static void first_seen(const struct item *it)
 		const struct upgrade_version *o = &it->r->upgrades.versions[u];
 		if (o->first_seen <= 0)
 			continue;
-		struct label l = { "version_slug", o->slug };
+		struct exposition_label l = { "version_slug", o->slug };
 		put(it, &l, 1, o->first_seen);
 	}
 }
@@ -326,7 +326,7 @@ static void versions_offered(const struct item *it)
 {
 	const struct upgrades *o = it->v->options;
 	for (size_t i = 0; o && i < o->count; i++) {
-		struct label l[] = { { "version_slug", o->versions[i].slug },
+		struct exposition_label l[] = { { "version_slug", o->versions[i].slug },
 				     { "kubernetes_version", o->versions[i].kubernetes_version } };
 		put(it, l, 2, 1);
 	}
@@ -337,7 +337,7 @@ static void credentials_info(const struct item *it)
 	const struct credentials *c = &it->r->credentials;
 	if (!it->r->have_credentials || c->kind == CREDENTIALS_NONE)
 		return;
-	struct label l = { "auth", c->kind == CREDENTIALS_TOKEN ? "token" : "certificate" };
+	struct exposition_label l = { "auth", c->kind == CREDENTIALS_TOKEN ? "token" : "certificate" };
 	put(it, &l, 1, 1);
 }
 
@@ -346,7 +346,7 @@ static void poll_success(const struct item *it)
 	for (int p = 0; p < POLL_COUNT; p++) {
 		if (!it->r->poll[p].attempted)
 			continue;
-		struct label l = { "endpoint", poll_endpoint_names[p] };
+		struct exposition_label l = { "endpoint", poll_endpoint_names[p] };
 		put(it, &l, 1, it->r->poll[p].success);
 	}
 }
@@ -356,7 +356,7 @@ static void last_poll_success(const struct item *it)
 	for (int p = 0; p < POLL_COUNT; p++) {
 		if (it->r->poll[p].last_success <= 0)
 			continue;
-		struct label l = { "endpoint", poll_endpoint_names[p] };
+		struct exposition_label l = { "endpoint", poll_endpoint_names[p] };
 		put(it, &l, 1, it->r->poll[p].last_success);
 	}
 }
@@ -368,7 +368,7 @@ static void oldest_data_age(const struct item *it)
 	for (size_t j = 0; j < it->a->plan_count; j++) {
 		if (!it->a->plan[j].have_age)
 			continue;
-		struct label l = { "endpoint", it->a->plan[j].endpoint };
+		struct exposition_label l = { "endpoint", it->a->plan[j].endpoint };
 		put(it, &l, 1, it->a->plan[j].oldest_age);
 	}
 }
@@ -376,7 +376,7 @@ static void oldest_data_age(const struct item *it)
 static void endpoint_interval(const struct item *it)
 {
 	for (size_t j = 0; j < it->a->plan_count; j++) {
-		struct label l = { "endpoint", it->a->plan[j].endpoint };
+		struct exposition_label l = { "endpoint", it->a->plan[j].endpoint };
 		put(it, &l, 1, it->a->plan[j].interval);
 	}
 }
@@ -386,13 +386,13 @@ static void shard_info(const struct item *it)
 	char index[24], count[24];
 	snprintf(index, sizeof index, "%ld", it->v->shard_index);
 	snprintf(count, sizeof count, "%ld", it->v->shard_count > 0 ? it->v->shard_count : 1);
-	struct label l[] = { { "index", index }, { "count", count } };
+	struct exposition_label l[] = { { "index", index }, { "count", count } };
 	put(it, l, 2, 1);
 }
 
 static void build_info(const struct item *it)
 {
-	struct label l[] = { { "version", it->v->version }, { "revision", it->v->revision } };
+	struct exposition_label l[] = { { "version", it->v->version }, { "revision", it->v->revision } };
 	put(it, l, 2, 1);
 }
 
@@ -405,7 +405,7 @@ static void api_requests(const struct item *it)
 			if (n == 0)
 				continue;
 			snprintf(code, sizeof code, "%d", c);
-			struct label l[] = { { "endpoint", endpoint_name((enum endpoint)ep) },
+			struct exposition_label l[] = { { "endpoint", endpoint_name((enum endpoint)ep) },
 					     { "code", code } };
 			put(it, l, 2, (double)n);
 		}
@@ -422,7 +422,7 @@ static void api_errors(const struct item *it)
 			bool list_only = r == REASON_FOREIGN_ORIGIN || r == REASON_PAGE_LOOP;
 			if (list_only && ep != ENDPOINT_CLUSTERS && n == 0)
 				continue;
-			struct label l[] = { { "endpoint", endpoint_name((enum endpoint)ep) },
+			struct exposition_label l[] = { { "endpoint", endpoint_name((enum endpoint)ep) },
 					     { "reason", reason_name((enum reason)r) } };
 			put(it, l, 2, (double)n);
 		}
@@ -432,7 +432,7 @@ static void api_errors(const struct item *it)
 static void api_retries(const struct item *it)
 {
 	for (int ep = 0; ep < ENDPOINT_COUNT; ep++) {
-		struct label l = { "endpoint", endpoint_name((enum endpoint)ep) };
+		struct exposition_label l = { "endpoint", endpoint_name((enum endpoint)ep) };
 		put(it, &l, 1, (double)it->a->api->retries[ep]);
 	}
 }
@@ -446,11 +446,11 @@ static void api_durations(const struct item *it)
 	snprintf(count, sizeof count, "%s_count", it->name);
 	for (int ep = 0; ep < ENDPOINT_COUNT; ep++) {
 		const struct histogram *h = &it->a->api->duration[ep];
-		struct label l[] = { { "endpoint", endpoint_name((enum endpoint)ep) }, { "le", le } };
+		struct exposition_label l[] = { { "endpoint", endpoint_name((enum endpoint)ep) }, { "le", le } };
 		unsigned long long cum = 0;
 		for (int b = 0; b < APISTATS_BUCKETS; b++) {
 			cum += h->buckets[b];
-			expo_format_value(apistats_bucket_bounds[b], le, sizeof le);
+			exposition_format_value(apistats_bucket_bounds[b], le, sizeof le);
 			put_as(it, bucket, l, 2, (double)cum);
 		}
 		l[1].value = "+Inf";
@@ -676,11 +676,11 @@ static void item_series(const struct item *it, const struct family *f)
 }
 
 /* The loop over accounts and their clusters, for every family. */
-static void render_family(struct expo *e, const struct exporter_view *v, const struct family *f)
+static void render_family(struct exposition *e, const struct exporter_view *v, const struct family *f)
 {
 	if (f->shown && !f->shown(v))
 		return;
-	expo_family(e, f->name, f->type, f->help);
+	exposition_family(e, f->name, f->type, f->help);
 	struct item it = { .e = e, .name = f->name, .v = v };
 	if (f->scope == SCOPE_VIEW) {
 		item_series(&it, f);
@@ -712,10 +712,10 @@ enum err metrics_render(const struct exporter_view *v, char **out, size_t *len)
 	for (size_t i = 0; i < v->account_count; i++)
 		clusters += v->accounts[i].count;
 	/* about 3 KiB of series per cluster, plus the fixed families */
-	struct expo *e = expo_new(32768 + clusters * 3072);
-	if (!e)
+	struct exposition *e = NULL;
+	if (exposition_new(32768 + clusters * 3072, &e) != ERR_OK)
 		return ERR_NOMEM;
 	for (size_t i = 0; i < sizeof families / sizeof families[0]; i++)
 		render_family(e, v, &families[i]);
-	return expo_finish(e, out, len);
+	return exposition_finish(e, out, len);
 }

@@ -81,10 +81,10 @@ static bool appendf(char *buf, size_t size, size_t *len, const char *fmt, ...)
 size_t process_render(const struct process_stats *p, char *buf, size_t size)
 {
 	char v[4][40];
-	expo_format_value(p->cpu_seconds, v[0], sizeof v[0]);
-	expo_format_value(p->resident_bytes, v[1], sizeof v[1]);
-	expo_format_value(p->open_fds, v[2], sizeof v[2]);
-	expo_format_value(p->start_time, v[3], sizeof v[3]);
+	exposition_format_value(p->cpu_seconds, v[0], sizeof v[0]);
+	exposition_format_value(p->resident_bytes, v[1], sizeof v[1]);
+	exposition_format_value(p->open_fds, v[2], sizeof v[2]);
+	exposition_format_value(p->start_time, v[3], sizeof v[3]);
 	size_t len = 0;
 	bool ok = true;
 	if (p->have_cpu)

@@ -1,11 +1,11 @@
 /* fuzz_exposition.c - libFuzzer driver for the exposition writer.
  *
  * The input, read as a C string, is the value of a label in one sample
- * written with expo_sample. The text must be valid UTF-8, the value must
+ * written with exposition_sample. The text must be valid UTF-8, the value must
  * use only the escapes \\, \" and \n (so no raw newline and no bare '"'),
  * and when the input is valid UTF-8 the value must unescape to exactly the
  * input. The first 8 bytes, read as a double, are the sample's value:
- * expo_format_value must write it in a form strtod reads back to the same
+ * exposition_format_value must write it in a form strtod reads back to the same
  * double (NaN aside), using only what Prometheus parses.
  */
 #include <math.h>
@@ -17,7 +17,7 @@
 #include "exposition.h"
 #include "fuzz.h"
 
-#define NUM_BUF 32 /* the smallest size expo_format_value accepts */
+#define NUM_BUF 32 /* the smallest size exposition_format_value accepts */
 
 /* Length of the well-formed UTF-8 sequence at s[0..n), or 0 (RFC 3629:
  * no overlong forms, no surrogates, nothing past U+10FFFF). */
@@ -69,7 +69,7 @@ static void check_number(double v)
 	char *buf = malloc(NUM_BUF);
 	if (!buf)
 		return;
-	size_t n = expo_format_value(v, buf, NUM_BUF);
+	size_t n = exposition_format_value(v, buf, NUM_BUF);
 	FUZZ_CHECK(n > 0 && n < NUM_BUF && strlen(buf) == n);
 	if (isnan(v)) {
 		FUZZ_CHECK(strcmp(buf, "NaN") == 0);
@@ -116,17 +116,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	check_number(v);
 
 	char *s = fuzz_cstr(data, size);
-	struct expo *e = expo_new(0);
-	if (!s || !e) {
-		expo_free(e);
+	struct exposition *e = NULL;
+	if (!s || exposition_new(0, &e) != ERR_OK) {
+		exposition_free(e);
 		free(s);
 		return 0;
 	}
-	struct label label = { .name = "l", .value = s };
-	expo_sample(e, "m", &label, 1, v);
+	struct exposition_label label = { .name = "l", .value = s };
+	exposition_sample(e, "m", &label, 1, v);
 	char *out = NULL;
 	size_t len = 0;
-	if (expo_finish(e, &out, &len) != ERR_OK) {
+	if (exposition_finish(e, &out, &len) != ERR_OK) {
 		free(s);
 		return 0;
 	}
@@ -136,7 +136,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* m{l="VALUE"} NUMBER\n */
 	static const char head[] = "m{l=\"";
 	char tail[NUM_BUF + 8] = "\"} ";
-	expo_format_value(v, tail + 3, NUM_BUF);
+	exposition_format_value(v, tail + 3, NUM_BUF);
 	strcat(tail, "\n");
 	size_t hl = strlen(head), tl = strlen(tail);
 	FUZZ_CHECK(len >= hl + tl);

@@ -16,12 +16,12 @@
 /* Text of the escaped label value of s. Owned by the caller (free()). */
 static char *escaped(const char *s)
 {
-	struct expo *e = expo_new(0);
-	assert_non_null(e);
-	expo_escape_label_value(e, s);
+	struct exposition *e = NULL;
+	assert_int_equal(exposition_new(0, &e), ERR_OK);
+	exposition_escape_label_value(e, s);
 	char *out = NULL;
 	size_t len = 0;
-	assert_int_equal(expo_finish(e, &out, &len), ERR_OK);
+	assert_int_equal(exposition_finish(e, &out, &len), ERR_OK);
 	assert_int_equal(strlen(out), len);
 	return out;
 }
@@ -87,10 +87,10 @@ static void test_label_invalid_utf8_replaced(void **state)
 	assert_escaped("\xff\"\xff\\", FFFD "\\\"" FFFD "\\\\");
 }
 
-static char *finish(struct expo *e, size_t *len)
+static char *finish(struct exposition *e, size_t *len)
 {
 	char *out = NULL;
-	assert_int_equal(expo_finish(e, &out, len), ERR_OK);
+	assert_int_equal(exposition_finish(e, &out, len), ERR_OK);
 	assert_non_null(out);
 	assert_int_equal(strlen(out), *len);
 	return out;
@@ -99,10 +99,10 @@ static char *finish(struct expo *e, size_t *len)
 static void test_family_and_help_escaping(void **state)
 {
 	(void)state;
-	struct expo *e = expo_new(16);
-	assert_non_null(e);
-	expo_family(e, "doks_x", "gauge", "Plain help.");
-	expo_family(e, "doks_y", "counter", "Back\\slash, \"quotes\" and a\nnewline.");
+	struct exposition *e = NULL;
+	assert_int_equal(exposition_new(16, &e), ERR_OK);
+	exposition_family(e, "doks_x", "gauge", "Plain help.");
+	exposition_family(e, "doks_y", "counter", "Back\\slash, \"quotes\" and a\nnewline.");
 	size_t len;
 	char *out = finish(e, &len);
 	assert_string_equal(out, "# HELP doks_x Plain help.\n"
@@ -115,16 +115,16 @@ static void test_family_and_help_escaping(void **state)
 static void test_sample_lines(void **state)
 {
 	(void)state;
-	struct expo *e = expo_new(0);
-	assert_non_null(e);
-	expo_sample(e, "doks_plain", NULL, 0, 3);
-	struct label one[] = { { "cluster_id", "abc" } };
-	expo_sample(e, "doks_one", one, 1, 0.5);
-	struct label three[] = { { "a", "x\"y" }, { "b", NULL }, { "c", "l1\nl2\\" } };
-	expo_sample(e, "doks_three", three, 3, -2);
-	expo_sample(e, "doks_nan", NULL, 0, NAN);
-	expo_sample(e, "doks_inf", one, 1, -INFINITY);
-	expo_raw(e, "raw 1\n", 6);
+	struct exposition *e = NULL;
+	assert_int_equal(exposition_new(0, &e), ERR_OK);
+	exposition_sample(e, "doks_plain", NULL, 0, 3);
+	struct exposition_label one[] = { { "cluster_id", "abc" } };
+	exposition_sample(e, "doks_one", one, 1, 0.5);
+	struct exposition_label three[] = { { "a", "x\"y" }, { "b", NULL }, { "c", "l1\nl2\\" } };
+	exposition_sample(e, "doks_three", three, 3, -2);
+	exposition_sample(e, "doks_nan", NULL, 0, NAN);
+	exposition_sample(e, "doks_inf", one, 1, -INFINITY);
+	exposition_raw(e, "raw 1\n", 6);
 	size_t len;
 	char *out = finish(e, &len);
 	assert_string_equal(out, "doks_plain 3\n"
@@ -140,12 +140,12 @@ static void test_growth(void **state)
 {
 	(void)state;
 	/* far past the initial capacity: every byte must survive the reallocs */
-	struct expo *e = expo_new(1);
-	assert_non_null(e);
+	struct exposition *e = NULL;
+	assert_int_equal(exposition_new(1, &e), ERR_OK);
 	char name[32];
 	for (int i = 0; i < 5000; i++) {
 		snprintf(name, sizeof name, "m%d", i);
-		expo_sample(e, name, NULL, 0, i);
+		exposition_sample(e, name, NULL, 0, i);
 	}
 	size_t len;
 	char *out = finish(e, &len);
@@ -164,8 +164,8 @@ static void test_growth(void **state)
 static void test_empty_and_null(void **state)
 {
 	(void)state;
-	struct expo *e = expo_new(0);
-	assert_non_null(e);
+	struct exposition *e = NULL;
+	assert_int_equal(exposition_new(0, &e), ERR_OK);
 	size_t len = 99;
 	char *out = finish(e, &len);
 	assert_int_equal(len, 0);
@@ -174,16 +174,16 @@ static void test_empty_and_null(void **state)
 
 	char *keep = (char *)"keep";
 	len = 5;
-	assert_int_equal(expo_finish(NULL, &keep, &len), ERR_NOMEM);
+	assert_int_equal(exposition_finish(NULL, &keep, &len), ERR_NOMEM);
 	assert_string_equal(keep, "keep");
 	assert_int_equal(len, 5);
-	expo_free(NULL);
+	exposition_free(NULL);
 }
 
 static void assert_value(double v, const char *want)
 {
 	char buf[40];
-	size_t n = expo_format_value(v, buf, sizeof buf);
+	size_t n = exposition_format_value(v, buf, sizeof buf);
 	if (strcmp(buf, want) != 0)
 		fail_msg("format(%.17g) = \"%s\", want \"%s\"", v, buf, want);
 	assert_int_equal(n, strlen(want));
@@ -220,7 +220,7 @@ static void test_format_value_round_trips(void **state)
 	};
 	for (size_t i = 0; i < sizeof values / sizeof values[0]; i++) {
 		char buf[40];
-		size_t n = expo_format_value(values[i], buf, sizeof buf);
+		size_t n = exposition_format_value(values[i], buf, sizeof buf);
 		assert_int_equal(n, strlen(buf));
 		char *end = NULL;
 		double back = strtod(buf, &end);
@@ -228,7 +228,7 @@ static void test_format_value_round_trips(void **state)
 			fail_msg("%.17g -> \"%s\" does not read back", values[i], buf);
 	}
 	char buf[40];
-	expo_format_value(1573300228.889080, buf, sizeof buf);
+	exposition_format_value(1573300228.889080, buf, sizeof buf);
 	assert_string_equal(buf, "1573300228.88908");
 }
 
@@ -246,7 +246,7 @@ static void test_format_value_small_buffer(void **state)
 	(void)state;
 	char buf[32];
 	memset(buf, 'X', sizeof buf);
-	size_t n = expo_format_value(-1.7976931348623157e308, buf, sizeof buf);
+	size_t n = exposition_format_value(-1.7976931348623157e308, buf, sizeof buf);
 	assert_true(n < sizeof buf);
 	assert_int_equal(strlen(buf), n);
 	assert_true(strtod(buf, NULL) == -1.7976931348623157e308);
