@@ -10,8 +10,13 @@
 
 VERSION  := 0.1.0
 REVISION := $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
-# SOURCE_DATE_EPOCH (reproducible builds) wins over the clock
-BUILD_DATE := $(shell date -u -d "@$${SOURCE_DATE_EPOCH:-$$(date +%s)}" +%Y%m%d-%H:%M:%S)
+# The build date is the commit's, not the clock's, so that it changes with
+# the revision alone and a make with nothing new rebuilds nothing.
+# SOURCE_DATE_EPOCH (reproducible builds, the image's build argument) wins;
+# the clock serves only a tree with neither (no git history).
+BUILD_EPOCH := $(or $(SOURCE_DATE_EPOCH),$(shell git log -1 --format=%ct 2>/dev/null),$(shell date +%s))
+BUILD_DATE  := $(shell date -u -d "@$(BUILD_EPOCH)" +%Y%m%d-%H:%M:%S)
+
 
 BUILD    ?= build
 CC       ?= cc
@@ -25,10 +30,25 @@ PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 XCFLAGS  = -std=c17 -D_POSIX_C_SOURCE=200809L -Wall -Wextra -Wshadow \
            -Wstrict-prototypes -Wmissing-prototypes -Werror -pthread -MMD -MP -Isrc \
-           -DDOKS_VERSION='"$(VERSION)"' -DDOKS_REVISION='"$(REVISION)"' \
-           -DDOKS_BUILD_DATE='"$(BUILD_DATE)"' $(PKG_CFLAGS) $(SANFLAGS)
+           $(PKG_CFLAGS) $(SANFLAGS)
 XLDFLAGS = -pthread $(SANFLAGS)
 LDLIBS_X = $(PKG_LIBS) -lcrypt -lm
+
+# VERSION, REVISION and BUILD_DATE reach the code through one generated
+# header that src/buildinfo.c alone includes (the rest of the program asks
+# buildinfo_version() and its siblings). It is written each time make
+# reads this file but replaced only when its text changes, so that a new
+# commit rebuilds buildinfo.o and relinks, while a make with nothing new
+# does nothing (`make -q all` holds).
+GEN_DIR        := $(BUILD)/gen
+BUILDVERSION_H := $(GEN_DIR)/buildversion.h
+write_buildversion = mkdir -p $(GEN_DIR) && printf '%s\n' \
+  '/* buildversion.h - written by the Makefile from VERSION and git: do not edit. */' \
+  '\#define BUILDINFO_VERSION "$(VERSION)"' '\#define BUILDINFO_REVISION "$(REVISION)"' \
+  '\#define BUILDINFO_BUILD_DATE "$(BUILD_DATE)"' >$(BUILDVERSION_H).tmp && \
+  if cmp -s $(BUILDVERSION_H).tmp $(BUILDVERSION_H); then rm -f $(BUILDVERSION_H).tmp; \
+  else mv -f $(BUILDVERSION_H).tmp $(BUILDVERSION_H); fi
+$(shell $(write_buildversion) >/dev/null 2>&1)
 
 SRC      := $(wildcard src/*.c src/endpoints/*.c)
 OBJ      := $(SRC:%.c=$(BUILD)/%.o)
@@ -53,6 +73,13 @@ all: $(BUILD)/doks_exporter
 $(BUILD)/%.o: %.c
 	@mkdir -p $(@D)
 	$(CC) $(XCFLAGS) $(CFLAGS) -c $< -o $@
+
+# Only buildinfo.o sees the generated header; the recipe serves a make that
+# removed it after reading this file (make clean all).
+$(BUILD)/src/buildinfo.o: $(BUILDVERSION_H)
+$(BUILD)/src/buildinfo.o: XCFLAGS += -I$(GEN_DIR)
+$(BUILDVERSION_H):
+	@$(write_buildversion)
 
 $(LIB): $(OBJ)
 	@mkdir -p $(@D)
@@ -235,9 +262,9 @@ kubernetes-check: all $(BUILD)/fakeapi
 
 lint:
 	cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability \
-	  --inline-suppr -Isrc --std=c11 src cmd tests/fakeapi tests/sim
+	  --inline-suppr -Isrc -I$(GEN_DIR) --std=c11 src cmd tests/fakeapi tests/sim
 	clang-tidy --quiet $(SRC) cmd/doks_exporter.c -- -std=c17 -D_POSIX_C_SOURCE=200809L \
-	  -Isrc $(PKG_CFLAGS)
+	  -Isrc -I$(GEN_DIR) $(PKG_CFLAGS)
 
 clean:
 	rm -rf build
