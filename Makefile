@@ -4,7 +4,7 @@
 #   make demo     build, then run against the built-in fake API (no token)
 #   make test     unit tests (cmocka) and integration tests (real binary, fake API)
 #   make check    the tests under ASan+UBSan, the unit tests under valgrind
-#   make lint     cppcheck and clang-tidy
+#   make lint     cppcheck, clang-tidy, and no include cycle among src/ modules
 #   make simulate the scheduler through 24 virtual hours; writes docs/SCHEDULING.md
 # demo, test and check first install missing Debian packages when run as root.
 
