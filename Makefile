@@ -4,31 +4,71 @@
 #   make demo     build, then run against the built-in fake API (no token)
 #   make test     unit tests (cmocka) and integration tests (real binary, fake API)
 #   make check    the tests under ASan+UBSan, the unit tests under valgrind
-#   make lint     cppcheck and clang-tidy
+#   make lint     cppcheck, clang-tidy, and no include cycle among src/ modules
 #   make simulate the scheduler through 24 virtual hours; writes docs/SCHEDULING.md
 # demo, test and check first install missing Debian packages when run as root.
 
 VERSION  := 0.1.0
 REVISION := $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
-# SOURCE_DATE_EPOCH (reproducible builds) wins over the clock
-BUILD_DATE := $(shell date -u -d "@$${SOURCE_DATE_EPOCH:-$$(date +%s)}" +%Y%m%d-%H:%M:%S)
+# The build date is the commit's, not the clock's, so that it changes with
+# the revision alone and a make with nothing new rebuilds nothing.
+# SOURCE_DATE_EPOCH (reproducible builds, the image's build argument) wins;
+# the clock serves only a tree with neither (no git history).
+BUILD_EPOCH := $(or $(SOURCE_DATE_EPOCH),$(shell git log -1 --format=%ct 2>/dev/null),$(shell date +%s))
+BUILD_DATE  := $(shell date -u -d "@$(BUILD_EPOCH)" +%Y%m%d-%H:%M:%S)
 
 BUILD    ?= build
 CC       ?= cc
 CFLAGS   ?= -O2 -g
 SANFLAGS ?=
-PKGS     := libmicrohttpd libcurl libcjson libconfig yaml-0.1 gnutls libcrypto zlib
 
-# Recursively expanded, so that a sub-make run after `make deps` sees the
-# freshly installed packages.
-PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+# Each library as pkg-config names it, and the Debian package that ships
+# its .pc file: `make deps` installs the second column, and a build that
+# misses one stops before its first compile naming both.
+PKG_TABLE := libmicrohttpd:libmicrohttpd-dev libcurl:libcurl4-openssl-dev libcjson:libcjson-dev \
+             libconfig:libconfig-dev yaml-0.1:libyaml-dev gnutls:libgnutls28-dev \
+             libcrypto:libssl-dev zlib:zlib1g-dev
+pkg_name  = $(word 1,$(subst :, ,$(1)))
+pkg_deb   = $(word 2,$(subst :, ,$(1)))
+PKGS     := $(foreach r,$(PKG_TABLE),$(call pkg_name,$(r)))
+PKG_DEBS := $(foreach r,$(PKG_TABLE),$(call pkg_deb,$(r)))
+
+# The rows whose module pkg-config cannot find (all of them, as
+# "pkg-config:pkg-config", when pkg-config itself is missing).
+pkg_missing = $(if $(shell command -v pkg-config 2>/dev/null),$(foreach r,$(PKG_TABLE),$(if \
+  $(shell pkg-config --exists $(call pkg_name,$(r)) && echo yes),,$(r))),pkg-config:pkg-config)
+# Stops make when a module is missing; asks pkg-config once per run.
+pkg_check = $(if $(pkg_checked),,$(eval pkg_checked := yes)$(eval pkg_lost := $(pkg_missing))$(if \
+  $(pkg_lost),$(error missing $(foreach r,$(pkg_lost),$(call pkg_name,$(r))): run `make deps` as \
+  root, or apt-get install $(foreach r,$(pkg_lost),$(call pkg_deb,$(r))))))
+
+# Expanded where they are first used (a compile, a link, lint), never while
+# the Makefile is read: `make deps`, `demo` and `test` install the packages
+# first, and the sub-make that builds then finds them. Each is computed
+# once per run (the eval turns it into a simple variable).
+PKG_CFLAGS = $(eval PKG_CFLAGS := $$(pkg_check)$$(shell pkg-config --cflags $$(PKGS)))$(PKG_CFLAGS)
+PKG_LIBS   = $(eval PKG_LIBS := $$(pkg_check)$$(shell pkg-config --libs $$(PKGS)))$(PKG_LIBS)
 XCFLAGS  = -std=c17 -D_POSIX_C_SOURCE=200809L -Wall -Wextra -Wshadow \
            -Wstrict-prototypes -Wmissing-prototypes -Werror -pthread -MMD -MP -Isrc \
-           -DDOKS_VERSION='"$(VERSION)"' -DDOKS_REVISION='"$(REVISION)"' \
-           -DDOKS_BUILD_DATE='"$(BUILD_DATE)"' $(PKG_CFLAGS) $(SANFLAGS)
+           $(PKG_CFLAGS) $(SANFLAGS)
 XLDFLAGS = -pthread $(SANFLAGS)
 LDLIBS_X = $(PKG_LIBS) -lcrypt -lm
+
+# VERSION, REVISION and BUILD_DATE reach the code through one generated
+# header that src/buildinfo.c alone includes (the rest of the program asks
+# buildinfo_version() and its siblings). It is written each time make
+# reads this file but replaced only when its text changes, so that a new
+# commit rebuilds buildinfo.o and relinks, while a make with nothing new
+# does nothing (`make -q all` holds).
+GEN_DIR        := $(BUILD)/gen
+BUILDVERSION_H := $(GEN_DIR)/buildversion.h
+write_buildversion = mkdir -p $(GEN_DIR) && printf '%s\n' \
+  '/* buildversion.h - written by the Makefile from VERSION and git: do not edit. */' \
+  '\#define BUILDINFO_VERSION "$(VERSION)"' '\#define BUILDINFO_REVISION "$(REVISION)"' \
+  '\#define BUILDINFO_BUILD_DATE "$(BUILD_DATE)"' >$(BUILDVERSION_H).tmp && \
+  if cmp -s $(BUILDVERSION_H).tmp $(BUILDVERSION_H); then rm -f $(BUILDVERSION_H).tmp; \
+  else mv -f $(BUILDVERSION_H).tmp $(BUILDVERSION_H); fi
+$(shell $(write_buildversion) >/dev/null 2>&1)
 
 SRC      := $(wildcard src/*.c src/endpoints/*.c)
 OBJ      := $(SRC:%.c=$(BUILD)/%.o)
@@ -37,9 +77,10 @@ UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 FAKE_SRC := $(wildcard tests/fakeapi/*.c)
 FAKE_OBJ := $(FAKE_SRC:%.c=$(BUILD)/%.o)
+# The fake API is an HTTP server answering JSON: it links those two alone.
+FAKE_PKGS := libmicrohttpd libcjson
 
-DEB_BUILD := make gcc pkg-config libmicrohttpd-dev libcurl4-openssl-dev libcjson-dev libconfig-dev \
-             libyaml-dev libgnutls28-dev libcrypt-dev libssl-dev zlib1g-dev
+DEB_BUILD := make gcc pkg-config libcrypt-dev $(PKG_DEBS)
 DEB_TEST  := libcmocka-dev prometheus curl python3 valgrind clang libclang-rt-14-dev openssl
 
 .SECONDARY:
@@ -54,6 +95,13 @@ $(BUILD)/%.o: %.c
 	@mkdir -p $(@D)
 	$(CC) $(XCFLAGS) $(CFLAGS) -c $< -o $@
 
+# Only buildinfo.o sees the generated header; the recipe serves a make that
+# removed it after reading this file (make clean all).
+$(BUILD)/src/buildinfo.o: $(BUILDVERSION_H)
+$(BUILD)/src/buildinfo.o: XCFLAGS += -I$(GEN_DIR)
+$(BUILDVERSION_H):
+	@$(write_buildversion)
+
 $(LIB): $(OBJ)
 	@mkdir -p $(@D)
 	$(AR) rcs $@ $^
@@ -62,7 +110,7 @@ $(BUILD)/doks_exporter: $(BUILD)/cmd/doks_exporter.o $(LIB)
 	$(CC) $(XLDFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS_X)
 
 $(BUILD)/fakeapi: $(FAKE_OBJ)
-	$(CC) $(XLDFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS_X)
+	$(CC) $(XLDFLAGS) $(LDFLAGS) -o $@ $^ $(pkg_check)$(shell pkg-config --libs $(FAKE_PKGS))
 
 # An LD_PRELOAD library that makes chosen calls slow, for the tests of
 # stopping in every phase (tests/preload/preload.c). Built without the
@@ -233,14 +281,19 @@ kubernetes-rules:
 kubernetes-check: all $(BUILD)/fakeapi
 	@BUILD=$(BUILD) sh tests/kubernetes/check.sh
 
+# The include graph among src/ modules must stay one-way (codeshape.py
+# exits 1 on a cycle). cppcheck 2.10 (Debian 12) takes --std=c17 but knows
+# no C17 of its own: it reads it as its newest C, C11, which C17 only
+# corrects; a newer cppcheck reads it as C17.
 lint:
+	python3 tests/lint/codeshape.py cycles src
 	cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability \
-	  --inline-suppr -Isrc --std=c11 src cmd tests/fakeapi tests/sim
+	  --inline-suppr -Isrc -I$(GEN_DIR) --std=c17 src cmd tests/fakeapi tests/sim
 	clang-tidy --quiet $(SRC) cmd/doks_exporter.c -- -std=c17 -D_POSIX_C_SOURCE=200809L \
-	  -Isrc $(PKG_CFLAGS)
+	  -Isrc -I$(GEN_DIR) $(PKG_CFLAGS)
 
 clean:
 	rm -rf build
 
 -include $(OBJ:.o=.d) $(FAKE_OBJ:.o=.d) $(BUILD)/cmd/doks_exporter.d $(BUILD)/tests/sim/simulate.d \
-  $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/unit/%.d)
+  $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/unit/%.d) $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/fuzz/%.d)

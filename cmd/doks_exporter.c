@@ -27,13 +27,6 @@
 #include "snapshot.h"
 #include "webconfig.h"
 
-#ifndef DOKS_VERSION
-#define DOKS_VERSION "0.0.0"
-#endif
-#ifndef DOKS_REVISION
-#define DOKS_REVISION "unknown"
-#endif
-
 static const char usage[] =
 	"usage: doks_exporter [flags]\n"
 	"\n"
@@ -372,8 +365,8 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	settings_scrub_environment(s);
-	log_info("starting doks_exporter", "version", DOKS_VERSION, "revision", DOKS_REVISION,
-		 "api_url", settings_api_url(s));
+	log_info("starting doks_exporter", "version", buildinfo_version(), "revision",
+		 buildinfo_revision(), "api_url", settings_api_url(s));
 	/* only a server answers gzip: --once and --check need not compress */
 	snapshot_set_gzip(!o.once && !o.check);
 	int status = o.check ? run_check(s, json) : o.once ? run_once(s) : run_server(&o.flags, s);

@@ -19,15 +19,12 @@
 #include <time.h>
 
 #include "apiheader.h"
+#include "buildinfo.h"
 #include "log.h"
 #include "ratelimit.h"
 #include "secret.h"
 #include "settings.h"
 #include "url.h"
-
-#ifndef DOKS_VERSION
-#define DOKS_VERSION "0.0.0"
-#endif
 
 /* Exponential backoff between tries: 1 s, 2 s, 4 s ... with jitter, capped. */
 #define BACKOFF_BASE 1.0
@@ -380,7 +377,7 @@ static bool start(struct api *a, struct slot *s, struct api_request *req)
 	curl_easy_setopt(e, CURLOPT_URL, s->url);
 	curl_easy_setopt(e, CURLOPT_HTTPGET, 1L);
 	curl_easy_setopt(e, CURLOPT_HTTPHEADER, s->headers);
-	curl_easy_setopt(e, CURLOPT_USERAGENT, "doks_exporter/" DOKS_VERSION);
+	curl_easy_setopt(e, CURLOPT_USERAGENT, buildinfo_user_agent());
 	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
 	/* http:// is allowed to loopback only, where a proxy (http_proxy in the
 	 * environment) would only see the token in clear text; https:// may go

@@ -13,15 +13,29 @@
 #include <yaml.h>
 #include <zlib.h>
 
-#ifndef DOKS_VERSION
-#define DOKS_VERSION "0.0.0"
-#endif
-#ifndef DOKS_REVISION
-#define DOKS_REVISION "unknown"
-#endif
-#ifndef DOKS_BUILD_DATE
-#define DOKS_BUILD_DATE "unknown"
-#endif
+/* Written by the Makefile under $(BUILD)/gen, and included here alone:
+ * a new revision rebuilds this file and nothing else. */
+#include "buildversion.h"
+
+const char *buildinfo_version(void)
+{
+	return BUILDINFO_VERSION;
+}
+
+const char *buildinfo_revision(void)
+{
+	return BUILDINFO_REVISION;
+}
+
+const char *buildinfo_build_date(void)
+{
+	return BUILDINFO_BUILD_DATE;
+}
+
+const char *buildinfo_user_agent(void)
+{
+	return "doks_exporter/" BUILDINFO_VERSION;
+}
 
 void buildinfo_print(FILE *out)
 {
@@ -41,7 +55,7 @@ void buildinfo_print(FILE *out)
 		"  GnuTLS:           %s\n"
 		"  OpenSSL:          %s\n"
 		"  zlib:             %s\n",
-		DOKS_VERSION, DOKS_REVISION, DOKS_BUILD_DATE,
+		BUILDINFO_VERSION, BUILDINFO_REVISION, BUILDINFO_BUILD_DATE,
 #ifdef __clang__
 		"clang " __clang_version__,
 #else

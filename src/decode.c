@@ -8,12 +8,11 @@
 #include "decode.h"
 
 #include <cjson/cJSON.h>
-#include <ctype.h>
 #include <math.h>
-#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "civil.h"
 #include "maintenance.h"
 #include "secret.h"
 #include "x509.h"
@@ -76,15 +75,6 @@ static const char *req_string(const cJSON *obj, const char *key)
 	return cJSON_IsString(v) ? v->valuestring : NULL;
 }
 
-bool decode_id_is_valid(const char *id)
-{
-	size_t n = 0;
-	for (const char *p = id; *p; p++, n++)
-		if (!isalnum((unsigned char)*p) && *p != '-')
-			return false;
-	return n >= 1 && n <= 64;
-}
-
 static enum err cluster_from_json(const cJSON *obj, struct cluster *out)
 {
 	if (!cJSON_IsObject(obj))
@@ -93,7 +83,7 @@ static enum err cluster_from_json(const cJSON *obj, struct cluster *out)
 	const char *name = req_string(obj, "name");
 	const char *region = req_string(obj, "region");
 	const char *version = req_string(obj, "version");
-	if (!id || !name || !region || !version || !decode_id_is_valid(id))
+	if (!id || !name || !region || !version || !cluster_id_is_valid(id))
 		return ERR_SCHEMA;
 
 	struct cluster c = { 0 };
@@ -223,9 +213,7 @@ enum err decode_cluster_list(const char *body, size_t len, struct cluster **out,
 	n = 0;
 	rc = ERR_OK;
 out:
-	for (size_t i = 0; i < n; i++)
-		cluster_cleanup(&list[i]);
-	free(list);
+	cluster_array_free(list, n);
 	free(next_copy);
 	cJSON_Delete(root);
 	return rc;
@@ -329,7 +317,7 @@ enum err decode_credentials(const char *body, size_t len, struct credentials *ou
 	else if (cJSON_IsString(cert) && cert->valuestring[0] != '\0')
 		c.kind = CREDENTIALS_CERTIFICATE;
 	if (cJSON_IsString(exp)) {
-		if (!decode_rfc3339(exp->valuestring, &c.expires_at))
+		if (!civil_parse_rfc3339(exp->valuestring, &c.expires_at))
 			goto out;
 		c.has_expiry = true;
 	}
@@ -361,93 +349,6 @@ bool decode_error_id(const char *body, size_t len, char *buf, size_t size)
 	}
 	cJSON_Delete(root);
 	return ok;
-}
-
-int64_t decode_days_from_civil(int64_t y, int64_t m, int64_t d)
-{
-	y -= m <= 2;
-	int64_t era = (y >= 0 ? y : y - 399) / 400;
-	int64_t yoe = y - era * 400;
-	int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + doe - 719468;
-}
-
-static bool digits(const char **p, int n, int *out)
-{
-	int v = 0;
-	for (int i = 0; i < n; i++) {
-		if (!isdigit((unsigned char)(*p)[i]))
-			return false;
-		v = v * 10 + ((*p)[i] - '0');
-	}
-	*p += n;
-	*out = v;
-	return true;
-}
-
-static bool expect(const char **p, char c)
-{
-	if (**p != c)
-		return false;
-	(*p)++;
-	return true;
-}
-
-bool decode_rfc3339(const char *s, double *out)
-{
-	static const int mdays[] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
-	const char *p = s;
-	int y, mo, d, h, mi, sec;
-	if (!digits(&p, 4, &y) || !expect(&p, '-') || !digits(&p, 2, &mo) ||
-	    !expect(&p, '-') || !digits(&p, 2, &d))
-		return false;
-	if (*p != 'T' && *p != 't')
-		return false;
-	p++;
-	if (!digits(&p, 2, &h) || !expect(&p, ':') || !digits(&p, 2, &mi) ||
-	    !expect(&p, ':') || !digits(&p, 2, &sec))
-		return false;
-	if (mo < 1 || mo > 12 || d < 1 || d > mdays[mo - 1] || h > 23 || mi > 59 || sec > 60)
-		return false;
-	bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-	if (mo == 2 && d == 29 && !leap)
-		return false;
-	double frac = 0;
-	if (*p == '.') {
-		p++;
-		double scale = 0.1;
-		int n = 0;
-		while (isdigit((unsigned char)*p)) {
-			if (++n > 9)
-				return false;
-			frac += (*p - '0') * scale;
-			scale /= 10;
-			p++;
-		}
-		if (n == 0)
-			return false;
-	}
-	int offset = 0;
-	if (*p == 'Z' || *p == 'z') {
-		p++;
-	} else if (*p == '+' || *p == '-') {
-		int sign = *p == '-' ? -1 : 1;
-		int oh, om;
-		p++;
-		if (!digits(&p, 2, &oh) || !expect(&p, ':') || !digits(&p, 2, &om) ||
-		    oh > 23 || om > 59)
-			return false;
-		offset = sign * (oh * 3600 + om * 60);
-	} else {
-		return false;
-	}
-	if (*p != '\0')
-		return false;
-	int64_t t = decode_days_from_civil(y, mo, d) * 86400 + (int64_t)h * 3600 + (int64_t)mi * 60 +
-		    sec - offset;
-	*out = (double)t + frac;
-	return true;
 }
 
 enum err decode_options(const char *body, size_t len, struct upgrades *out)

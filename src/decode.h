@@ -9,13 +9,12 @@
 
 #include <stdbool.h>
 #include <stddef.h>
-#include <stdint.h>
 
 #include "err.h"
 #include "model.h"
 
 /* GET /v2/kubernetes/clusters: *out is an owned array of *count clusters
- * (free each with cluster_cleanup, then the array with free), and *next an
+ * (cluster_array_free), and *next an
  * owned copy of links.pages.next or NULL when this is the last page. */
 enum err decode_cluster_list(const char *body, size_t len, struct cluster **out,
 			     size_t *count, char **next);
@@ -41,16 +40,5 @@ enum err decode_options(const char *body, size_t len, struct upgrades *out);
 /* An error body {"id": ..., "message": ...}: copies id into buf (at most
  * size-1 bytes, printable ASCII only). False when there is none. */
 bool decode_error_id(const char *body, size_t len, char *buf, size_t size);
-
-/* RFC 3339 date-time ("2019-11-09T11:50:28.889080521Z", 0 to 9 fractional
- * digits, Z or +hh:mm/-hh:mm) to Unix seconds. False when malformed. */
-bool decode_rfc3339(const char *s, double *out);
-
-/* Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's
- * days_from_civil), so that no time zone or timegm() is involved. */
-int64_t decode_days_from_civil(int64_t y, int64_t m, int64_t d);
-
-/* A cluster id safe to put in a URL path: 1 to 64 of [0-9A-Za-z-]. */
-bool decode_id_is_valid(const char *id);
 
 #endif

@@ -11,16 +11,9 @@
  * loop whatever the links say. */
 #define PAGES_MAX 10000
 
-static void free_clusters(struct cluster *c, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		cluster_cleanup(&c[i]);
-	free(c);
-}
-
 void discovery_result_cleanup(struct discovery_result *r)
 {
-	free_clusters(r->clusters, r->count);
+	cluster_array_free(r->clusters, r->count);
 	r->clusters = NULL;
 	r->count = 0;
 }
@@ -106,7 +99,7 @@ enum err discovery_run(struct api *api, struct apistats *stats, const char *acco
 		if (pn > 0) {
 			struct cluster *grown = realloc(all, (n + pn) * sizeof *all);
 			if (!grown) {
-				free_clusters(page, pn);
+				cluster_array_free(page, pn);
 				free(next);
 				goto out;
 			}
@@ -162,7 +155,7 @@ enum err discovery_run(struct api *api, struct apistats *stats, const char *acco
 out:
 	if (result == ERR_NOMEM)
 		log_error("out of memory listing clusters", "endpoint", "clusters");
-	free_clusters(all, n);
+	cluster_array_free(all, n);
 	for (size_t i = 0; i < nvisited; i++)
 		free(visited[i]);
 	free(visited);

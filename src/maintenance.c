@@ -7,6 +7,11 @@
 #include <string.h>
 #include <strings.h>
 
+#include "civil.h"
+
+/* The longest window a policy may declare. */
+#define WEEK (7L * CIVIL_SECONDS_PER_DAY)
+
 static const char *const day_names[] = { "sunday",   "monday", "tuesday", "wednesday",
 					 "thursday", "friday", "saturday" };
 
@@ -22,7 +27,7 @@ bool maintenance_parse_duration(const char *s, long *seconds)
 		long v = 0;
 		while (isdigit((unsigned char)*p)) {
 			v = v * 10 + (*p - '0');
-			if (v > 7L * 24 * 3600)
+			if (v > WEEK)
 				return false;
 			p++;
 		}
@@ -48,7 +53,7 @@ bool maintenance_parse_duration(const char *s, long *seconds)
 		total += v * unit;
 		parts++;
 	}
-	if (parts == 0 || total <= 0 || total > 7L * 24 * 3600)
+	if (parts == 0 || total <= 0 || total > WEEK)
 		return false;
 	*seconds = total;
 	return true;
@@ -91,16 +96,17 @@ bool maintenance_parse(const char *day, const char *start_time, const char *dura
 
 double maintenance_next_window(const struct maintenance_policy *p, double now)
 {
-	double day_start = floor(now / 86400.0) * 86400.0;
+	const double day = CIVIL_SECONDS_PER_DAY;
+	double day_start = floor(now / day) * day;
 	/* 1970-01-01 was a Thursday (4) */
-	int weekday = (int)(((long long)(day_start / 86400.0) % 7 + 4) % 7);
+	int weekday = (int)(((long long)(day_start / day) % 7 + 4) % 7);
 	double start = day_start + p->start_minute * 60.0;
-	double step = 86400.0;
+	double step = day;
 	if (p->day != MAINTENANCE_ANY_DAY) {
 		/* this week's occurrence, on or before today */
 		int back = (weekday - p->day + 7) % 7;
-		start -= back * 86400.0;
-		step = 7 * 86400.0;
+		start -= back * day;
+		step = 7 * day;
 	}
 	/* the latest start at or before now; it may still be running */
 	if (start > now)

@@ -1,6 +1,7 @@
 /* model.c - lifecycle of the plain data in model.h. */
 #include "model.h"
 
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -40,19 +41,20 @@ void cluster_cleanup(struct cluster *c)
 	memset(c, 0, sizeof *c);
 }
 
-bool cluster_copy(struct cluster *dst, const struct cluster *src)
+void cluster_array_free(struct cluster *a, size_t n)
 {
-	struct cluster c = *src;
-	c.id = strdup(src->id);
-	c.name = strdup(src->name);
-	c.region = strdup(src->region);
-	c.version = strdup(src->version);
-	if (!c.id || !c.name || !c.region || !c.version) {
-		cluster_cleanup(&c);
-		return false;
-	}
-	*dst = c;
-	return true;
+	for (size_t i = 0; i < n; i++)
+		cluster_cleanup(&a[i]);
+	free(a);
+}
+
+bool cluster_id_is_valid(const char *id)
+{
+	size_t n = 0;
+	for (const char *p = id; *p; p++, n++)
+		if (!isalnum((unsigned char)*p) && *p != '-')
+			return false;
+	return n >= 1 && n <= 64;
 }
 
 void upgrades_cleanup(struct upgrades *u)

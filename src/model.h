@@ -46,8 +46,14 @@ struct cluster {
 };
 
 void cluster_cleanup(struct cluster *c);
-/* Deep copy; ERR-free: returns false on out of memory (dst untouched). */
-bool cluster_copy(struct cluster *dst, const struct cluster *src);
+/* Cleans up each of the n clusters of the owned array a, then frees it;
+ * a is taken. NULL is accepted (with n 0). */
+void cluster_array_free(struct cluster *a, size_t n);
+
+/* A cluster id safe to put in a URL path: 1 to 64 of [0-9A-Za-z-]. The
+ * decoders refuse a cluster whose id is not, and the settings an account
+ * id that is not, so that no id ever needs escaping. id is borrowed. */
+bool cluster_id_is_valid(const char *id);
 
 /* An offered version against the cluster's: the same minor, a newer
  * minor, or a slug that does not read as a version. */

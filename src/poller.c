@@ -22,6 +22,7 @@
 #include <time.h>
 
 #include "api.h"
+#include "buildinfo.h"
 #include "discovery.h"
 #include "endpoints/endpoint.h"
 #include "log.h"
@@ -32,13 +33,6 @@
 #include "settings.h"
 #include "snapshot.h"
 #include "state.h"
-
-#ifndef DOKS_VERSION
-#define DOKS_VERSION "0.0.0"
-#endif
-#ifndef DOKS_REVISION
-#define DOKS_REVISION "unknown"
-#endif
 
 /* Room for "<account>/<cluster id>", the state's key. */
 #define KEY_MAX 160
@@ -886,8 +880,8 @@ static void publish(struct poller *p)
 			.effective_interval = effective,
 			.config_reload_success = reload_ok,
 			.config_last_reload_success = reload_time,
-			.version = DOKS_VERSION,
-			.revision = DOKS_REVISION,
+			.version = buildinfo_version(),
+			.revision = buildinfo_revision(),
 		};
 		ok = metrics_render(&v, &text, &len) == ERR_OK;
 	}

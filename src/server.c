@@ -38,6 +38,7 @@
 #include <time.h>
 
 #include "authgate.h"
+#include "buildinfo.h"
 #include "connguard.h"
 #include "gzip.h"
 #include "log.h"
@@ -46,10 +47,6 @@
 #include "settings.h"
 #include "snapshot.h"
 #include "webconfig.h"
-
-#ifndef DOKS_VERSION
-#define DOKS_VERSION "0.0.0"
-#endif
 
 #define CONTENT_TYPE_METRICS "text/plain; version=0.0.4; charset=utf-8"
 #define AUTH_REALM "doks_exporter"
@@ -572,7 +569,7 @@ enum err server_start(const struct settings *settings, struct webconfig *web,
 		 "version %s.</p>\n<ul>\n<li><a href=\"%s\">Metrics</a></li>\n"
 		 "<li><a href=\"/-/healthy\">Health</a></li>\n<li><a href=\"/-/ready\">Readiness</a></li>\n"
 		 "</ul>\n</body></html>\n",
-		 DOKS_VERSION, settings_telemetry_path(settings));
+		 buildinfo_version(), settings_telemetry_path(settings));
 
 	double deadline = settings_request_timeout(settings);
 	if (connguard_new(SERVER_CONNECTIONS_MAX,

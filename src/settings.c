@@ -17,8 +17,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "decode.h"
 #include "log.h"
+#include "model.h"
 #include "secret.h"
 #include "url.h"
 
@@ -188,7 +188,7 @@ static bool read_ids(const config_setting_t *st, const char *path, const char *f
 	for (int i = 0; i < n && ok; i++) {
 		const config_setting_t *el = config_setting_get_elem(st, (unsigned)i);
 		const char *id = config_setting_get_string(el);
-		if (!id || !decode_id_is_valid(id)) {
+		if (!id || !cluster_id_is_valid(id)) {
 			bad_key(el, path, file, "each id must be a cluster UUID (letters, digits and '-')");
 			ok = false;
 			break;

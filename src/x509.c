@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "decode.h"
+#include "civil.h"
 #include "secret.h"
 
 /* The largest certificate bundle worth reading. */
@@ -58,8 +58,8 @@ static bool not_after(const X509 *cert, double *out)
 	struct tm tm;
 	if (!t || ASN1_TIME_to_tm(t, &tm) != 1)
 		return false;
-	int64_t days = decode_days_from_civil(tm.tm_year + 1900LL, tm.tm_mon + 1LL, tm.tm_mday);
-	*out = (double)(days * 86400 + tm.tm_hour * 3600LL + tm.tm_min * 60LL + tm.tm_sec);
+	*out = (double)civil_to_unix(tm.tm_year + 1900LL, tm.tm_mon + 1LL, tm.tm_mday, tm.tm_hour,
+				     tm.tm_min, tm.tm_sec);
 	return true;
 }
 

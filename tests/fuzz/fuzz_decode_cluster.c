@@ -23,7 +23,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		FUZZ_CHECK(rc == ERR_PARSE || rc == ERR_SCHEMA || rc == ERR_NOMEM);
 		FUZZ_CHECK(memcmp(&c, &before, sizeof c) == 0);
 	} else {
-		FUZZ_CHECK(c.id && decode_id_is_valid(c.id));
+		FUZZ_CHECK(c.id && cluster_id_is_valid(c.id));
 		FUZZ_CHECK(c.name && c.region && c.version);
 		FUZZ_CHECK((unsigned)c.state < CLUSTER_STATE_COUNT);
 		FUZZ_CHECK(c.node_pools >= 0 && c.nodes >= 0);

@@ -14,7 +14,7 @@
 
 static void check_cluster(const struct cluster *c)
 {
-	FUZZ_CHECK(c->id && decode_id_is_valid(c->id));
+	FUZZ_CHECK(c->id && cluster_id_is_valid(c->id));
 	FUZZ_CHECK(c->name && c->region && c->version);
 	FUZZ_CHECK((unsigned)c->state < CLUSTER_STATE_COUNT);
 	FUZZ_CHECK(c->node_pools >= 0 && c->nodes >= 0);
@@ -40,11 +40,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	FUZZ_CHECK(count == 0 || list != NULL);
 	FUZZ_CHECK(next == NULL || next[0] != '\0');
-	for (size_t i = 0; i < count; i++) {
+	for (size_t i = 0; i < count; i++)
 		check_cluster(&list[i]);
-		cluster_cleanup(&list[i]);
-	}
-	free(list);
+	cluster_array_free(list, count);
 	free(next);
 	free(body);
 	return 0;

@@ -1,11 +1,11 @@
 /* fuzz_decode_error_id.c - libFuzzer driver for the small decoders:
- * decode_error_id on the body as it is, and decode_rfc3339 and
- * decode_id_is_valid on the input read as a C string.
+ * decode_error_id on the body as it is, and civil_parse_rfc3339 and
+ * cluster_id_is_valid on the input read as a C string.
  *
  * decode_error_id must stay inside the buffer it is given (allocated at
  * exactly its size, so ASan sees one byte too many) and copy out printable
- * ASCII only; decode_rfc3339 must give a finite time within the years
- * 0000..9999 and leave *out alone when it refuses; decode_id_is_valid must
+ * ASCII only; civil_parse_rfc3339 must give a finite time within the years
+ * 0000..9999 and leave *out alone when it refuses; cluster_id_is_valid must
  * agree with the rule its header states.
  */
 #include <ctype.h>
@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "civil.h"
 #include "decode.h"
 #include "fuzz.h"
 
@@ -50,7 +51,7 @@ static void check_error_id(const char *body, size_t len)
 static void check_rfc3339(const char *s)
 {
 	double t = -1234.5;
-	if (decode_rfc3339(s, &t))
+	if (civil_parse_rfc3339(s, &t))
 		FUZZ_CHECK(isfinite(t) && t >= RFC3339_MIN && t <= RFC3339_MAX);
 	else
 		FUZZ_CHECK(t == -1234.5);
@@ -62,7 +63,7 @@ static void check_id(const char *s)
 	bool expect = n >= 1 && n <= 64;
 	for (size_t i = 0; i < n && expect; i++)
 		expect = isalnum((unsigned char)s[i]) || s[i] == '-';
-	FUZZ_CHECK(decode_id_is_valid(s) == expect);
+	FUZZ_CHECK(cluster_id_is_valid(s) == expect);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -10,10 +10,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "decode.h"
 #include "fuzz.h"
 #include "loader.h"
 #include "log.h"
+#include "model.h"
 #include "settings.h"
 
 #define HOST_BUF 16
@@ -71,7 +71,7 @@ static void check_settings(const struct settings *s)
 		size_t ids = settings_account_id_count(s, a);
 		FUZZ_CHECK(settings_account_discover(s, a) || ids > 0);
 		for (size_t i = 0; i < ids; i++) {
-			FUZZ_CHECK(decode_id_is_valid(settings_account_id(s, a, i)));
+			FUZZ_CHECK(cluster_id_is_valid(settings_account_id(s, a, i)));
 			for (size_t j = 0; j < i; j++)
 				FUZZ_CHECK(strcmp(settings_account_id(s, a, i),
 						  settings_account_id(s, a, j)) != 0);
