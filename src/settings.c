@@ -312,23 +312,49 @@ static bool read_ids(const config_setting_t *st, const char *path, const char *f
 	return ok;
 }
 
+/* Unset, discovery is on unless ids are listed: check_values decides
+ * once every key is read. */
+static bool read_discover(const config_setting_t *st, const char *path, const char *file,
+			  struct account *a)
+{
+	(void)path;
+	(void)file;
+	a->discover = config_setting_get_bool(st);
+	a->discover_set = true;
+	return true;
+}
+
+/* clusters.ids and clusters.discover: the account of a file without an
+ * accounts list. */
 static bool set_ids(const config_setting_t *st, const char *path, const char *file,
 		    struct settings *s)
 {
 	return read_ids(st, path, file, &s->simple);
 }
 
-/* Unset, discovery is on unless ids are listed: check_values decides
- * once every key is read. */
 static bool set_discover(const config_setting_t *st, const char *path, const char *file,
 			 struct settings *s)
 {
-	(void)path;
-	(void)file;
-	s->simple.discover = config_setting_get_bool(st);
-	s->simple.discover_set = true;
-	return true;
+	return read_discover(st, path, file, &s->simple);
 }
+
+/* The keys of one element of the accounts list, checked like the file's
+ * (types[]). */
+static const struct {
+	const char *name;
+	enum key_type type;
+	size_t offset; /* of a KEY_STRING in struct account */
+	bool (*set)(const config_setting_t *st, const char *path, const char *file,
+		    struct account *a); /* or what reads it */
+} account_keys[] = {
+	{ "name", KEY_STRING, offsetof(struct account, name), NULL },
+	{ "token_file", KEY_STRING, offsetof(struct account, token_file), NULL },
+	{ "token_env", KEY_STRING, offsetof(struct account, token_env), NULL },
+	{ "discover", KEY_BOOL, 0, read_discover },
+	{ "ids", KEY_LIST, 0, read_ids },
+};
+
+#define ACCOUNT_KEY_COUNT (sizeof account_keys / sizeof account_keys[0])
 
 /* A value of k's type stores at its offset: text for KEY_STRING, num for
  * the numbers. False when out of memory. */
@@ -425,7 +451,6 @@ static bool read_account(const config_setting_t *g, int index, const char *file,
 		bad_key(g, path, file, "must be a group { name = \"...\"; ... }");
 		return false;
 	}
-	static const char *const known[] = { "name", "token_file", "token_env", "discover", "ids" };
 	bool ok = true;
 	for (int j = 0; j < config_setting_length(g); j++) {
 		const config_setting_t *st = config_setting_get_elem(g, (unsigned)j);
@@ -433,31 +458,18 @@ static bool read_account(const config_setting_t *g, int index, const char *file,
 		char kpath[160];
 		snprintf(kpath, sizeof kpath, "%s.%s", path, key);
 		size_t k = 0;
-		while (k < sizeof known / sizeof known[0] && strcmp(key, known[k]) != 0)
+		while (k < ACCOUNT_KEY_COUNT && strcmp(key, account_keys[k].name) != 0)
 			k++;
-		if (k == sizeof known / sizeof known[0]) {
+		if (k == ACCOUNT_KEY_COUNT) {
 			bad_key(st, kpath, file, "unknown key");
 			ok = false;
-			continue;
-		}
-		int type = config_setting_type(st);
-		if (strcmp(key, "ids") == 0) {
-			ok = read_ids(st, kpath, file, a) && ok;
-		} else if (strcmp(key, "discover") == 0) {
-			if (type != CONFIG_TYPE_BOOL) {
-				bad_key(st, kpath, file, "must be true or false");
-				ok = false;
-			} else {
-				a->discover = config_setting_get_bool(st);
-				a->discover_set = true;
-			}
-		} else if (type != CONFIG_TYPE_STRING) {
-			bad_key(st, kpath, file, "must be a string");
+		} else if (!(types[account_keys[k].type].accepts & TYPE_BIT(config_setting_type(st)))) {
+			bad_key(st, kpath, file, types[account_keys[k].type].why);
 			ok = false;
+		} else if (account_keys[k].set) {
+			ok = account_keys[k].set(st, kpath, file, a) && ok;
 		} else {
-			char **dst = strcmp(key, "name") == 0	   ? &a->name :
-				     strcmp(key, "token_file") == 0 ? &a->token_file :
-								      &a->token_env;
+			char **dst = (char **)(void *)((char *)a + account_keys[k].offset);
 			ok = dup_into(dst, config_setting_get_string(st)) && ok;
 		}
 	}
