@@ -3,8 +3,10 @@
  * Runs on the poller thread. A batch of requests is driven by one multi
  * handle over a small pool of easy handles, so transfers run in parallel
  * over connections that stay open from one request (and cycle) to the
- * next. Starts are paced by ratelimit.c; the stop flag is looked at every
- * 100 ms at most, whatever the time-out.
+ * next. Which request starts next, when a failed one is tried again and
+ * what a 429 means are apisched.c's to say (starts are paced by
+ * ratelimit.c); this file moves the bytes. The stop flag is looked at
+ * every 100 ms at most, whatever the time-out.
  * Never logs the token or a body: debug lines carry method, path, status
  * and duration only.
  */
