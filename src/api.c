@@ -14,7 +14,6 @@
 #include "api.h"
 
 #include <curl/curl.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
