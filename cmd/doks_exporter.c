@@ -27,32 +27,54 @@
 #include "snapshot.h"
 #include "webconfig.h"
 
-static const char usage[] =
-	"usage: doks_exporter [flags]\n"
-	"\n"
-	"Prometheus exporter and upgrade watcher for DigitalOcean Kubernetes (DOKS).\n"
-	"The API token comes from DIGITALOCEAN_TOKEN, DIGITALOCEAN_ACCESS_TOKEN or\n"
-	"api.token_file in the configuration file; never from a flag.\n"
-	"\n"
-	"  --config.file=PATH          configuration file (default " SETTINGS_DEFAULT_PATH ")\n"
-	"  --web.listen-address=ADDR   address to serve on (default :9925)\n"
-	"  --web.telemetry-path=PATH   path of the metrics (default /metrics)\n"
-	"  --web.config.file=PATH      TLS and basic authentication for the HTTP server\n"
-	"                              (the YAML file Prometheus exporters share)\n"
-	"  --log.level=LEVEL           debug, info, warn or error (default info)\n"
-	"  --shard.index=N             with --shard.count: watch only the clusters whose\n"
-	"  --shard.count=M             id hashes to shard N of M (overrides shard.*)\n"
-	"  --once                      poll once, print the metrics, exit 0 if every\n"
-	"                              request succeeded and 1 otherwise\n"
-	"  --check                     poll once and print each cluster's upgrade status;\n"
-	"                              exit 0 all current, 1 an upgrade is pending,\n"
-	"                              2 a request failed or the configuration is bad\n"
-	"  --output=FORMAT             with --check: table (default) or json\n"
-	"  --debug.dumpable            leave the process dumpable (core dumps, ptrace and\n"
-	"                              /proc by its user); off by default, since its\n"
-	"                              memory holds the API token\n"
-	"  --version                   print the version and exit\n"
-	"  --help                      print this help and exit\n";
+/* The flags; --help adds the configuration file's keys. The defaults of
+ * flags that stand for a key come from settings.c's table of keys. */
+static void print_usage(FILE *f)
+{
+	fprintf(f,
+		"usage: doks_exporter [flags]\n"
+		"\n"
+		"Prometheus exporter and upgrade watcher for DigitalOcean Kubernetes (DOKS).\n"
+		"The API token comes from DIGITALOCEAN_TOKEN, DIGITALOCEAN_ACCESS_TOKEN or\n"
+		"api.token_file in the configuration file; never from a flag.\n"
+		"\n"
+		"  --config.file=PATH          configuration file (default " SETTINGS_DEFAULT_PATH ")\n"
+		"  --web.listen-address=ADDR   address to serve on (default %s)\n"
+		"  --web.telemetry-path=PATH   path of the metrics (default %s)\n"
+		"  --web.config.file=PATH      TLS and basic authentication for the HTTP server\n"
+		"                              (the YAML file Prometheus exporters share)\n"
+		"  --log.level=LEVEL           debug, info, warn or error (default info)\n"
+		"  --shard.index=N             with --shard.count: watch only the clusters whose\n"
+		"  --shard.count=M             id hashes to shard N of M (overrides shard.*)\n"
+		"  --once                      poll once, print the metrics, exit 0 if every\n"
+		"                              request succeeded and 1 otherwise\n"
+		"  --check                     poll once and print each cluster's upgrade status;\n"
+		"                              exit 0 all current, 1 an upgrade is pending,\n"
+		"                              2 a request failed or the configuration is bad\n"
+		"  --output=FORMAT             with --check: table (default) or json\n"
+		"  --debug.dumpable            leave the process dumpable (core dumps, ptrace and\n"
+		"                              /proc by its user); off by default, since its\n"
+		"                              memory holds the API token\n"
+		"  --version                   print the version and exit\n"
+		"  --help                      print this help and exit\n",
+		settings_key_fallback("web.listen_address"), settings_key_fallback("web.telemetry_path"));
+}
+
+/* --help: the flags, then every key of the configuration file with its
+ * default, what it is for and its range. */
+static void print_help(FILE *f)
+{
+	print_usage(f);
+	fputs("\nConfiguration file keys (libconfig syntax; see the README), with their defaults:\n",
+	      f);
+	struct settings_key_doc d;
+	for (size_t i = 0; settings_key_doc(i, &d); i++) {
+		fprintf(f, "  %-33s %s\n      %s", d.path, d.fallback, d.help);
+		if (d.ranged)
+			fprintf(f, " (%.15g to %.15g)", d.min, d.max);
+		fputc('\n', f);
+	}
+}
 
 struct options {
 	struct settings_flags flags;
@@ -95,7 +117,8 @@ static int parse_args(int argc, char **argv, struct options *o)
 	for (int i = 1; i < argc; i++) {
 		const char *arg = argv[i];
 		if (strncmp(arg, "--", 2) != 0) {
-			fprintf(stderr, "doks_exporter: unexpected argument '%s'\n%s", arg, usage);
+			fprintf(stderr, "doks_exporter: unexpected argument '%s'\n", arg);
+			print_usage(stderr);
 			return 0;
 		}
 		arg += 2;
@@ -124,7 +147,8 @@ static int parse_args(int argc, char **argv, struct options *o)
 			found = 1;
 		}
 		if (!found) {
-			fprintf(stderr, "doks_exporter: unknown flag '%s'\n%s", argv[i], usage);
+			fprintf(stderr, "doks_exporter: unknown flag '%s'\n", argv[i]);
+			print_usage(stderr);
 			return 0;
 		}
 	}
@@ -319,8 +343,8 @@ int main(int argc, char **argv)
 	if (!parse_args(argc, argv, &o))
 		return 2;
 	if (o.help) {
-		fputs(usage, stdout);
-		return 0;
+		print_help(stdout);
+		return fflush(stdout) == 0 ? 0 : 1;
 	}
 	if (o.version) {
 		buildinfo_print(stdout);

@@ -3,8 +3,10 @@
  * Runs on the poller thread. A batch of requests is driven by one multi
  * handle over a small pool of easy handles, so transfers run in parallel
  * over connections that stay open from one request (and cycle) to the
- * next. Starts are paced by ratelimit.c; the stop flag is looked at every
- * 100 ms at most, whatever the time-out.
+ * next. Which request starts next, when a failed one is tried again and
+ * what a 429 means are apisched.c's to say (starts are paced by
+ * ratelimit.c); this file moves the bytes. The stop flag is looked at
+ * every 100 ms at most, whatever the time-out.
  * Never logs the token or a body: debug lines carry method, path, status
  * and duration only.
  */
@@ -12,13 +14,13 @@
 #include "api.h"
 
 #include <curl/curl.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "apiheader.h"
+#include "apisched.h"
 #include "buildinfo.h"
 #include "log.h"
 #include "ratelimit.h"
@@ -26,9 +28,6 @@
 #include "settings.h"
 #include "url.h"
 
-/* Exponential backoff between tries: 1 s, 2 s, 4 s ... with jitter, capped. */
-#define BACKOFF_BASE 1.0
-#define BACKOFF_MAX 30.0
 /* The longest single wait in the loop, so that stop is seen quickly. */
 #define WAIT_SLICE_MS 100
 /* Whatever a header says, the budget holds requests back no longer than
@@ -44,8 +43,7 @@ struct transfer {
 	bool secret;
 	bool over_cap;
 	bool oom;
-	bool have_limit, have_remaining, have_reset, have_retry_after;
-	double limit, remaining, reset, retry_after;
+	struct apisched_headers h; /* the ratelimit-* and Retry-After headers */
 };
 
 /* An easy handle and the request it is running, if any. */
@@ -74,16 +72,11 @@ struct api {
 	unsigned long long rng; /* for jitter */
 };
 
-/* A request waiting for its (next) try. */
-struct pending {
-	struct api_request *req;
-	double not_before;
-	int tries;
-};
-
-/* xorshift64*: jitter needs no quality beyond not being in lockstep. */
-static double random_unit(struct api *a)
+/* xorshift64* over the struct api at ctx: jitter needs no quality beyond
+ * not being in lockstep. */
+static double random_unit(void *ctx)
 {
+	struct api *a = ctx;
 	a->rng ^= a->rng >> 12;
 	a->rng ^= a->rng << 25;
 	a->rng ^= a->rng >> 27;
@@ -125,31 +118,31 @@ static size_t on_body(char *data, size_t size, size_t nmemb, void *userp)
 
 static size_t on_header(char *line, size_t size, size_t nmemb, void *userp)
 {
-	struct transfer *t = userp;
+	struct apisched_headers *h = &((struct transfer *)userp)->h;
 	size_t n = size * nmemb;
 	double v = 0;
 	bool ok = false;
 	switch (apiheader_parse(line, n, &v, &ok)) {
 	case APIHEADER_STATUS:
 		/* a new status line: headers of an interim answer do not count */
-		t->have_limit = t->have_remaining = t->have_reset = t->have_retry_after = false;
+		h->have_limit = h->have_remaining = h->have_reset = h->have_retry_after = false;
 		break;
 	case APIHEADER_LIMIT:
-		if ((t->have_limit = ok))
-			t->limit = v;
+		if ((h->have_limit = ok))
+			h->limit = v;
 		break;
 	case APIHEADER_REMAINING:
-		if ((t->have_remaining = ok))
-			t->remaining = v;
+		if ((h->have_remaining = ok))
+			h->remaining = v;
 		break;
 	case APIHEADER_RESET:
-		if ((t->have_reset = ok))
-			t->reset = v;
+		if ((h->have_reset = ok))
+			h->reset_real = v;
 		break;
 	case APIHEADER_RETRY_AFTER:
 		/* only the seconds form; the API sends no HTTP-date here */
-		if ((t->have_retry_after = ok))
-			t->retry_after = v;
+		if ((h->have_retry_after = ok))
+			h->retry_after = v;
 		break;
 	case APIHEADER_OTHER:
 		break;
@@ -415,71 +408,35 @@ static bool start(struct api *a, struct slot *s, struct api_request *req)
 	return true;
 }
 
-static bool retryable(const struct api_request *req)
+/* Takes the transfer on slot s out of the multi handle and wipes and frees
+ * what it held but its answer (in s->t). */
+static void slot_detach(struct api *a, struct slot *s)
 {
-	if (req->result == ERR_HTTP)
-		return req->res.status == 429 || req->res.status >= 500;
-	if (req->result == ERR_TRANSPORT)
-		return req->res.reason == REASON_TIMEOUT || req->res.reason == REASON_CONNECT ||
-		       req->res.reason == REASON_RESET;
-	return false;
-}
-
-/* Turns a finished transfer into req->result and req->res, counting it. */
-static void finish(struct api *a, struct slot *s, CURLcode rc)
-{
-	struct api_request *req = s->req;
-	struct transfer *t = &s->t;
-	double took = clock_mono() - s->started;
-	long status = 0, connects = 0;
-	curl_easy_getinfo(s->easy, CURLINFO_RESPONSE_CODE, &status);
-	if (curl_easy_getinfo(s->easy, CURLINFO_NUM_CONNECTS, &connects) == CURLE_OK && connects > 0)
-		a->stats->connections += (unsigned long long)connects;
 	curl_multi_remove_handle(a->multi, s->easy);
 	s->req = NULL;
 	free(s->url);
 	s->url = NULL;
 	headers_release(s);
-	if (req->secret)
-		recycle_easy(s);
+}
 
+/* Sets req->result and req->res.reason for a transfer that ended with rc
+ * and HTTP status (0: none) after took seconds, counting and logging it. */
+static void judge(struct api *a, const struct slot *s, struct api_request *req, CURLcode rc,
+		  long status, double took)
+{
 	const char *epn = endpoint_name(req->ep);
 	char took_s[32], status_s[16];
 	snprintf(took_s, sizeof took_s, "%.3f", took);
 	snprintf(status_s, sizeof status_s, "%ld", status);
-	memset(&req->res, 0, sizeof req->res);
-	req->res.status = status;
-
-	if (status >= 100) {
-		apistats_count_request(a->stats, req->ep, status);
-		/* answers of parallel requests arrive out of order: within one
-		 * window (the same limit and reset), the lowest remaining is the
-		 * newest; a new limit or reset starts a new window, and is
-		 * followed at once (the plan follows the latest headers) */
-		if (t->have_limit && t->have_remaining && t->have_reset) {
-			bool same_window = a->stats->have_rate_limit &&
-					   t->reset == a->stats->rate_limit_reset &&
-					   t->limit == a->stats->rate_limit_limit;
-			double remaining = t->remaining;
-			if (same_window && a->stats->rate_limit_remaining < remaining)
-				remaining = a->stats->rate_limit_remaining;
-			a->stats->have_rate_limit = true;
-			a->stats->rate_limit_limit = t->limit;
-			a->stats->rate_limit_remaining = remaining;
-			a->stats->rate_limit_reset = t->reset;
-			ratelimit_on_headers(&a->rl, clock_mono(), clock_real(), t->limit, remaining,
-					     t->reset);
-		}
-	}
 	if (rc != CURLE_OK && atomic_load(a->stop)) {
 		req->result = ERR_CANCELLED;
 		req->res.reason = REASON_RESET;
-	} else if (t->oom) {
+	} else if (s->t.oom) {
 		req->result = ERR_NOMEM;
 		req->res.reason = REASON_RESET;
 		log_error("out of memory reading an answer", "endpoint", epn);
 	} else if (rc != CURLE_OK) {
-		req->res.reason = reason_of(rc, t);
+		req->res.reason = reason_of(rc, &s->t);
 		req->result = req->res.reason == REASON_TOO_LARGE ? ERR_TOOBIG : ERR_TRANSPORT;
 		apistats_count_error(a->stats, req->ep, req->res.reason);
 		apistats_observe_duration(a->stats, req->ep, took);
@@ -491,29 +448,54 @@ static void finish(struct api *a, struct slot *s, CURLcode rc)
 		req->res.reason = REASON_STATUS;
 		apistats_count_error(a->stats, req->ep, REASON_STATUS);
 		apistats_observe_duration(a->stats, req->ep, took);
-		if (status == 429)
-			ratelimit_on_429(&a->rl, clock_mono(), clock_real(),
-					 t->have_retry_after ? t->retry_after : -1,
-					 t->have_reset ? t->reset : -1);
 	} else {
 		req->result = ERR_OK;
 		apistats_observe_duration(a->stats, req->ep, took);
 		log_debug("API request", "method", "GET", "endpoint", epn, "path", req->path,
 			  "status", status_s, "duration", took_s);
 	}
-	if (req->result == ERR_OK || req->result == ERR_HTTP) {
-		if (!t->buf)
-			t->buf = calloc(1, 1);
-		if (!t->buf) {
-			req->result = ERR_NOMEM;
-			return;
-		}
-		req->res.body = t->buf;
-		req->res.len = t->len;
-		t->buf = NULL;
-	} else {
+}
+
+/* Hands the body of t to req->res when the request has an answer to read
+ * (ERR_OK, or ERR_HTTP for its error id); discards it otherwise. */
+static void keep_body(struct api_request *req, struct transfer *t)
+{
+	if (req->result != ERR_OK && req->result != ERR_HTTP) {
 		transfer_discard(t);
+		return;
 	}
+	if (!t->buf)
+		t->buf = calloc(1, 1);
+	if (!t->buf) {
+		req->result = ERR_NOMEM;
+		return;
+	}
+	req->res.body = t->buf;
+	req->res.len = t->len;
+	t->buf = NULL;
+}
+
+/* Turns a finished transfer into req->result and req->res, counting it. */
+static void finish(struct api *a, struct slot *s, CURLcode rc)
+{
+	struct api_request *req = s->req;
+	double took = clock_mono() - s->started;
+	long status = 0, connects = 0;
+	curl_easy_getinfo(s->easy, CURLINFO_RESPONSE_CODE, &status);
+	if (curl_easy_getinfo(s->easy, CURLINFO_NUM_CONNECTS, &connects) == CURLE_OK && connects > 0)
+		a->stats->connections += (unsigned long long)connects;
+	slot_detach(a, s);
+	if (req->secret)
+		recycle_easy(s);
+
+	memset(&req->res, 0, sizeof req->res);
+	req->res.status = status;
+	if (status >= 100)
+		apistats_count_request(a->stats, req->ep, status);
+	apisched_on_answer(&a->rl, a->stats, status, rc == CURLE_OK && !s->t.oom, &s->t.h,
+			   clock_mono(), clock_real());
+	judge(a, s, req, rc, status, took);
+	keep_body(req, &s->t);
 }
 
 static void end(struct api_request *req, enum err result, api_done_fn done, void *ctx)
@@ -525,177 +507,179 @@ static void end(struct api_request *req, enum err result, api_done_fn done, void
 	done(req, ctx);
 }
 
+/* One api_run: its batch, the batch's line (apisched.h), and the caller's
+ * callback. */
+struct run {
+	struct api *a;
+	struct api_request *reqs; /* borrowed: the batch */
+	struct apisched q;
+	size_t running; /* transfers in flight */
+	double deadline;
+	api_done_fn done;
+	void *ctx;
+};
+
+static bool slot_free(const struct api *a)
+{
+	for (size_t i = 0; i < a->nslots; i++)
+		if (!a->slots[i].req)
+			return true;
+	return false;
+}
+
+/* Starts on the free slots what may start at now: the earliest due retry,
+ * else the next first try, as far as the budget lets them go. Returns the
+ * latest time to look again. */
+static double start_due(struct run *r, double now, bool stopping)
+{
+	struct api *a = r->a;
+	double wake = now + WAIT_SLICE_MS / 1000.0;
+	for (size_t i = 0; i < a->nslots && !stopping; i++) {
+		struct slot *s = &a->slots[i];
+		if (s->req)
+			continue;
+		struct apisched_pick pick;
+		double at = 0;
+		enum apisched_next next = apisched_choose(&r->q, &a->rl, now, r->deadline, &pick, &at);
+		if (next == APISCHED_HOLD && at < wake)
+			wake = at;
+		if (next != APISCHED_GO)
+			break;
+		if (!start(a, s, &r->reqs[pick.index])) {
+			log_error("out of memory starting a request");
+			break;
+		}
+		apisched_take(&r->q, &pick);
+		r->running++;
+	}
+	/* a due retry matters only when a slot is free to take it; with
+	 * every slot busy, curl_multi_poll wakes on their progress */
+	if (!slot_free(a))
+		return now + WAIT_SLICE_MS / 1000.0;
+	return apisched_wake(&r->q, now, wake);
+}
+
+/* Puts req, whose try just failed, back in line when the failure is worth
+ * another try and one is left within the deadline: true then, with its
+ * answer released. */
+static bool schedule_retry(struct run *r, struct api_request *req)
+{
+	struct api *a = r->a;
+	size_t i = (size_t)(req - r->reqs);
+	bool retryable = apisched_retryable(req->result, req->res.status, req->res.reason) &&
+			 !atomic_load(a->stop);
+	if (!apisched_retry(&r->q, i, retryable, req->res.status == 429, clock_mono(),
+			    r->deadline, random_unit, a))
+		return false;
+	char left[16];
+	snprintf(left, sizeof left, "%d", apisched_tries_left(&r->q, i));
+	log_debug("retrying", "endpoint", endpoint_name(req->ep), "path", req->path, "tries_left",
+		  left);
+	api_response_cleanup(&req->res, req->secret);
+	apistats_count_retry(a->stats, req->ep);
+	return true;
+}
+
+/* Moves the transfers along and reads those that ended: each is tried
+ * again or handed to done. Returns how many ended. */
+static int collect(struct run *r)
+{
+	struct api *a = r->a;
+	int still = 0;
+	if (r->running > 0)
+		curl_multi_perform(a->multi, &still);
+	int queued;
+	int completed = 0;
+	CURLMsg *msg;
+	while ((msg = curl_multi_info_read(a->multi, &queued)) != NULL) {
+		if (msg->msg != CURLMSG_DONE)
+			continue;
+		completed++;
+		struct slot *s = NULL;
+		curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&s);
+		CURLcode rc = msg->data.result;
+		struct api_request *req = s->req;
+		finish(a, s, rc);
+		r->running--;
+		if (!schedule_retry(r, req))
+			r->done(req, r->ctx);
+	}
+	return completed;
+}
+
+/* Ends unsent, with why, every request that waits for a try. */
+static void end_waiting(struct run *r, enum err why)
+{
+	size_t i;
+	while (apisched_drop(&r->q, &i))
+		end(&r->reqs[i], why, r->done, r->ctx);
+}
+
+/* A stop: the transfers in flight are abandoned, since their answers no
+ * longer matter. */
+static void abandon_transfers(struct run *r)
+{
+	struct api *a = r->a;
+	for (size_t i = 0; i < a->nslots; i++) {
+		struct slot *s = &a->slots[i];
+		if (!s->req)
+			continue;
+		struct api_request *req = s->req;
+		slot_detach(a, s);
+		transfer_discard(&s->t);
+		r->running--;
+		end(req, ERR_CANCELLED, r->done, r->ctx);
+	}
+}
+
+/* Waits until wake, or on the transfers' progress, never longer than
+ * WAIT_SLICE_MS, so that a stop is seen; the idle callback goes first. */
+static void wait_until(struct run *r, double wake)
+{
+	struct api *a = r->a;
+	if (a->idle)
+		a->idle(a->idle_ctx);
+	double left = wake - clock_mono();
+	int ms = left <= 0 ? 0 : (int)(left * 1000) + 1;
+	if (ms > WAIT_SLICE_MS)
+		ms = WAIT_SLICE_MS;
+	if (r->running > 0)
+		curl_multi_poll(a->multi, NULL, 0, ms, NULL);
+	else if (ms > 0) {
+		struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
+		nanosleep(&ts, NULL);
+	}
+}
+
 void api_run(struct api *a, struct api_request *reqs, size_t n, double deadline_mono,
 	     api_done_fn done, void *ctx)
 {
-	/* first tries go in order from next_new; retries wait in the queue */
-	size_t next_new = 0;
-	struct pending *retry = NULL;
-	size_t nretry = 0, retry_cap = 0;
-	size_t running = 0;
-	int max_tries = 1 + (int)settings_retries(a->settings);
-	/* tries so far of each request, by index */
-	int *tries = calloc(n ? n : 1, sizeof *tries);
-	if (!tries) {
+	struct run r = { .a = a, .reqs = reqs, .deadline = deadline_mono, .done = done, .ctx = ctx };
+	if (apisched_init(&r.q, n, (int)settings_retries(a->settings)) != ERR_OK) {
 		for (size_t i = 0; i < n; i++)
 			end(&reqs[i], ERR_NOMEM, done, ctx);
 		return;
 	}
-
-	while (next_new < n || nretry > 0 || running > 0) {
+	while (apisched_waiting(&r.q) || r.running > 0) {
 		double now = clock_mono();
 		bool stopping = atomic_load(a->stop);
-		double wake = now + WAIT_SLICE_MS / 1000.0;
-
-		/* start what may start */
-		for (size_t i = 0; i < a->nslots && !stopping; i++) {
-			struct slot *s = &a->slots[i];
-			if (s->req)
-				continue;
-			/* the earliest due retry, else the next first try */
-			struct api_request *req = NULL;
-			size_t ri = SIZE_MAX;
-			for (size_t r = 0; r < nretry; r++)
-				if (retry[r].not_before <= now && (ri == SIZE_MAX || retry[r].not_before < retry[ri].not_before))
-					ri = r;
-			if (ri != SIZE_MAX)
-				req = retry[ri].req;
-			else if (next_new < n)
-				req = &reqs[next_new];
-			if (!req)
-				break;
-			double at = ratelimit_next_start(&a->rl, now);
-			if (at > now && at > deadline_mono)
-				break;
-			if (at > now) {
-				if (at < wake)
-					wake = at;
-				break;
-			}
-			if (!start(a, s, req)) {
-				log_error("out of memory starting a request");
-				break;
-			}
-			if (ri != SIZE_MAX)
-				retry[ri] = retry[--nretry];
-			else
-				next_new++;
-			tries[req - reqs]++;
-			running++;
-		}
-		/* a due retry matters only when a slot is free to take it; with
-		 * every slot busy, curl_multi_poll wakes on their progress */
-		bool slot_free = false;
-		for (size_t i = 0; i < a->nslots; i++)
-			slot_free = slot_free || !a->slots[i].req;
-		/* a retry already due waits on the budget, whose time is in
-		 * wake already: only a later one sets the wake, else the loop
-		 * would spin until the budget lets it go */
-		for (size_t r = 0; r < nretry && slot_free; r++)
-			if (retry[r].not_before > now && retry[r].not_before < wake)
-				wake = retry[r].not_before;
-		if (!slot_free)
-			wake = now + WAIT_SLICE_MS / 1000.0;
-
+		double wake = start_due(&r, now, stopping);
 		/* nothing can start any more: what waits will never be sent. Only
 		 * the scheduler (pacing, a 429 pause) holds requests back past
 		 * the deadline; a merely busy batch runs to its end. */
-		double at = ratelimit_next_start(&a->rl, now);
-		bool blocked = at > now && at > deadline_mono;
-		if (running == 0 && (stopping || blocked)) {
-			enum err why = stopping ? ERR_CANCELLED : ERR_THROTTLED;
-			for (size_t r = 0; r < nretry; r++)
-				end(retry[r].req, why, done, ctx);
-			for (; next_new < n; next_new++)
-				end(&reqs[next_new], why, done, ctx);
+		if (r.running == 0 && (stopping || apisched_blocked(&a->rl, now, deadline_mono))) {
+			end_waiting(&r, stopping ? ERR_CANCELLED : ERR_THROTTLED);
 			break;
 		}
-
-		int still = 0;
-		if (running > 0)
-			curl_multi_perform(a->multi, &still);
-		int queued;
-		int completed = 0;
-		CURLMsg *msg;
-		while ((msg = curl_multi_info_read(a->multi, &queued)) != NULL) {
-			if (msg->msg != CURLMSG_DONE)
-				continue;
-			completed++;
-			struct slot *s = NULL;
-			curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&s);
-			CURLcode rc = msg->data.result;
-			struct api_request *req = s->req;
-			finish(a, s, rc);
-			running--;
-			int used = tries[req - reqs];
-			if (retryable(req) && used < max_tries && !atomic_load(a->stop)) {
-				double wait = BACKOFF_BASE * (double)(1 << (used - 1)) *
-					      (0.5 + random_unit(a));
-				if (wait > BACKOFF_MAX)
-					wait = BACKOFF_MAX;
-				double not_before = clock_mono() + wait;
-				/* after a 429 the pause decides; the backoff adds nothing */
-				if (req->res.status == 429)
-					not_before = clock_mono();
-				if (not_before < deadline_mono) {
-					if (nretry == retry_cap) {
-						size_t nc = retry_cap ? retry_cap * 2 : 16;
-						struct pending *nr = realloc(retry, nc * sizeof *nr);
-						if (!nr) {
-							done(req, ctx);
-							continue;
-						}
-						retry = nr;
-						retry_cap = nc;
-					}
-					char left[16];
-					snprintf(left, sizeof left, "%d", max_tries - used);
-					log_debug("retrying", "endpoint", endpoint_name(req->ep), "path",
-						  req->path, "tries_left", left);
-					api_response_cleanup(&req->res, req->secret);
-					apistats_count_retry(a->stats, req->ep);
-					retry[nretry++] = (struct pending){ req, not_before, used };
-					continue;
-				}
-			}
-			done(req, ctx);
-		}
-		if (stopping) {
-			/* abandon transfers in flight: their answers no longer matter */
-			for (size_t i = 0; i < a->nslots; i++) {
-				struct slot *s = &a->slots[i];
-				if (!s->req)
-					continue;
-				struct api_request *req = s->req;
-				curl_multi_remove_handle(a->multi, s->easy);
-				s->req = NULL;
-				free(s->url);
-				s->url = NULL;
-				transfer_discard(&s->t);
-				running--;
-				end(req, ERR_CANCELLED, done, ctx);
-			}
-			continue;
-		}
+		int completed = collect(&r);
+		if (stopping)
+			abandon_transfers(&r);
 		/* a transfer ended: its slot may take waiting work right away, and
 		 * the batch may be over; never sleep on either */
-		if (completed > 0)
-			continue;
-		if (a->idle)
-			a->idle(a->idle_ctx);
-		double left = wake - clock_mono();
-		int ms = left <= 0 ? 0 : (int)(left * 1000) + 1;
-		if (ms > WAIT_SLICE_MS)
-			ms = WAIT_SLICE_MS;
-		if (running > 0)
-			curl_multi_poll(a->multi, NULL, 0, ms, NULL);
-		else if (ms > 0) {
-			struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
-			nanosleep(&ts, NULL);
-		}
+		else if (completed == 0)
+			wait_until(&r, wake);
 	}
-	free(retry);
-	free(tries);
+	apisched_cleanup(&r.q);
 }
 
 struct one {

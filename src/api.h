@@ -3,7 +3,9 @@
  * pacing within the token's budget, pauses on 429, and bounded retries.
  *
  * Used by the poller thread only. It only ever sends GET, never follows
- * a redirect, and sends the token to the configured origin alone.
+ * a redirect, and sends the token to the configured origin alone. What a
+ * batch does next (which request or retry, when, and what a 429 implies)
+ * is decided by apisched.h, which the simulation (tests/sim) shares.
  */
 #ifndef DOKS_API_H
 #define DOKS_API_H

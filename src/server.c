@@ -39,6 +39,7 @@
 
 #include "authgate.h"
 #include "buildinfo.h"
+#include "clock.h"
 #include "connguard.h"
 #include "gzip.h"
 #include "log.h"
@@ -98,19 +99,12 @@ static enum MHD_Result send_text(struct MHD_Connection *c, unsigned status, cons
 	return ret;
 }
 
-static double monotonic(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 /* The process_* figures, read from /proc at most once a second: ten system
  * calls that would otherwise cost more than the rest of a scrape. One
  * scrape refreshes them, outside the lock; the others take the copy. */
 static void process_stats_cached(struct server *s, struct process_stats *out)
 {
-	double now = monotonic();
+	double now = clock_mono();
 	pthread_mutex_lock(&s->proc_lock);
 	bool refresh = !s->proc_refreshing && now - s->proc_read_at >= 1.0;
 	if (refresh)
@@ -545,23 +539,19 @@ static void log_panic(void *cls, const char *file, unsigned line, const char *re
 	abort();
 }
 
-enum err server_start(const struct settings *settings, struct webconfig *web,
-		      struct server **out)
+/* A server not yet listening: its landing page, its connection guard and,
+ * when the web configuration has users, its login gate. On failure
+ * nothing is left behind. */
+static enum err create(const struct settings *settings, const struct webconfig *web,
+		       struct server **out)
 {
-	char host[256];
-	unsigned port;
-	if (!settings_parse_listen_address(settings_listen_address(settings), host, sizeof host,
-					   &port))
-		return ERR_CONFIG;
 	struct server *s = calloc(1, sizeof *s);
 	if (!s)
 		return ERR_NOMEM;
 	s->settings = settings;
 	s->web = web;
 	atomic_init(&s->running, false);
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	s->start_time = (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+	s->start_time = clock_real();
 	pthread_mutex_init(&s->proc_lock, NULL);
 	snprintf(s->landing, sizeof s->landing,
 		 "<!DOCTYPE html>\n<html><head><title>DOKS Exporter</title></head>\n<body>\n"
@@ -570,64 +560,80 @@ enum err server_start(const struct settings *settings, struct webconfig *web,
 		 "<li><a href=\"/-/healthy\">Health</a></li>\n<li><a href=\"/-/ready\">Readiness</a></li>\n"
 		 "</ul>\n</body></html>\n",
 		 buildinfo_version(), settings_telemetry_path(settings));
-
-	double deadline = settings_request_timeout(settings);
 	if (connguard_new(SERVER_CONNECTIONS_MAX,
-			  (size_t)settings_max_connections_per_address(settings), deadline, true,
-			  &s->guard) != ERR_OK ||
+			  (size_t)settings_max_connections_per_address(settings),
+			  settings_request_timeout(settings), true, &s->guard) != ERR_OK ||
 	    (webconfig_requires_auth(web) && authgate_new(web, &s->gate) != ERR_OK)) {
-		connguard_free(s->guard);
-		pthread_mutex_destroy(&s->proc_lock);
-		free(s);
+		server_stop(s); /* it takes a server in any state short of started */
 		return ERR_NOMEM;
 	}
+	*out = s;
+	return ERR_OK;
+}
 
-	MHD_set_panic_func(log_panic, NULL);
-	/* suspend and resume: a login waits for its bcrypt off these threads */
-	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG |
-			 MHD_ALLOW_SUSPEND_RESUME;
-	struct sockaddr_storage ss;
-	memset(&ss, 0, sizeof ss);
+/* The socket address to listen on, for host (empty: every address, IPv6
+ * and IPv4) and port, with the flags libmicrohttpd needs for it in
+ * *flags. ERR_CONFIG, logged, when host does not resolve. */
+static enum err listen_address(const struct settings *settings, const char *host, unsigned port,
+			       struct sockaddr_storage *ss, unsigned *flags)
+{
+	memset(ss, 0, sizeof *ss);
 	if (host[0] == '\0') {
-		flags |= MHD_USE_DUAL_STACK;
-		struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)&ss;
+		*flags |= MHD_USE_DUAL_STACK;
+		struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)ss;
 		a6->sin6_family = AF_INET6;
 		a6->sin6_addr = in6addr_any;
 		a6->sin6_port = htons((uint16_t)port);
-	} else {
-		struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
-					  .ai_flags = AI_PASSIVE };
-		struct addrinfo *res = NULL;
-		int gai = getaddrinfo(host, NULL, &hints, &res);
-		if (gai != 0 || !res) {
-			log_error("cannot resolve the listen address", "address",
-				  settings_listen_address(settings), "err", gai_strerror(gai));
-			server_stop(s);
-			return ERR_CONFIG;
-		}
-		memcpy(&ss, res->ai_addr, res->ai_addrlen);
-		if (res->ai_family == AF_INET6) {
-			flags |= MHD_USE_IPv6;
-			((struct sockaddr_in6 *)&ss)->sin6_port = htons((uint16_t)port);
-		} else {
-			((struct sockaddr_in *)&ss)->sin_port = htons((uint16_t)port);
-		}
-		freeaddrinfo(res);
+		return ERR_OK;
 	}
-	/* TLS: the certificate and key through a callback, from GnuTLS's
-	 * forms made here, so that the key's PEM text is never handed to
-	 * GnuTLS (whose PEM decoder leaves a base64 copy in freed memory);
-	 * the other PEM texts stay in web, which outlives the daemon */
-	struct MHD_OptionItem tls[5];
+	struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
+				  .ai_flags = AI_PASSIVE };
+	struct addrinfo *res = NULL;
+	int gai = getaddrinfo(host, NULL, &hints, &res);
+	if (gai != 0 || !res) {
+		log_error("cannot resolve the listen address", "address",
+			  settings_listen_address(settings), "err", gai_strerror(gai));
+		return ERR_CONFIG;
+	}
+	memcpy(ss, res->ai_addr, res->ai_addrlen);
+	if (res->ai_family == AF_INET6) {
+		*flags |= MHD_USE_IPv6;
+		((struct sockaddr_in6 *)ss)->sin6_port = htons((uint16_t)port);
+	} else {
+		((struct sockaddr_in *)ss)->sin_port = htons((uint16_t)port);
+	}
+	freeaddrinfo(res);
+	return ERR_OK;
+}
+
+/* Frees the certificate chain and key served, if any. */
+static void identity_release(void)
+{
+	webconfig_tls_identity_free(identity.pcerts, identity.n, identity.key);
+	memset(&identity, 0, sizeof identity);
+}
+
+/* Room for the TLS options and their MHD_OPTION_END. */
+#define TLS_OPTIONS_MAX 4
+
+/* libmicrohttpd's TLS options for web, ended by MHD_OPTION_END (alone
+ * without TLS), with MHD_USE_TLS added to *flags. The certificate and key
+ * go through a callback, from GnuTLS's forms made here, so that the key's
+ * PEM text is never handed to GnuTLS (whose PEM decoder leaves a base64
+ * copy in freed memory); the other PEM texts stay in web, which outlives
+ * the daemon. ERR_CONFIG, logged, leaving no identity loaded, when the key
+ * or certificate does not load or libmicrohttpd has no TLS. */
+static enum err tls_options(const struct webconfig *web, struct MHD_OptionItem tls[TLS_OPTIONS_MAX],
+			    unsigned *flags)
+{
 	size_t nt = 0;
 	if (webconfig_tls_enabled(web)) {
 		int gerr = webconfig_tls_identity(web, &identity.pcerts, &identity.n, &identity.key);
 		if (gerr < 0) {
 			log_error("cannot load the TLS certificate and key", "err", gnutls_strerror(gerr));
-			server_stop(s);
 			return ERR_CONFIG;
 		}
-		flags |= MHD_USE_TLS;
+		*flags |= MHD_USE_TLS;
 		tls[nt++] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_CERT_CALLBACK, 0,
 						     (void *)&serve_identity };
 		tls[nt++] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_PRIORITIES, 0,
@@ -641,19 +647,27 @@ enum err server_start(const struct settings *settings, struct webconfig *web,
 	tls[nt] = (struct MHD_OptionItem){ MHD_OPTION_END, 0, NULL };
 	if (webconfig_tls_enabled(web) && MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES) {
 		log_error("TLS asked by the web configuration, but this libmicrohttpd was built without it");
-		server_stop(s);
+		identity_release();
 		return ERR_CONFIG;
 	}
+	return ERR_OK;
+}
+
+/* Starts libmicrohttpd on ss with the given flags and TLS options.
+ * ERR_IO, logged, when it cannot listen. */
+static enum err start_daemon(struct server *s, unsigned flags, unsigned port,
+			     struct sockaddr_storage *ss, struct MHD_OptionItem *tls)
+{
 	/* A thread pool and limits, so that slow clients cannot starve the
 	 * rest. libmicrohttpd's time-out counts idle time only, so connguard
 	 * holds each request to a total deadline (TLS handshake included)
 	 * and each client address to its share of the connections, and
 	 * makes room for a new address when all are taken; libmicrohttpd's
 	 * own limit leaves headroom for the connections being cut. */
-	unsigned idle = (unsigned)deadline + 1;
+	unsigned idle = (unsigned)settings_request_timeout(s->settings) + 1;
 	s->daemon = MHD_start_daemon(flags, (uint16_t)port, admit, s, on_request, s,
 				     MHD_OPTION_EXTERNAL_LOGGER, log_mhd, s,
-				     MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+				     MHD_OPTION_SOCK_ADDR, (struct sockaddr *)ss,
 				     MHD_OPTION_THREAD_POOL_SIZE, 2u,
 				     MHD_OPTION_CONNECTION_LIMIT,
 				     (unsigned)(SERVER_CONNECTIONS_MAX + CONNGUARD_HEADROOM),
@@ -665,23 +679,58 @@ enum err server_start(const struct settings *settings, struct webconfig *web,
 				     MHD_OPTION_END);
 	atomic_store(&s->running, true);
 	if (!s->daemon) {
-		log_error("cannot listen", "address", settings_listen_address(settings),
+		log_error("cannot listen", "address", settings_listen_address(s->settings),
 			  "err", "address in use, not permitted, or not available");
-		server_stop(s);
 		return ERR_IO;
 	}
-	/* GnuTLS's form of the key is all that is needed now */
-	webconfig_tls_forget_key(web);
+	return ERR_OK;
+}
+
+/* The "listening" line, with the port bound (port 0 asks for any). */
+static void log_listening(const struct server *s, const char *host, unsigned port)
+{
 	const union MHD_DaemonInfo *info = MHD_get_daemon_info(s->daemon, MHD_DAEMON_INFO_BIND_PORT);
 	char bound[300];
 	snprintf(bound, sizeof bound, "%s%s%s:%u", strchr(host, ':') ? "[" : "", host,
 		 strchr(host, ':') ? "]" : "", info ? (unsigned)info->port : port);
 	log_info("listening", "address", bound, "telemetry_path",
-		 settings_telemetry_path(settings), "tls",
-		 webconfig_tls_enabled(web) ? "true" : "false", "basic_auth",
-		 webconfig_requires_auth(web) ? "true" : "false");
+		 settings_telemetry_path(s->settings), "tls",
+		 webconfig_tls_enabled(s->web) ? "true" : "false", "basic_auth",
+		 webconfig_requires_auth(s->web) ? "true" : "false");
+}
+
+enum err server_start(const struct settings *settings, struct webconfig *web,
+		      struct server **out)
+{
+	char host[256];
+	unsigned port;
+	if (!settings_parse_listen_address(settings_listen_address(settings), host, sizeof host,
+					   &port))
+		return ERR_CONFIG;
+	struct server *s = NULL;
+	enum err e = create(settings, web, &s);
+	if (e != ERR_OK)
+		return e;
+	MHD_set_panic_func(log_panic, NULL);
+	/* suspend and resume: a login waits for its bcrypt off these threads */
+	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG |
+			 MHD_ALLOW_SUSPEND_RESUME;
+	struct sockaddr_storage ss;
+	struct MHD_OptionItem tls[TLS_OPTIONS_MAX];
+	if ((e = listen_address(settings, host, port, &ss, &flags)) != ERR_OK ||
+	    (e = tls_options(web, tls, &flags)) != ERR_OK ||
+	    (e = start_daemon(s, flags, port, &ss, tls)) != ERR_OK)
+		goto out;
+	/* GnuTLS's form of the key is all that is needed now */
+	webconfig_tls_forget_key(web);
+	log_listening(s, host, port);
 	*out = s;
-	return ERR_OK;
+	s = NULL;
+out:
+	/* a server that did not start: the daemon, the identity, the gate,
+	 * the guard, the lock and the struct, whichever were taken */
+	server_stop(s);
+	return e;
 }
 
 void server_stop(struct server *s)
@@ -696,8 +745,7 @@ void server_stop(struct server *s)
 		MHD_stop_daemon(s->daemon);
 	authgate_free(s->gate);
 	connguard_free(s->guard);
-	webconfig_tls_identity_free(identity.pcerts, identity.n, identity.key);
-	memset(&identity, 0, sizeof identity);
+	identity_release();
 	pthread_mutex_destroy(&s->proc_lock);
 	free(s);
 }

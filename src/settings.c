@@ -44,7 +44,7 @@ struct settings {
 	char *config_path;
 	char *api_url;
 	double api_timeout;
-	long long max_response_bytes;
+	long max_response_bytes;
 	double max_requests_per_minute;
 	double hourly_budget_fraction;
 	long max_parallel;
@@ -68,41 +68,133 @@ struct settings {
 	long max_connections_per_address; /* web.max_connections_per_address */
 };
 
-enum kind { K_STRING, K_BOOL, K_INT, K_NUMBER, K_STRING_LIST };
+/* The longest interval a key accepts: a week. */
+#define INTERVAL_MAX (7 * 86400)
+/* Replicas split the clusters among at most this many: shard.count up to
+ * it, shard.index below it. */
+#define SHARD_MAX 1024
 
+enum key_type {
+	KEY_STRING,   /* char * at offset */
+	KEY_BOOL,     /* through set */
+	KEY_INT,      /* long at offset, a whole number in [min, max] */
+	KEY_NUMBER,   /* double at offset, in [min, max] */
+	KEY_LIST,     /* a list of strings, through set */
+	KEY_ACCOUNTS, /* through set, which checks its type too */
+};
+
+#define TYPE_BIT(t) (1u << (t))
+
+/* What each type accepts from libconfig, and the error otherwise. */
+static const struct {
+	unsigned accepts; /* TYPE_BIT(CONFIG_TYPE_...) */
+	const char *why;
+} types[] = {
+	[KEY_STRING] = { TYPE_BIT(CONFIG_TYPE_STRING), "must be a string" },
+	[KEY_BOOL] = { TYPE_BIT(CONFIG_TYPE_BOOL), "must be true or false" },
+	[KEY_INT] = { TYPE_BIT(CONFIG_TYPE_INT) | TYPE_BIT(CONFIG_TYPE_INT64),
+		      "must be a whole number" },
+	[KEY_NUMBER] = { TYPE_BIT(CONFIG_TYPE_INT) | TYPE_BIT(CONFIG_TYPE_INT64) |
+				 TYPE_BIT(CONFIG_TYPE_FLOAT),
+			 "must be a number" },
+	[KEY_LIST] = { TYPE_BIT(CONFIG_TYPE_ARRAY) | TYPE_BIT(CONFIG_TYPE_LIST),
+		       "must be a list of strings [ \"...\", ... ]" },
+	[KEY_ACCOUNTS] = { ~0u, NULL },
+};
+
+/* A key whose value needs more than a store: st is borrowed; path and
+ * file are for errors. */
+typedef bool (*key_setter)(const config_setting_t *st, const char *path, const char *file,
+			   struct settings *s);
+
+/* One key of the configuration file. The parser, the unknown-key check,
+ * the defaults, the flags that mirror keys, --help and the README's
+ * table (checked by test_settings) all walk these rows, so a new key is
+ * one row and a field. */
 struct key {
-	const char *path;
-	enum kind kind;
-	double min, max; /* for K_INT and K_NUMBER */
+	const char *path;     /* "poll.interval"; no dot: a key at the top */
+	enum key_type type;
+	double min, max;      /* KEY_INT and KEY_NUMBER */
+	const char *fallback; /* the default as the user writes it; NULL: none */
+	const char *absent;   /* without a fallback, what holds instead; NULL: "unset" */
+	size_t offset;        /* where the value lands in struct settings */
+	key_setter set;       /* or, when not NULL, what reads it */
+	const char *help;     /* one line, for --help */
 };
 
-/* Every key the file may hold. */
+static bool set_discover(const config_setting_t *st, const char *path, const char *file,
+			 struct settings *s);
+static bool set_ids(const config_setting_t *st, const char *path, const char *file,
+		    struct settings *s);
+static bool read_accounts(const config_setting_t *st, const char *path, const char *file,
+			  struct settings *s);
+
+#define AT(field) offsetof(struct settings, field)
+
+/* Every key the file may hold, in the order they are read: accounts
+ * last, since it refuses what api.token_file and clusters.* set. */
 static const struct key keys[] = {
-	{ "api.url", K_STRING, 0, 0 },
-	{ "api.token_file", K_STRING, 0, 0 },
-	{ "api.timeout", K_NUMBER, 0.1, 600 },
-	{ "api.max_response_bytes", K_INT, 4096, 1073741824.0 },
-	{ "api.max_requests_per_minute", K_NUMBER, 0, 250 },
-	{ "api.hourly_budget_fraction", K_NUMBER, 0.01, 1 },
-	{ "api.max_parallel", K_INT, 1, 64 },
-	{ "api.retries", K_INT, 0, 10 },
-	{ "clusters.discover", K_BOOL, 0, 0 },
-	{ "clusters.ids", K_STRING_LIST, 0, 0 },
-	{ "poll.interval", K_INT, 1, 86400 * 7 },
-	{ "poll.credentials_interval", K_INT, 0, 86400 * 7 },
-	{ "poll.upgrades_interval", K_INT, 60, 86400 * 7 },
-	{ "poll.credentials_expiry_seconds", K_INT, 60, 86400 * 7 },
-	{ "poll.options_interval", K_INT, 0, 86400 * 7 },
-	{ "state.file", K_STRING, 0, 0 },
-	{ "shard.index", K_INT, 0, 1023 },
-	{ "shard.count", K_INT, 1, 1024 },
-	{ "web.listen_address", K_STRING, 0, 0 },
-	{ "web.telemetry_path", K_STRING, 0, 0 },
-	{ "web.request_timeout", K_NUMBER, 1, 300 },
-	{ "web.max_connections_per_address", K_INT, 1, 1024 },
+	{ "api.url", KEY_STRING, 0, 0, "https://api.digitalocean.com", NULL, AT(api_url), NULL,
+	  "base URL; http:// only to a loopback host" },
+	{ "api.token_file", KEY_STRING, 0, 0, NULL, NULL, AT(simple.token_file), NULL,
+	  "file holding the API token on its first line" },
+	{ "api.timeout", KEY_NUMBER, 0.1, 600, "10", NULL, AT(api_timeout), NULL,
+	  "seconds a request may take, connection included" },
+	{ "api.max_response_bytes", KEY_INT, 4096, 1073741824.0, "8388608", NULL,
+	  AT(max_response_bytes), NULL, "larger answers are aborted and counted as too_large" },
+	{ "api.max_requests_per_minute", KEY_NUMBER, 0, 250, "60", NULL,
+	  AT(max_requests_per_minute), NULL, "never more started in any 60 s; 0: no pacing" },
+	{ "api.hourly_budget_fraction", KEY_NUMBER, 0.01, 1, "0.5", NULL,
+	  AT(hourly_budget_fraction), NULL, "share of the token's hourly limit to spend" },
+	{ "api.max_parallel", KEY_INT, 1, 64, "4", NULL, AT(max_parallel), NULL,
+	  "transfers at once" },
+	{ "api.retries", KEY_INT, 0, 10, "2", NULL, AT(retries), NULL,
+	  "tries after the first for a 5xx, a time-out or a 429" },
+	{ "clusters.discover", KEY_BOOL, 0, 0, NULL, "true when ids is empty", 0, set_discover,
+	  "list every cluster of the account" },
+	{ "clusters.ids", KEY_LIST, 0, 0, NULL, "[]", 0, set_ids,
+	  "cluster UUIDs to watch" },
+	{ "poll.interval", KEY_INT, 1, INTERVAL_MAX, "300", NULL, AT(poll_interval), NULL,
+	  "seconds between reads of the cluster list" },
+	{ "poll.credentials_interval", KEY_INT, 0, INTERVAL_MAX, "3600", NULL,
+	  AT(credentials_interval), NULL, "seconds between /credentials calls; 0: off" },
+	{ "poll.upgrades_interval", KEY_INT, 60, INTERVAL_MAX, "3600", NULL,
+	  AT(upgrades_interval), NULL, "seconds an /upgrades answer is kept at most" },
+	{ "poll.credentials_expiry_seconds", KEY_INT, 60, INTERVAL_MAX, "600", NULL,
+	  AT(credentials_expiry_seconds), NULL, "expiry_seconds sent to /credentials" },
+	{ "poll.options_interval", KEY_INT, 0, INTERVAL_MAX, "3600", NULL, AT(options_interval),
+	  NULL, "seconds between reads of /options; 0: off" },
+	{ "state.file", KEY_STRING, 0, 0, NULL, NULL, AT(state_file), NULL,
+	  "JSON file keeping upgrade times across restarts" },
+	{ "shard.index", KEY_INT, 0, SHARD_MAX - 1, "0", NULL, AT(shard_index), NULL,
+	  "this replica's shard, below shard.count" },
+	{ "shard.count", KEY_INT, 1, SHARD_MAX, "1", NULL, AT(shard_count), NULL,
+	  "replicas the clusters are split among" },
+	{ "web.listen_address", KEY_STRING, 0, 0, ":9925", NULL, AT(listen_address), NULL,
+	  "host:port, :port or [v6]:port to serve on" },
+	{ "web.telemetry_path", KEY_STRING, 0, 0, "/metrics", NULL, AT(telemetry_path), NULL,
+	  "path of the metrics" },
+	{ "web.request_timeout", KEY_NUMBER, 1, 300, "10", NULL, AT(request_timeout), NULL,
+	  "seconds a request may take in all" },
+	{ "web.max_connections_per_address", KEY_INT, 1, 1024, "16", NULL,
+	  AT(max_connections_per_address), NULL, "connections at once from one address" },
+	{ "accounts", KEY_ACCOUNTS, 0, 0, NULL, NULL, 0, read_accounts,
+	  "several accounts, each { name; token_file or token_env; discover; ids; }" },
 };
 
-static const char *const groups[] = { "api", "clusters", "poll", "shard", "state", "web" };
+#define KEY_COUNT (sizeof keys / sizeof keys[0])
+
+/* The flags that stand for a key, read after the file: they win. */
+static const struct {
+	const char *flag;
+	const char *key;
+	size_t offset; /* of the text in struct settings_flags */
+} flag_keys[] = {
+	{ "--web.listen-address", "web.listen_address", offsetof(struct settings_flags, listen_address) },
+	{ "--web.telemetry-path", "web.telemetry_path", offsetof(struct settings_flags, telemetry_path) },
+	{ "--shard.index", "shard.index", offsetof(struct settings_flags, shard_index) },
+	{ "--shard.count", "shard.count", offsetof(struct settings_flags, shard_count) },
+};
 
 static const char *file_of(const config_setting_t *st, const char *fallback)
 {
@@ -121,14 +213,24 @@ static void bad_key(const config_setting_t *st, const char *path, const char *fi
 
 static const struct key *find_key(const char *path)
 {
-	for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
+	for (size_t i = 0; i < KEY_COUNT; i++)
 		if (strcmp(keys[i].path, path) == 0)
 			return &keys[i];
 	return NULL;
 }
 
-/* Rejects unknown groups and keys, and anything at the top that is not a
- * group. */
+/* A group is known when a key lives in it. */
+static bool group_is_known(const char *name)
+{
+	size_t n = strlen(name);
+	for (size_t i = 0; i < KEY_COUNT; i++)
+		if (strncmp(keys[i].path, name, n) == 0 && keys[i].path[n] == '.')
+			return true;
+	return false;
+}
+
+/* Rejects unknown groups and keys, and anything at the top that is
+ * neither a group nor a key of its own. */
 static bool check_known(const config_t *cfg, const char *file)
 {
 	const config_setting_t *root = config_root_setting(cfg);
@@ -136,11 +238,9 @@ static bool check_known(const config_t *cfg, const char *file)
 	for (int i = 0; i < config_setting_length(root); i++) {
 		const config_setting_t *g = config_setting_get_elem(root, (unsigned)i);
 		const char *gname = config_setting_name(g);
-		if (strcmp(gname, "accounts") == 0)
-			continue; /* a list, checked by read_accounts */
-		bool known = false;
-		for (size_t k = 0; k < sizeof groups / sizeof groups[0]; k++)
-			known = known || strcmp(gname, groups[k]) == 0;
+		if (find_key(gname))
+			continue; /* a key at the top (accounts): its reader checks it */
+		bool known = group_is_known(gname);
 		if (!known || !config_setting_is_group(g)) {
 			bad_key(g, gname, file,
 				known ? "must be a group { ... }" : "unknown key");
@@ -212,7 +312,70 @@ static bool read_ids(const config_setting_t *st, const char *path, const char *f
 	return ok;
 }
 
-/* Reads one key if present, checking kind and range. */
+/* Unset, discovery is on unless ids are listed: check_values decides
+ * once every key is read. */
+static bool read_discover(const config_setting_t *st, const char *path, const char *file,
+			  struct account *a)
+{
+	(void)path;
+	(void)file;
+	a->discover = config_setting_get_bool(st);
+	a->discover_set = true;
+	return true;
+}
+
+/* clusters.ids and clusters.discover: the account of a file without an
+ * accounts list. */
+static bool set_ids(const config_setting_t *st, const char *path, const char *file,
+		    struct settings *s)
+{
+	return read_ids(st, path, file, &s->simple);
+}
+
+static bool set_discover(const config_setting_t *st, const char *path, const char *file,
+			 struct settings *s)
+{
+	return read_discover(st, path, file, &s->simple);
+}
+
+/* The keys of one element of the accounts list, checked like the file's
+ * (types[]). */
+static const struct {
+	const char *name;
+	enum key_type type;
+	size_t offset; /* of a KEY_STRING in struct account */
+	bool (*set)(const config_setting_t *st, const char *path, const char *file,
+		    struct account *a); /* or what reads it */
+} account_keys[] = {
+	{ "name", KEY_STRING, offsetof(struct account, name), NULL },
+	{ "token_file", KEY_STRING, offsetof(struct account, token_file), NULL },
+	{ "token_env", KEY_STRING, offsetof(struct account, token_env), NULL },
+	{ "discover", KEY_BOOL, 0, read_discover },
+	{ "ids", KEY_LIST, 0, read_ids },
+};
+
+#define ACCOUNT_KEY_COUNT (sizeof account_keys / sizeof account_keys[0])
+
+/* A value of k's type stores at its offset: text for KEY_STRING, num for
+ * the numbers. False when out of memory. */
+static bool store(const struct key *k, struct settings *s, const char *text, double num)
+{
+	char *field = (char *)s + k->offset;
+	if (k->type == KEY_STRING)
+		return dup_into((char **)(void *)field, text);
+	if (k->type == KEY_INT)
+		*(long *)(void *)field = (long)num;
+	else if (k->type == KEY_NUMBER)
+		*(double *)(void *)field = num;
+	return true;
+}
+
+static bool in_range(const struct key *k, double num)
+{
+	return num >= k->min && num <= k->max;
+}
+
+/* Reads one key if present, checking type and range. */
 static bool read_key(const config_t *cfg, const char *file, const struct key *k,
 		     struct settings *s)
 {
@@ -220,97 +383,39 @@ static bool read_key(const config_t *cfg, const char *file, const struct key *k,
 	if (!st)
 		return true;
 	int type = config_setting_type(st);
-	double num = 0;
-	switch (k->kind) {
-	case K_STRING:
-		if (type != CONFIG_TYPE_STRING) {
-			bad_key(st, k->path, file, "must be a string");
-			return false;
-		}
-		break;
-	case K_BOOL:
-		if (type != CONFIG_TYPE_BOOL) {
-			bad_key(st, k->path, file, "must be true or false");
-			return false;
-		}
-		break;
-	case K_INT:
-		if (type != CONFIG_TYPE_INT && type != CONFIG_TYPE_INT64) {
-			bad_key(st, k->path, file, "must be a whole number");
-			return false;
-		}
-		num = (double)config_setting_get_int64(st);
-		break;
-	case K_NUMBER:
-		if (type == CONFIG_TYPE_FLOAT)
-			num = config_setting_get_float(st);
-		else if (type == CONFIG_TYPE_INT || type == CONFIG_TYPE_INT64)
-			num = (double)config_setting_get_int64(st);
-		else {
-			bad_key(st, k->path, file, "must be a number");
-			return false;
-		}
-		break;
-	case K_STRING_LIST:
-		if (type != CONFIG_TYPE_ARRAY && type != CONFIG_TYPE_LIST) {
-			bad_key(st, k->path, file, "must be a list of strings [ \"...\", ... ]");
-			return false;
-		}
-		break;
+	if (!(types[k->type].accepts & TYPE_BIT(type))) {
+		bad_key(st, k->path, file, types[k->type].why);
+		return false;
 	}
-	if ((k->kind == K_INT || k->kind == K_NUMBER) && (!(num >= k->min) || num > k->max)) {
+	double num = type == CONFIG_TYPE_FLOAT ? config_setting_get_float(st) :
+						 (double)config_setting_get_int64(st);
+	if ((k->type == KEY_INT || k->type == KEY_NUMBER) && !in_range(k, num)) {
 		char why[96];
 		snprintf(why, sizeof why, "must be between %g and %g", k->min, k->max);
 		bad_key(st, k->path, file, why);
 		return false;
 	}
+	if (k->set)
+		return k->set(st, k->path, file, s);
+	return store(k, s, config_setting_get_string(st), num);
+}
 
-	bool ok = true;
-	if (strcmp(k->path, "api.url") == 0)
-		ok = dup_into(&s->api_url, config_setting_get_string(st));
-	else if (strcmp(k->path, "api.token_file") == 0)
-		ok = dup_into(&s->simple.token_file, config_setting_get_string(st));
-	else if (strcmp(k->path, "api.timeout") == 0)
-		s->api_timeout = num;
-	else if (strcmp(k->path, "api.max_response_bytes") == 0)
-		s->max_response_bytes = (long long)num;
-	else if (strcmp(k->path, "api.max_requests_per_minute") == 0)
-		s->max_requests_per_minute = num;
-	else if (strcmp(k->path, "api.hourly_budget_fraction") == 0)
-		s->hourly_budget_fraction = num;
-	else if (strcmp(k->path, "api.max_parallel") == 0)
-		s->max_parallel = (long)num;
-	else if (strcmp(k->path, "api.retries") == 0)
-		s->retries = (long)num;
-	else if (strcmp(k->path, "clusters.discover") == 0)
-		s->simple.discover = config_setting_get_bool(st), s->simple.discover_set = true;
-	else if (strcmp(k->path, "poll.interval") == 0)
-		s->poll_interval = (long)num;
-	else if (strcmp(k->path, "poll.credentials_interval") == 0)
-		s->credentials_interval = (long)num;
-	else if (strcmp(k->path, "poll.upgrades_interval") == 0)
-		s->upgrades_interval = (long)num;
-	else if (strcmp(k->path, "poll.credentials_expiry_seconds") == 0)
-		s->credentials_expiry_seconds = (long)num;
-	else if (strcmp(k->path, "web.listen_address") == 0)
-		ok = dup_into(&s->listen_address, config_setting_get_string(st));
-	else if (strcmp(k->path, "web.telemetry_path") == 0)
-		ok = dup_into(&s->telemetry_path, config_setting_get_string(st));
-	else if (strcmp(k->path, "clusters.ids") == 0)
-		ok = read_ids(st, k->path, file, &s->simple);
-	else if (strcmp(k->path, "state.file") == 0)
-		ok = dup_into(&s->state_file, config_setting_get_string(st));
-	else if (strcmp(k->path, "poll.options_interval") == 0)
-		s->options_interval = (long)num;
-	else if (strcmp(k->path, "shard.index") == 0)
-		s->shard_index = (long)num;
-	else if (strcmp(k->path, "shard.count") == 0)
-		s->shard_count = (long)num;
-	else if (strcmp(k->path, "web.request_timeout") == 0)
-		s->request_timeout = num;
-	else if (strcmp(k->path, "web.max_connections_per_address") == 0)
-		s->max_connections_per_address = (long)num;
-	return ok;
+/* k's value from text (a default of the table, or a flag): ERR_CONFIG
+ * when it is not a number of k's type within its range. */
+static enum err set_text(const struct key *k, const char *text, struct settings *s)
+{
+	double num = 0;
+	char *end = NULL;
+	errno = 0;
+	if (k->type == KEY_INT)
+		num = (double)strtol(text, &end, 10);
+	else if (k->type == KEY_NUMBER)
+		num = strtod(text, &end);
+	else if (k->type != KEY_STRING)
+		return ERR_CONFIG; /* lists and booleans have no text form */
+	if (end && (errno || end == text || *end || !in_range(k, num)))
+		return ERR_CONFIG;
+	return store(k, s, text, num) ? ERR_OK : ERR_NOMEM;
 }
 
 static void account_cleanup(struct account *a)
@@ -346,7 +451,6 @@ static bool read_account(const config_setting_t *g, int index, const char *file,
 		bad_key(g, path, file, "must be a group { name = \"...\"; ... }");
 		return false;
 	}
-	static const char *const known[] = { "name", "token_file", "token_env", "discover", "ids" };
 	bool ok = true;
 	for (int j = 0; j < config_setting_length(g); j++) {
 		const config_setting_t *st = config_setting_get_elem(g, (unsigned)j);
@@ -354,31 +458,18 @@ static bool read_account(const config_setting_t *g, int index, const char *file,
 		char kpath[160];
 		snprintf(kpath, sizeof kpath, "%s.%s", path, key);
 		size_t k = 0;
-		while (k < sizeof known / sizeof known[0] && strcmp(key, known[k]) != 0)
+		while (k < ACCOUNT_KEY_COUNT && strcmp(key, account_keys[k].name) != 0)
 			k++;
-		if (k == sizeof known / sizeof known[0]) {
+		if (k == ACCOUNT_KEY_COUNT) {
 			bad_key(st, kpath, file, "unknown key");
 			ok = false;
-			continue;
-		}
-		int type = config_setting_type(st);
-		if (strcmp(key, "ids") == 0) {
-			ok = read_ids(st, kpath, file, a) && ok;
-		} else if (strcmp(key, "discover") == 0) {
-			if (type != CONFIG_TYPE_BOOL) {
-				bad_key(st, kpath, file, "must be true or false");
-				ok = false;
-			} else {
-				a->discover = config_setting_get_bool(st);
-				a->discover_set = true;
-			}
-		} else if (type != CONFIG_TYPE_STRING) {
-			bad_key(st, kpath, file, "must be a string");
+		} else if (!(types[account_keys[k].type].accepts & TYPE_BIT(config_setting_type(st)))) {
+			bad_key(st, kpath, file, types[account_keys[k].type].why);
 			ok = false;
+		} else if (account_keys[k].set) {
+			ok = account_keys[k].set(st, kpath, file, a) && ok;
 		} else {
-			char **dst = strcmp(key, "name") == 0	   ? &a->name :
-				     strcmp(key, "token_file") == 0 ? &a->token_file :
-								      &a->token_env;
+			char **dst = (char **)(void *)((char *)a + account_keys[k].offset);
 			ok = dup_into(dst, config_setting_get_string(st)) && ok;
 		}
 	}
@@ -396,17 +487,15 @@ static bool read_account(const config_setting_t *g, int index, const char *file,
 }
 
 /* accounts = ( { name = ...; token_file = ...; discover = ...; ids = [...]; }, ... ); */
-static bool read_accounts(const config_t *cfg, const char *file, struct settings *s)
+static bool read_accounts(const config_setting_t *list, const char *path, const char *file,
+			  struct settings *s)
 {
-	const config_setting_t *list = config_lookup(cfg, "accounts");
-	if (!list)
-		return true;
 	if (config_setting_type(list) != CONFIG_TYPE_LIST || config_setting_length(list) == 0) {
-		bad_key(list, "accounts", file, "must be a non-empty list ( { ... }, ... )");
+		bad_key(list, path, file, "must be a non-empty list ( { ... }, ... )");
 		return false;
 	}
 	if (s->simple.token_file || s->simple.id_count > 0 || s->simple.discover_set) {
-		bad_key(list, "accounts", file,
+		bad_key(list, path, file,
 			"with accounts, set token_file, discover and ids in each account, not in api and clusters");
 		return false;
 	}
@@ -653,30 +742,120 @@ static bool check_values(struct settings *s, const char *file)
 	return true;
 }
 
-/* A whole number from a flag, within [min, max]; true when absent. */
-static bool shard_flag(const char *text, const char *flag, long min, long max, long *out)
-{
-	if (!text)
-		return true;
-	char *end;
-	errno = 0;
-	long v = strtol(text, &end, 10);
-	if (errno || end == text || *end || v < min || v > max) {
-		char range[48];
-		snprintf(range, sizeof range, "a whole number from %ld to %ld", min, max);
-		log_error("invalid flag", "flag", flag, "value", text, "err", range);
-		return false;
-	}
-	*out = v;
-	return true;
-}
-
 static void warn_if_readable(const char *path, const char *what)
 {
 	struct stat st;
 	if (path && stat(path, &st) == 0 && (st.st_mode & (S_IRWXG | S_IRWXO)))
 		log_warn("a file holding a secret can be read by group or others; chmod 600 it",
 			 "file", path, "what", what);
+}
+
+/* Every key that has a default gets it, from the table's text. */
+static enum err apply_defaults(struct settings *s)
+{
+	for (size_t i = 0; i < KEY_COUNT; i++) {
+		enum err rc = keys[i].fallback ? set_text(&keys[i], keys[i].fallback, s) : ERR_OK;
+		if (rc == ERR_CONFIG)
+			log_error("a default does not fit its own key", "key", keys[i].path);
+		if (rc != ERR_OK)
+			return rc;
+	}
+	return ERR_OK;
+}
+
+static enum err read_keys(const config_t *cfg, const char *path, struct settings *s)
+{
+	if (!dup_into(&s->config_path, path))
+		return ERR_NOMEM;
+	if (!check_known(cfg, path))
+		return ERR_CONFIG;
+	for (size_t i = 0; i < KEY_COUNT; i++)
+		if (!read_key(cfg, path, &keys[i], s))
+			return ERR_CONFIG;
+	return ERR_OK;
+}
+
+/* The file given, else the default path, which alone may be missing:
+ * then the defaults apply. */
+static enum err read_file(const char *given, struct settings *s)
+{
+	const char *path = given ? given : SETTINGS_DEFAULT_PATH;
+	enum err rc = ERR_CONFIG;
+	config_t cfg;
+	config_init(&cfg);
+	if (config_read_file(&cfg, path) == CONFIG_TRUE) {
+		rc = read_keys(&cfg, path, s);
+	} else if (config_error_type(&cfg) != CONFIG_ERR_FILE_IO) {
+		char line[32];
+		snprintf(line, sizeof line, "%d", config_error_line(&cfg));
+		log_error("configuration syntax error", "file",
+			  config_error_file(&cfg) ? config_error_file(&cfg) : path, "line", line,
+			  "err", config_error_text(&cfg));
+	} else if (given) {
+		log_error("cannot read the configuration file", "file", path, "err", strerror(errno));
+	} else {
+		log_info("no configuration file; using defaults", "file", path);
+		rc = ERR_OK;
+	}
+	config_destroy(&cfg);
+	return rc;
+}
+
+/* The flags win over the file. */
+static enum err apply_flags(const struct settings_flags *flags, struct settings *s)
+{
+	for (size_t i = 0; i < sizeof flag_keys / sizeof flag_keys[0]; i++) {
+		const char *text = *(const char *const *)(const void *)((const char *)flags +
+									flag_keys[i].offset);
+		const struct key *k = find_key(flag_keys[i].key);
+		enum err rc = text ? set_text(k, text, s) : ERR_OK;
+		if (rc == ERR_CONFIG) {
+			char range[48];
+			snprintf(range, sizeof range, "a whole number from %ld to %ld", (long)k->min,
+				 (long)k->max);
+			log_error("invalid flag", "flag", flag_keys[i].flag, "value", text, "err", range);
+		}
+		if (rc != ERR_OK)
+			return rc;
+	}
+	if (s->shard_index >= s->shard_count) {
+		char i[24], c[24];
+		snprintf(i, sizeof i, "%ld", s->shard_index);
+		snprintf(c, sizeof c, "%ld", s->shard_count);
+		log_error("invalid configuration", "key", "shard.index", "index", i, "count", c,
+			  "err", "must be below shard.count (0 .. count-1)");
+		return ERR_CONFIG;
+	}
+	if (flags->web_config_file && !dup_into(&s->web_config_file, flags->web_config_file))
+		return ERR_NOMEM;
+	return ERR_OK;
+}
+
+/* Without an accounts list, one account made of api.token_file and
+ * clusters.*. */
+static enum err make_simple_account(struct settings *s)
+{
+	if (s->named_accounts)
+		return ERR_OK;
+	s->accounts = calloc(1, sizeof *s->accounts);
+	if (!s->accounts || !dup_into(&s->simple.name, ""))
+		return ERR_NOMEM;
+	s->accounts[0] = s->simple;
+	s->simple = (struct account){ 0 }; /* moved: accounts[0] owns it now */
+	s->account_count = 1;
+	return ERR_OK;
+}
+
+static enum err load_tokens(struct settings *s, const struct settings *running)
+{
+	for (size_t i = 0; i < s->account_count; i++) {
+		if (!load_token(&s->accounts[i], s->config_path ? s->config_path : "(defaults)",
+				running))
+			return ERR_CONFIG;
+		warn_if_readable(s->accounts[i].token_file,
+				 s->named_accounts ? "accounts[].token_file" : "api.token_file");
+	}
+	return ERR_OK;
 }
 
 enum err settings_load(const struct settings_flags *flags, struct settings **out)
@@ -690,104 +869,21 @@ enum err settings_reload(const struct settings_flags *flags, const struct settin
 	struct settings *s = calloc(1, sizeof *s);
 	if (!s)
 		return ERR_NOMEM;
-	s->api_timeout = 10;
-	s->max_response_bytes = 8LL * 1024 * 1024;
-	s->max_requests_per_minute = 60;
-	s->hourly_budget_fraction = 0.5;
-	s->max_parallel = 4;
-	s->retries = 2;
-	s->options_interval = 3600;
-	s->shard_count = 1;
-	s->poll_interval = 300;
-	s->credentials_interval = 3600;
-	s->upgrades_interval = 3600;
-	s->credentials_expiry_seconds = 600;
-	s->request_timeout = 10;
-	s->max_connections_per_address = 16;
-	enum err rc = ERR_CONFIG;
-	config_t cfg;
-	config_init(&cfg);
-	if (!dup_into(&s->api_url, "https://api.digitalocean.com") ||
-	    !dup_into(&s->listen_address, ":9925") || !dup_into(&s->telemetry_path, "/metrics")) {
-		rc = ERR_NOMEM;
-		goto out;
+	enum err rc = apply_defaults(s);
+	if (rc == ERR_OK)
+		rc = read_file(flags->config_file, s);
+	if (rc == ERR_OK)
+		rc = apply_flags(flags, s);
+	if (rc == ERR_OK)
+		rc = make_simple_account(s);
+	if (rc == ERR_OK && !check_values(s, s->config_path))
+		rc = ERR_CONFIG;
+	if (rc == ERR_OK)
+		rc = load_tokens(s, running);
+	if (rc == ERR_OK) {
+		*out = s;
+		s = NULL;
 	}
-
-	const char *path = flags->config_file ? flags->config_file : SETTINGS_DEFAULT_PATH;
-	if (config_read_file(&cfg, path) == CONFIG_TRUE) {
-		if (!dup_into(&s->config_path, path)) {
-			rc = ERR_NOMEM;
-			goto out;
-		}
-		if (!check_known(&cfg, path))
-			goto out;
-		for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
-			if (!read_key(&cfg, path, &keys[i], s))
-				goto out;
-		if (!read_accounts(&cfg, path, s))
-			goto out;
-	} else if (config_error_type(&cfg) == CONFIG_ERR_FILE_IO) {
-		/* only the default path may be missing: then defaults apply */
-		if (flags->config_file) {
-			log_error("cannot read the configuration file", "file", path,
-				  "err", strerror(errno));
-			goto out;
-		}
-		log_info("no configuration file; using defaults", "file", path);
-	} else {
-		char line[32];
-		snprintf(line, sizeof line, "%d", config_error_line(&cfg));
-		log_error("configuration syntax error", "file",
-			  config_error_file(&cfg) ? config_error_file(&cfg) : path, "line", line,
-			  "err", config_error_text(&cfg));
-		goto out;
-	}
-
-	if ((flags->listen_address && !dup_into(&s->listen_address, flags->listen_address)) ||
-	    (flags->telemetry_path && !dup_into(&s->telemetry_path, flags->telemetry_path))) {
-		rc = ERR_NOMEM;
-		goto out;
-	}
-	if (!shard_flag(flags->shard_index, "--shard.index", 0, 1023, &s->shard_index) ||
-	    !shard_flag(flags->shard_count, "--shard.count", 1, 1024, &s->shard_count))
-		goto out;
-	if (s->shard_index >= s->shard_count) {
-		char i[24], c[24];
-		snprintf(i, sizeof i, "%ld", s->shard_index);
-		snprintf(c, sizeof c, "%ld", s->shard_count);
-		log_error("invalid configuration", "key", "shard.index", "index", i, "count", c,
-			  "err", "must be below shard.count (0 .. count-1)");
-		goto out;
-	}
-	if (flags->web_config_file && !dup_into(&s->web_config_file, flags->web_config_file)) {
-		rc = ERR_NOMEM;
-		goto out;
-	}
-	if (!s->named_accounts) {
-		/* the simple case: one account, made of api.token_file and clusters */
-		s->accounts = calloc(1, sizeof *s->accounts);
-		if (!s->accounts || !dup_into(&s->simple.name, "")) {
-			rc = ERR_NOMEM;
-			goto out;
-		}
-		s->accounts[0] = s->simple;
-		s->simple = (struct account){ 0 }; /* moved: accounts[0] owns it now */
-		s->account_count = 1;
-	}
-	if (!check_values(s, s->config_path))
-		goto out;
-	for (size_t i = 0; i < s->account_count; i++) {
-		if (!load_token(&s->accounts[i], s->config_path ? s->config_path : "(defaults)",
-				running))
-			goto out;
-		warn_if_readable(s->accounts[i].token_file,
-				 s->named_accounts ? "accounts[].token_file" : "api.token_file");
-	}
-	*out = s;
-	s = NULL;
-	rc = ERR_OK;
-out:
-	config_destroy(&cfg);
 	settings_free(s);
 	return rc;
 }
@@ -857,6 +953,29 @@ double settings_request_timeout(const struct settings *s) { return s->request_ti
 long settings_max_connections_per_address(const struct settings *s) { return s->max_connections_per_address; }
 long settings_shard_index(const struct settings *s) { return s->shard_index; }
 long settings_shard_count(const struct settings *s) { return s->shard_count; }
+
+bool settings_key_doc(size_t i, struct settings_key_doc *out)
+{
+	if (i >= KEY_COUNT)
+		return false;
+	const struct key *k = &keys[i];
+	*out = (struct settings_key_doc){
+		.path = k->path,
+		.fallback = k->fallback ? k->fallback : k->absent ? k->absent : "unset",
+		.help = k->help,
+		.ranged = k->type == KEY_INT || k->type == KEY_NUMBER,
+		.min = k->min,
+		.max = k->max,
+	};
+	return true;
+}
+
+const char *settings_key_fallback(const char *path)
+{
+	const struct key *k = find_key(path);
+	struct settings_key_doc d;
+	return k && settings_key_doc((size_t)(k - keys), &d) ? d.fallback : NULL;
+}
 
 /* FNV-1a, 64 bits: stable across versions and machines, so a cluster
  * stays on its replica while the shard count stays the same. */

@@ -84,6 +84,21 @@ const char *settings_web_config_file(const struct settings *s); /* NULL: none */
 double settings_request_timeout(const struct settings *s);
 long settings_max_connections_per_address(const struct settings *s);
 
+/* The keys of the configuration file, for --help and the README's
+ * table; every string is static. */
+struct settings_key_doc {
+	const char *path;     /* "poll.interval" */
+	const char *fallback; /* the default as written in the file ("300"), or
+			       * what holds when the key is absent ("unset") */
+	const char *help;     /* one line */
+	bool ranged;          /* a number within [min, max] */
+	double min, max;
+};
+/* The i-th key into *out; false past the last. */
+bool settings_key_doc(size_t i, struct settings_key_doc *out);
+/* fallback of the key at path, as above; NULL for no such key. */
+const char *settings_key_fallback(const char *path);
+
 /* Splits "host:port", ":port" or "[v6]:port". host gets "" for any
  * address; false when malformed. */
 bool settings_parse_listen_address(const char *addr, char *host, size_t host_size,

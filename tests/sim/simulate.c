@@ -6,13 +6,15 @@
  * property does not hold.
  *
  * What is real: the budget (ratelimit_*), the choice of what goes next
- * (sched_pick), the plan (sched_plan), the due times (sched_next_due) and
- * the priorities (the endpoint files' sched_kind values). What is mirrored
+ * (sched_pick), the plan (sched_plan), the due times (sched_next_due), the
+ * priorities (the endpoint files' sched_kind values), and within a batch
+ * which request or retry starts next, when a retry is due and whether the
+ * budget holds the rest past the deadline (apisched_*). What is mirrored
  * here because poller.c and api.c keep it in static functions or drive it
  * with the real clock and libcurl: account_step, run_list, run_options,
  * run_batch/on_done, reschedule, check_signals, refresh_tasks, replan
- * (poller.c) and api_run's slots, retries and deadline (api.c). Each
- * mirror says which function it copies; keep them in step with those.
+ * (poller.c) and api_run's slots and finish (api.c). Each mirror says
+ * which function it copies; keep them in step with those.
  *
  * What is modelled: per-request latency, 5xx failures, the token's
  * rate-limit headers and 429s, and per-cluster events (version changes,
@@ -29,6 +31,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "apisched.h"
 #include "endpoints/endpoint.h"
 #include "ratelimit.h"
 #include "scheduler.h"
@@ -40,8 +43,6 @@
 #define BATCH_HOLD 10.0     /* poller.c: how long a batch may wait for the budget */
 #define LIST_HOLD 600.0     /* poller.c: the same for the list's pages */
 #define PICKS_MAX (64 * BATCH_PER_SLOT) /* poller.c: account_step's picks[] */
-#define BACKOFF_BASE 1.0    /* api.c */
-#define BACKOFF_MAX 30.0    /* api.c */
 #define API_MAX_GAP_MIN 300.0 /* api.c: the budget's max_gap floor */
 
 /* Unix time of the virtual clock's zero, for the headers' reset times. */
@@ -263,7 +264,6 @@ struct req {
 	enum ep ep;
 	size_t index; /* page or cluster */
 	size_t task;  /* cluster task */
-	int tries;
 	bool ok;      /* ended 2xx */
 	bool throttled;
 	double started, answered;
@@ -324,8 +324,7 @@ struct sim {
 	size_t hour_from, minute_from;
 	/* the exporter */
 	struct ratelimit rl;
-	bool have_rl_headers;
-	double rl_remaining, rl_reset; /* api.c finish's "newer" test */
+	struct apistats stats; /* api.c's view of the rate limit */
 	struct sched_task acct[ACCOUNT_TASKS];
 	struct sched_kind account_kinds[ACCOUNT_TASKS];
 	struct sched_kind kinds[SCHED_TASKS];
@@ -483,22 +482,15 @@ static void model_answer(struct sim *s, struct req *r)
 	}
 }
 
-/* api.c's finish: the headers (the lowest remaining of one window is the
- * newest, since parallel answers arrive out of order), a 429's pause. */
+/* api.c's finish: the answer's headers and a 429's pause through the same
+ * decision (apisched_on_answer), the data of a successful answer. */
 static void finish(struct sim *s, struct slot *sl)
 {
 	struct req *r = sl->req;
-	bool newer = !s->have_rl_headers || sl->reset_real != s->rl_reset ||
-		     sl->remaining <= s->rl_remaining;
-	if (newer) {
-		s->have_rl_headers = true;
-		s->rl_remaining = sl->remaining;
-		s->rl_reset = sl->reset_real;
-		ratelimit_on_headers(&s->rl, s->now, real_of(s->now), s->p.limit, sl->remaining,
-				     sl->reset_real);
-	}
-	if (sl->status == 429)
-		ratelimit_on_429(&s->rl, s->now, real_of(s->now), -1, sl->reset_real);
+	struct apisched_headers h = { .have_limit = true, .have_remaining = true,
+				      .have_reset = true, .limit = s->p.limit,
+				      .remaining = sl->remaining, .reset_real = sl->reset_real };
+	apisched_on_answer(&s->rl, &s->stats, sl->status, true, &h, s->now, real_of(s->now));
 	r->ok = sl->status >= 200 && sl->status <= 299;
 	if (r->ok)
 		model_answer(s, r);
@@ -507,90 +499,72 @@ static void finish(struct sim *s, struct slot *sl)
 
 typedef void (*done_fn)(struct sim *s, struct req *r);
 
-struct pending {
-	struct req *req;
-	double not_before;
-};
+/* The jitter of a retry's backoff, from the model's seeded sequence. */
+static double jitter(void *ctx)
+{
+	(void)ctx;
+	return unit();
+}
 
-/* api.c's api_run on the virtual clock: at most max_parallel at once,
- * paced by the budget, 5xx and 429 retried with backoff, and what the
- * budget would hold past deadline ended unsent. */
+/* Ends req unsent: the budget held it past its batch's deadline. */
+static void throttle(struct sim *s, struct req *req, done_fn done)
+{
+	req->throttled = true;
+	s->res->throttled++;
+	done(s, req);
+}
+
+/* api.c's api_run on the virtual clock, around the same decisions
+ * (apisched.h): at most max_parallel at once, paced by the budget, 5xx and
+ * 429 retried with backoff, and what the budget would hold past deadline
+ * ended unsent. */
 static void run_requests(struct sim *s, struct req *reqs, size_t n, double deadline, done_fn done)
 {
 	struct slot slots[64];
 	size_t nslots = (size_t)s->p.max_parallel;
 	memset(slots, 0, sizeof slots);
-	struct pending *retry = calloc(n ? n : 1, sizeof *retry);
-	if (!retry) {
+	struct apisched q;
+	if (apisched_init(&q, n, s->p.retries) != ERR_OK) {
 		fprintf(stderr, "simulate: out of memory\n");
 		exit(2);
 	}
-	size_t next_new = 0, nretry = 0, running = 0;
-	int max_tries = 1 + s->p.retries;
-	while (next_new < n || nretry > 0 || running > 0) {
+	size_t running = 0;
+	while (apisched_waiting(&q) || running > 0) {
 		double now = s->now;
 		double wake = INFINITY;
 		for (size_t i = 0; i < nslots; i++) {
 			struct slot *sl = &slots[i];
 			if (sl->req)
 				continue;
-			struct req *req = NULL;
-			size_t ri = SIZE_MAX;
-			for (size_t k = 0; k < nretry; k++)
-				if (retry[k].not_before <= now &&
-				    (ri == SIZE_MAX || retry[k].not_before < retry[ri].not_before))
-					ri = k;
-			if (ri != SIZE_MAX)
-				req = retry[ri].req;
-			else if (next_new < n)
-				req = &reqs[next_new];
-			if (!req)
+			struct apisched_pick pick;
+			double at = 0;
+			enum apisched_next next = apisched_choose(&q, &s->rl, now, deadline, &pick, &at);
+			if (next == APISCHED_HOLD && at < wake)
+				wake = at;
+			if (next != APISCHED_GO)
 				break;
-			double at = ratelimit_next_start(&s->rl, now);
-			if (at > now && at > deadline)
-				break;
-			if (at > now) {
-				if (at < wake)
-					wake = at;
-				break;
-			}
+			struct req *req = &reqs[pick.index];
 			ratelimit_on_start(&s->rl, now);
 			sl->req = req;
-			if (req->tries == 0)
+			if (q.tries[pick.index] == 0)
 				req->started = now;
 			model_arrive(s, sl);
 			s->res->requests++;
 			s->res->by_ep[req->ep]++;
-			if (ri != SIZE_MAX)
-				retry[ri] = retry[--nretry];
-			else
-				next_new++;
-			req->tries++;
+			apisched_take(&q, &pick);
 			running++;
 		}
 		bool slot_free = false;
 		for (size_t i = 0; i < nslots; i++)
 			slot_free = slot_free || !slots[i].req;
-		/* api.c also wakes for a retry already due while the budget holds
-		 * it, which spins (with no transfer running it sleeps 0 ms) until
-		 * the budget lets it go; a virtual clock has to move on, so only
-		 * retries not yet due count here */
-		for (size_t k = 0; k < nretry && slot_free; k++)
-			if (retry[k].not_before > now && retry[k].not_before < wake)
-				wake = retry[k].not_before;
-		double at = ratelimit_next_start(&s->rl, now);
-		bool blocked = at > now && at > deadline;
-		if (running == 0 && blocked) {
-			for (size_t k = 0; k < nretry; k++) {
-				retry[k].req->throttled = true;
-				s->res->throttled++;
-				done(s, retry[k].req);
-			}
-			for (; next_new < n; next_new++) {
-				reqs[next_new].throttled = true;
-				s->res->throttled++;
-				done(s, &reqs[next_new]);
-			}
+		/* api.c wakes for a retry not yet due only when a slot is free
+		 * to take it */
+		if (slot_free)
+			wake = apisched_wake(&q, now, wake);
+		if (running == 0 && apisched_blocked(&s->rl, now, deadline)) {
+			size_t i;
+			while (apisched_drop(&q, &i))
+				throttle(s, &reqs[i], done);
 			break;
 		}
 		/* the earliest transfer to end */
@@ -604,19 +578,12 @@ static void run_requests(struct sim *s, struct req *reqs, size_t n, double deadl
 			int status = first->status;
 			finish(s, first);
 			running--;
-			bool retryable = status == 429 || status >= 500;
-			if (retryable && req->tries < max_tries) {
-				double wait = BACKOFF_BASE * (double)(1 << (req->tries - 1)) *
-					      (0.5 + unit());
-				if (wait > BACKOFF_MAX)
-					wait = BACKOFF_MAX;
-				double not_before = status == 429 ? s->now : s->now + wait;
-				if (not_before < deadline) {
-					retry[nretry++] = (struct pending){ req, not_before };
-					continue;
-				}
-			}
-			done(s, req);
+			/* the model's failures are statuses: 429 and 500 */
+			bool retryable = apisched_retryable(status >= 200 && status <= 299 ? ERR_OK : ERR_HTTP,
+							    status, REASON_STATUS);
+			if (!apisched_retry(&q, (size_t)(req - reqs), retryable, status == 429, s->now,
+					    deadline, jitter, NULL))
+				done(s, req);
 			continue;
 		}
 		if (isinf(wake)) {
@@ -625,7 +592,7 @@ static void run_requests(struct sim *s, struct req *reqs, size_t n, double deadl
 		}
 		advance(s, wake);
 	}
-	free(retry);
+	apisched_cleanup(&q);
 }
 
 /* ---- the poller's decisions (poller.c) ---------------------------------------- */

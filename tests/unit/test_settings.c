@@ -15,6 +15,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <libconfig.h>
+
 #include "settings.h"
 
 /* ---- helpers ----------------------------------------------------------- */
@@ -1104,6 +1106,212 @@ static void test_upgrades_interval(void **state)
 	expect_config_error("poll = { upgrades_interval = \"3600\"; };\n");
 }
 
+/* ---- the table of keys, the README and the example file --------------- */
+
+/* s from its start to the first "|" (or the end), without backquotes and
+ * the blanks around, into out. Returns what follows the "|". */
+static const char *cell(const char *s, char *out, size_t size)
+{
+	size_t n = 0;
+	while (*s == ' ')
+		s++;
+	for (; *s && *s != '|' && *s != '\n'; s++)
+		if (*s != '`' && n + 1 < size)
+			out[n++] = *s;
+	while (n > 0 && out[n - 1] == ' ')
+		n--;
+	out[n] = '\0';
+	return *s == '|' ? s + 1 : s;
+}
+
+/* The rows "| `key` | default | meaning |" of the section "### Configuration"
+ * of a README's text against the table of keys: every key of the table has
+ * a row, with the table's default, and every row is a key. NULL when they
+ * agree, else what differs (static). */
+static const char *readme_disagrees(const char *text)
+{
+	static char why[1024];
+	bool seen[64] = { false };
+	size_t count = 0;
+	struct settings_key_doc d;
+	while (settings_key_doc(count, &d))
+		count++;
+	assert_true(count <= sizeof seen / sizeof seen[0]);
+	const char *section = strstr(text, "\n### Configuration\n");
+	if (!section)
+		return "no section \"### Configuration\"";
+	const char *end = strstr(section + 1, "\n#");
+	for (const char *line = section + 1; line && (!end || line < end);
+	     line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL) {
+		if (strncmp(line, "| `", 3) != 0)
+			continue;
+		char key[128], fallback[256];
+		cell(cell(line + 1, key, sizeof key), fallback, sizeof fallback);
+		size_t i = 0;
+		while (settings_key_doc(i, &d) && strcmp(d.path, key) != 0)
+			i++;
+		if (i == count) {
+			snprintf(why, sizeof why, "the README's row %s is no key of the table", key);
+			return why;
+		}
+		char want[256];
+		cell(d.fallback, want, sizeof want);
+		if (strcmp(fallback, want) != 0) {
+			snprintf(why, sizeof why, "%s: the README says %s, the table %s", key, fallback,
+				 want);
+			return why;
+		}
+		seen[i] = true;
+	}
+	for (size_t i = 0; i < count; i++) {
+		if (!seen[i]) {
+			settings_key_doc(i, &d);
+			snprintf(why, sizeof why, "%s has no row in the README's table", d.path);
+			return why;
+		}
+	}
+	return NULL;
+}
+
+/* A whole file into a string (owned, free); fails the test when missing. */
+static char *slurp(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	if (!f)
+		fail_msg("cannot read %s: run the test from the top of the repository", path);
+	char *text = calloc(1, 1 << 20);
+	assert_non_null(text);
+	size_t n = fread(text, 1, (1 << 20) - 1, f);
+	fclose(f);
+	assert_true(n < (1 << 20) - 1);
+	return text;
+}
+
+static void test_readme_table_matches_the_keys(void **state)
+{
+	(void)state;
+	char *text = slurp("README.md");
+	const char *why = readme_disagrees(text);
+	free(text);
+	if (why)
+		fail_msg("%s", why);
+}
+
+/* A README table made from the table of keys itself, with the row of
+ * key changed to changed_key and changed_fallback (NULL: as it is). */
+static char *readme_of_the_table(const char *key, const char *changed_key,
+				 const char *changed_fallback)
+{
+	size_t size = 1 << 16, n = 0;
+	char *text = calloc(1, size);
+	assert_non_null(text);
+	n += (size_t)snprintf(text, size, "# x\n\n### Configuration\n\n| key | default | meaning |\n|---|---|---|\n");
+	struct settings_key_doc d;
+	for (size_t i = 0; settings_key_doc(i, &d); i++) {
+		bool change = strcmp(d.path, key) == 0;
+		n += (size_t)snprintf(text + n, size - n, "| `%s` | `%s` | %s |\n",
+				      change && changed_key ? changed_key : d.path,
+				      change && changed_fallback ? changed_fallback : d.fallback, d.help);
+		assert_true(n < size);
+	}
+	snprintf(text + n, size - n, "\n### Next\n\n| `not.a.key` | `1` | |\n");
+	return text;
+}
+
+/* The check itself: a README that drifted from the table is caught. */
+static void test_readme_check_catches_drift(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *key, *changed_key, *changed_fallback, *why;
+	} cases[] = {
+		{ "poll.interval", NULL, NULL, NULL },
+		{ "poll.interval", NULL, "301", "poll.interval: the README says 301, the table 300" },
+		{ "api.url", NULL, "http://x", "api.url: the README says http://x" },
+		{ "state.file", NULL, "/x", "state.file: the README says /x, the table unset" },
+		{ "poll.interval", "poll.intervax", NULL, "poll.intervax is no key" },
+		{ "shard.count", "poll.interval", "300", "shard.count has no row" },
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		char *text = readme_of_the_table(cases[i].key, cases[i].changed_key,
+						 cases[i].changed_fallback);
+		const char *why = readme_disagrees(text);
+		free(text);
+		if (!cases[i].why && why)
+			fail_msg("case %zu: %s", i, why);
+		if (cases[i].why && (!why || !strstr(why, cases[i].why)))
+			fail_msg("case %zu: got %s, want %s", i, why ? why : "agreement", cases[i].why);
+	}
+	assert_non_null(readme_disagrees("# no such section\n"));
+}
+
+/* The example file says "the values shown are the defaults": each value
+ * it sets is the table's default. */
+static void test_example_file_shows_the_defaults(void **state)
+{
+	(void)state;
+	config_t cfg;
+	config_init(&cfg);
+	if (config_read_file(&cfg, "config/doks_exporter.conf") != CONFIG_TRUE)
+		fail_msg("config/doks_exporter.conf: %s (run from the top of the repository)",
+			 config_error_text(&cfg));
+	size_t checked = 0;
+	struct settings_key_doc d;
+	for (size_t i = 0; settings_key_doc(i, &d); i++) {
+		const config_setting_t *st = config_lookup(&cfg, d.path);
+		char value[256];
+		if (!st || config_setting_is_aggregate(st))
+			continue;
+		if (config_setting_type(st) == CONFIG_TYPE_STRING)
+			snprintf(value, sizeof value, "%s", config_setting_get_string(st));
+		else if (config_setting_type(st) == CONFIG_TYPE_FLOAT)
+			snprintf(value, sizeof value, "%.15g", config_setting_get_float(st));
+		else
+			snprintf(value, sizeof value, "%lld", config_setting_get_int64(st));
+		if (strcmp(value, d.fallback) != 0)
+			fail_msg("the example sets %s = %s; the default is %s", d.path, value, d.fallback);
+		checked++;
+	}
+	config_destroy(&cfg);
+	assert_true(checked >= 15);
+}
+
+/* What the table says, a load of an empty file gives, and --help's flag
+ * defaults are the table's. */
+static void test_table_defaults_are_the_defaults(void **state)
+{
+	(void)state;
+	struct result r;
+	load("", &r);
+	assert_int_equal(r.rc, ERR_OK);
+	char text[64];
+	snprintf(text, sizeof text, "%ld", settings_poll_interval(r.s));
+	assert_string_equal(settings_key_fallback("poll.interval"), text);
+	snprintf(text, sizeof text, "%zu", settings_max_response_bytes(r.s));
+	assert_string_equal(settings_key_fallback("api.max_response_bytes"), text);
+	snprintf(text, sizeof text, "%g", settings_hourly_budget_fraction(r.s));
+	assert_string_equal(settings_key_fallback("api.hourly_budget_fraction"), text);
+	snprintf(text, sizeof text, "%ld", settings_shard_count(r.s));
+	assert_string_equal(settings_key_fallback("shard.count"), text);
+	assert_string_equal(settings_key_fallback("web.listen_address"), settings_listen_address(r.s));
+	assert_string_equal(settings_key_fallback("web.telemetry_path"), settings_telemetry_path(r.s));
+	assert_string_equal(settings_key_fallback("api.url"), settings_api_url(r.s));
+	assert_string_equal(settings_key_fallback("state.file"), "unset");
+	assert_null(settings_key_fallback("poll.nothing"));
+	done(&r);
+	/* every key has a path and a line of help; ranges hold their default */
+	struct settings_key_doc d;
+	for (size_t i = 0; settings_key_doc(i, &d); i++) {
+		assert_non_null(d.path);
+		assert_true(d.help && d.help[0]);
+		if (d.ranged) {
+			double v = strtod(d.fallback, NULL);
+			if (!(v >= d.min && v <= d.max))
+				fail_msg("%s: default %s outside %g..%g", d.path, d.fallback, d.min, d.max);
+		}
+	}
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup_env, teardown_env)
 
 int main(void)
@@ -1139,6 +1347,10 @@ int main(void)
 		T(test_account_token_env_unset),
 		T(test_account_watching_nothing),
 		T(test_state_file_and_options_interval),
+		T(test_readme_table_matches_the_keys),
+		T(test_readme_check_catches_drift),
+		T(test_table_defaults_are_the_defaults),
+		T(test_example_file_shows_the_defaults),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
