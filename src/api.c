@@ -425,9 +425,6 @@ static void judge(struct api *a, const struct slot *s, struct api_request *req, 
 		  long status, double took)
 {
 	const char *epn = endpoint_name(req->ep);
-	char took_s[32], status_s[16];
-	snprintf(took_s, sizeof took_s, "%.3f", took);
-	snprintf(status_s, sizeof status_s, "%ld", status);
 	if (rc != CURLE_OK && atomic_load(a->stop)) {
 		req->result = ERR_CANCELLED;
 		req->res.reason = REASON_RESET;
@@ -442,7 +439,7 @@ static void judge(struct api *a, const struct slot *s, struct api_request *req, 
 		apistats_observe_duration(a->stats, req->ep, took);
 		log_warn("API request failed", "endpoint", epn, "path", req->path, "reason",
 			 reason_name(req->res.reason), "err",
-			 s->errbuf[0] ? s->errbuf : curl_easy_strerror(rc), "duration", took_s);
+			 s->errbuf[0] ? s->errbuf : curl_easy_strerror(rc), "duration", LOG_SECONDS(took));
 	} else if (status < 200 || status > 299) {
 		req->result = ERR_HTTP;
 		req->res.reason = REASON_STATUS;
@@ -452,7 +449,7 @@ static void judge(struct api *a, const struct slot *s, struct api_request *req, 
 		req->result = ERR_OK;
 		apistats_observe_duration(a->stats, req->ep, took);
 		log_debug("API request", "method", "GET", "endpoint", epn, "path", req->path,
-			  "status", status_s, "duration", took_s);
+			  "status", LOG_INT(status), "duration", LOG_SECONDS(took));
 	}
 }
 
@@ -571,10 +568,8 @@ static bool schedule_retry(struct run *r, struct api_request *req)
 	if (!apisched_retry(&r->q, i, retryable, req->res.status == 429, clock_mono(),
 			    r->deadline, random_unit, a))
 		return false;
-	char left[16];
-	snprintf(left, sizeof left, "%d", apisched_tries_left(&r->q, i));
 	log_debug("retrying", "endpoint", endpoint_name(req->ep), "path", req->path, "tries_left",
-		  left);
+		  LOG_INT(apisched_tries_left(&r->q, i)));
 	api_response_cleanup(&req->res, req->secret);
 	apistats_count_retry(a->stats, req->ep);
 	return true;

@@ -533,9 +533,7 @@ static void log_mhd(void *cls, const char *fmt, va_list ap)
 static void log_panic(void *cls, const char *file, unsigned line, const char *reason)
 {
 	(void)cls;
-	char l[16];
-	snprintf(l, sizeof l, "%u", line);
-	log_error("libmicrohttpd failed", "file", file, "line", l, "err", reason);
+	log_error("libmicrohttpd failed", "file", file, "line", LOG_UINT(line), "err", reason);
 	abort();
 }
 

@@ -205,10 +205,8 @@ static const char *file_of(const config_setting_t *st, const char *fallback)
 static void bad_key(const config_setting_t *st, const char *path, const char *file,
 		    const char *why)
 {
-	char where[32];
-	snprintf(where, sizeof where, "%d", config_setting_source_line(st));
-	log_error("invalid configuration", "file", file_of(st, file), "line", where, "key", path,
-		  "err", why);
+	log_error("invalid configuration", "file", file_of(st, file), "line",
+		  LOG_INT(config_setting_source_line(st)), "key", path, "err", why);
 }
 
 static const struct key *find_key(const char *path)
@@ -631,8 +629,7 @@ static int token_from_env(const char *name, const struct settings *running, char
 
 static bool load_token(struct account *a, const char *file, const struct settings *running)
 {
-	char line[16];
-	snprintf(line, sizeof line, "%d", a->line);
+	const char *line = LOG_INT(a->line);
 	const char *source = NULL;
 	if (a->token_file) {
 		if (!read_token_file(a->token_file, &a->token))
@@ -693,9 +690,8 @@ static bool check_values(struct settings *s, const char *file)
 		if (!a->discover_set)
 			a->discover = a->id_count == 0;
 		if (!a->discover && a->id_count == 0) {
-			char line[16];
-			snprintf(line, sizeof line, "%d", a->line);
-			log_error("invalid configuration", "file", where, "line", a->line ? line : NULL,
+			log_error("invalid configuration", "file", where, "line",
+				  a->line ? LOG_INT(a->line) : NULL,
 				  "key", s->named_accounts ? "accounts" : "clusters", "account",
 				  a->name[0] ? a->name : NULL, "err",
 				  s->named_accounts ?
@@ -734,10 +730,8 @@ static bool check_values(struct settings *s, const char *file)
 		return false;
 	}
 	if (s->poll_interval < 60 && !url_host_is_loopback(o.host)) {
-		char v[32];
-		snprintf(v, sizeof v, "%ld", s->poll_interval);
 		log_warn("poll.interval is below 60 s against the real API: every cycle spends the token's shared budget",
-			 "interval", v);
+			 "interval", LOG_INT(s->poll_interval));
 	}
 	return true;
 }
@@ -786,10 +780,9 @@ static enum err read_file(const char *given, struct settings *s)
 	if (config_read_file(&cfg, path) == CONFIG_TRUE) {
 		rc = read_keys(&cfg, path, s);
 	} else if (config_error_type(&cfg) != CONFIG_ERR_FILE_IO) {
-		char line[32];
-		snprintf(line, sizeof line, "%d", config_error_line(&cfg));
 		log_error("configuration syntax error", "file",
-			  config_error_file(&cfg) ? config_error_file(&cfg) : path, "line", line,
+			  config_error_file(&cfg) ? config_error_file(&cfg) : path, "line",
+			  LOG_INT(config_error_line(&cfg)),
 			  "err", config_error_text(&cfg));
 	} else if (given) {
 		log_error("cannot read the configuration file", "file", path, "err", strerror(errno));
@@ -819,10 +812,8 @@ static enum err apply_flags(const struct settings_flags *flags, struct settings 
 			return rc;
 	}
 	if (s->shard_index >= s->shard_count) {
-		char i[24], c[24];
-		snprintf(i, sizeof i, "%ld", s->shard_index);
-		snprintf(c, sizeof c, "%ld", s->shard_count);
-		log_error("invalid configuration", "key", "shard.index", "index", i, "count", c,
+		log_error("invalid configuration", "key", "shard.index", "index",
+			  LOG_INT(s->shard_index), "count", LOG_INT(s->shard_count),
 			  "err", "must be below shard.count (0 .. count-1)");
 		return ERR_CONFIG;
 	}
