@@ -310,17 +310,18 @@ double api_throttled_until(const struct api *a)
 	return a->rl.paused_until_real;
 }
 
-static enum reason reason_of(CURLcode rc, const struct transfer *t)
+/* The failure a transfer that got no answer ended with. */
+static enum err failure_of(CURLcode rc, const struct transfer *t)
 {
 	if (t->over_cap)
-		return REASON_TOO_LARGE;
+		return ERR_TOOBIG;
 	switch (rc) {
 	case CURLE_OPERATION_TIMEDOUT:
-		return REASON_TIMEOUT;
+		return ERR_TIMEOUT;
 	case CURLE_COULDNT_CONNECT:
 	case CURLE_COULDNT_RESOLVE_HOST:
 	case CURLE_COULDNT_RESOLVE_PROXY:
-		return REASON_CONNECT;
+		return ERR_CONNECT;
 	case CURLE_SSL_CONNECT_ERROR:
 	case CURLE_PEER_FAILED_VERIFICATION:
 	case CURLE_SSL_CERTPROBLEM:
@@ -330,12 +331,12 @@ static enum reason reason_of(CURLcode rc, const struct transfer *t)
 	case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
 	case CURLE_SSL_INVALIDCERTSTATUS:
 	case CURLE_SSL_SHUTDOWN_FAILED:
-		return REASON_TLS;
+		return ERR_TLS;
 	case CURLE_FILESIZE_EXCEEDED:
-		return REASON_TOO_LARGE;
+		return ERR_TOOBIG;
 	default:
 		/* closed mid-answer, nothing at all, or a garbled answer */
-		return REASON_RESET;
+		return ERR_RESET;
 	}
 }
 
@@ -419,31 +420,27 @@ static void slot_detach(struct api *a, struct slot *s)
 	headers_release(s);
 }
 
-/* Sets req->result and req->res.reason for a transfer that ended with rc
+/* Sets req->result for a transfer that ended with rc
  * and HTTP status (0: none) after took seconds, counting and logging it. */
 static void judge(struct api *a, const struct slot *s, struct api_request *req, CURLcode rc,
 		  long status, double took)
 {
-	const char *epn = endpoint_name(req->ep);
+	const char *epn = apistats_endpoint_name(req->ep);
 	if (rc != CURLE_OK && atomic_load(a->stop)) {
 		req->result = ERR_CANCELLED;
-		req->res.reason = REASON_RESET;
 	} else if (s->t.oom) {
 		req->result = ERR_NOMEM;
-		req->res.reason = REASON_RESET;
 		log_error("out of memory reading an answer", "endpoint", epn);
 	} else if (rc != CURLE_OK) {
-		req->res.reason = reason_of(rc, &s->t);
-		req->result = req->res.reason == REASON_TOO_LARGE ? ERR_TOOBIG : ERR_TRANSPORT;
-		apistats_count_error(a->stats, req->ep, req->res.reason);
+		req->result = failure_of(rc, &s->t);
+		apistats_count_error(a->stats, req->ep, req->result);
 		apistats_observe_duration(a->stats, req->ep, took);
 		log_warn("API request failed", "endpoint", epn, "path", req->path, "reason",
-			 reason_name(req->res.reason), "err",
+			 err_reason(req->result), "err",
 			 s->errbuf[0] ? s->errbuf : curl_easy_strerror(rc), "duration", LOG_SECONDS(took));
 	} else if (status < 200 || status > 299) {
 		req->result = ERR_HTTP;
-		req->res.reason = REASON_STATUS;
-		apistats_count_error(a->stats, req->ep, REASON_STATUS);
+		apistats_count_error(a->stats, req->ep, ERR_HTTP);
 		apistats_observe_duration(a->stats, req->ep, took);
 	} else {
 		req->result = ERR_OK;
@@ -563,12 +560,12 @@ static bool schedule_retry(struct run *r, struct api_request *req)
 {
 	struct api *a = r->a;
 	size_t i = (size_t)(req - r->reqs);
-	bool retryable = apisched_retryable(req->result, req->res.status, req->res.reason) &&
+	bool retryable = apisched_retryable(req->result, req->res.status) &&
 			 !atomic_load(a->stop);
 	if (!apisched_retry(&r->q, i, retryable, req->res.status == 429, clock_mono(),
 			    r->deadline, random_unit, a))
 		return false;
-	log_debug("retrying", "endpoint", endpoint_name(req->ep), "path", req->path, "tries_left",
+	log_debug("retrying", "endpoint", apistats_endpoint_name(req->ep), "path", req->path, "tries_left",
 		  LOG_INT(apisched_tries_left(&r->q, i)));
 	api_response_cleanup(&req->res, req->secret);
 	apistats_count_retry(a->stats, req->ep);

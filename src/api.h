@@ -24,7 +24,6 @@ struct api_response {
 	long status;      /* 0 when no status line arrived */
 	char *body;       /* owned; NUL-terminated; NULL unless ERR_OK or ERR_HTTP */
 	size_t len;
-	enum reason reason; /* why, when the request did not end in ERR_OK */
 };
 
 /* One GET of a batch. The caller sets ep, path and secret (and user for
@@ -42,8 +41,9 @@ struct api_request {
  * request. It owns req->res from then on: release it with
  * api_response_cleanup.
  * result is ERR_OK (a 2xx answer read whole), ERR_HTTP (another status;
- * the body is kept for its error id), ERR_TRANSPORT or ERR_TOOBIG (no
- * usable answer; reason says why), ERR_THROTTLED (not sent: the batch's
+ * the body is kept for its error id), a failure of the transfer
+ * (ERR_TIMEOUT, ERR_CONNECT, ERR_TLS, ERR_RESET: err_is_transport) or
+ * ERR_TOOBIG (no usable answer), ERR_THROTTLED (not sent: the batch's
  * deadline came first), or ERR_CANCELLED (stop turned true). */
 typedef void (*api_done_fn)(struct api_request *req, void *ctx);
 

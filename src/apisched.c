@@ -93,13 +93,11 @@ bool apisched_drop(struct apisched *q, size_t *index)
 	return false;
 }
 
-bool apisched_retryable(enum err result, long status, enum reason reason)
+bool apisched_retryable(enum err result, long status)
 {
 	if (result == ERR_HTTP)
 		return status == 429 || status >= 500;
-	if (result == ERR_TRANSPORT)
-		return reason == REASON_TIMEOUT || reason == REASON_CONNECT || reason == REASON_RESET;
-	return false;
+	return result == ERR_TIMEOUT || result == ERR_CONNECT || result == ERR_RESET;
 }
 
 double apisched_backoff(int tries, double u)

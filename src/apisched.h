@@ -93,11 +93,11 @@ double apisched_wake(const struct apisched *q, double now, double wake);
  * ended unsent: true with its index in *index, false when none is left. */
 bool apisched_drop(struct apisched *q, size_t *index);
 
-/* Whether a try that ended with result (ERR_HTTP with status, or
- * ERR_TRANSPORT with reason) is worth another: 429 and 5xx, time-outs,
+/* Whether a try that ended with result (ERR_HTTP with status, or a
+ * failure of the transfer) is worth another: 429 and 5xx, time-outs,
  * refused connections and connections cut. Never another status, an
  * answer over its cap, a TLS failure, or success. */
-bool apisched_retryable(enum err result, long status, enum reason reason);
+bool apisched_retryable(enum err result, long status);
 
 /* The wait after try number `tries` (1: the first) failed, for a jitter
  * draw u in [0, 1): APISCHED_BACKOFF_BASE * 2^(tries-1) * (0.5 + u), at

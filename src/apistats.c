@@ -11,20 +11,9 @@ static const char *const endpoint_names[] = {
 #undef ENDPOINT_NAME
 };
 
-static const char *const reason_names[] = {
-#define REASON_NAME(name, str) str,
-	REASON_LIST(REASON_NAME)
-#undef REASON_NAME
-};
-
-const char *endpoint_name(enum endpoint e)
+const char *apistats_endpoint_name(enum endpoint e)
 {
 	return (unsigned)e < ENDPOINT_COUNT ? endpoint_names[e] : "unknown";
-}
-
-const char *reason_name(enum reason r)
-{
-	return (unsigned)r < REASON_COUNT ? reason_names[r] : "unknown";
 }
 
 void apistats_count_request(struct apistats *s, enum endpoint ep, long code)
@@ -34,18 +23,18 @@ void apistats_count_request(struct apistats *s, enum endpoint ep, long code)
 	s->requests[ep][code - APISTATS_CODE_MIN]++;
 }
 
-void apistats_count_error(struct apistats *s, enum endpoint ep, enum reason r)
+void apistats_count_error(struct apistats *s, enum endpoint ep, enum err e)
 {
-	if ((unsigned)ep >= ENDPOINT_COUNT || (unsigned)r >= REASON_COUNT)
+	if ((unsigned)ep >= ENDPOINT_COUNT || !err_reason(e))
 		return;
-	s->errors[ep][r]++;
+	s->errors[ep][e]++;
 }
 
 void apistats_observe_duration(struct apistats *s, enum endpoint ep, double seconds)
 {
 	if ((unsigned)ep >= ENDPOINT_COUNT || !(seconds >= 0))
 		return;
-	struct histogram *h = &s->duration[ep];
+	struct apistats_histogram *h = &s->duration[ep];
 	for (int i = 0; i < APISTATS_BUCKETS; i++) {
 		if (seconds <= apistats_bucket_bounds[i]) {
 			h->buckets[i]++;

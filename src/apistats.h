@@ -11,6 +11,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "err.h"
+
 /* Route names, never IDs, so the label stays bounded. */
 #define ENDPOINT_LIST(X)                                                   \
 	X(CLUSTERS, "clusters") X(CLUSTER, "cluster") X(UPGRADES, "upgrades") \
@@ -23,22 +25,8 @@ enum endpoint {
 	ENDPOINT_COUNT
 };
 
-/* Why a request produced no usable data. */
-#define REASON_LIST(X)                                                         \
-	X(STATUS, "status") X(TIMEOUT, "timeout") X(CONNECT, "connect")        \
-	X(TLS, "tls") X(RESET, "reset") X(TOO_LARGE, "too_large")             \
-	X(PARSE, "parse") X(SCHEMA, "schema") X(FOREIGN_ORIGIN, "foreign_origin") \
-	X(PAGE_LOOP, "page_loop")
-
-enum reason {
-#define REASON_ENUM(name, str) REASON_##name,
-	REASON_LIST(REASON_ENUM)
-#undef REASON_ENUM
-	REASON_COUNT
-};
-
-const char *endpoint_name(enum endpoint e);
-const char *reason_name(enum reason r);
+/* The endpoint label ("upgrades"); "unknown" out of range. */
+const char *apistats_endpoint_name(enum endpoint e);
 
 /* Prometheus's default buckets, in seconds. */
 #define APISTATS_BUCKETS 11
@@ -48,7 +36,7 @@ extern const double apistats_bucket_bounds[APISTATS_BUCKETS];
 #define APISTATS_CODE_MIN 100
 #define APISTATS_CODE_MAX 599
 
-struct histogram {
+struct apistats_histogram {
 	unsigned long long buckets[APISTATS_BUCKETS]; /* not cumulative */
 	unsigned long long count;
 	double sum;
@@ -56,8 +44,8 @@ struct histogram {
 
 struct apistats {
 	unsigned long long requests[ENDPOINT_COUNT][APISTATS_CODE_MAX - APISTATS_CODE_MIN + 1];
-	unsigned long long errors[ENDPOINT_COUNT][REASON_COUNT];
-	struct histogram duration[ENDPOINT_COUNT];
+	unsigned long long errors[ENDPOINT_COUNT][ERR_COUNT]; /* by the codes with a reason word */
+	struct apistats_histogram duration[ENDPOINT_COUNT];
 	unsigned long long retries[ENDPOINT_COUNT];
 	unsigned long long connections; /* new connections opened (the rest were reused) */
 	bool have_rate_limit;
@@ -68,7 +56,9 @@ struct apistats {
 
 /* An exchange that got a status code; codes outside 100..599 are ignored. */
 void apistats_count_request(struct apistats *s, enum endpoint ep, long code);
-void apistats_count_error(struct apistats *s, enum endpoint ep, enum reason r);
+/* A request that failed with e; codes without a reason word (err_reason)
+ * are not counted. */
+void apistats_count_error(struct apistats *s, enum endpoint ep, enum err e);
 void apistats_count_retry(struct apistats *s, enum endpoint ep);
 void apistats_observe_duration(struct apistats *s, enum endpoint ep, double seconds);
 

@@ -113,7 +113,7 @@ enum err discovery_run(struct api *api, struct apistats *stats, const char *acco
 
 		const char *next_path;
 		if (!api_path_of(api, next, &next_path)) {
-			apistats_count_error(stats, ENDPOINT_CLUSTERS, REASON_FOREIGN_ORIGIN);
+			apistats_count_error(stats, ENDPOINT_CLUSTERS, ERR_ORIGIN);
 			log_warn("refused a pagination link to another origin: the token is never sent there",
 				 "endpoint", "clusters");
 			free(next);
@@ -124,7 +124,7 @@ enum err discovery_run(struct api *api, struct apistats *stats, const char *acco
 		for (size_t i = 0; i < nvisited && !loop; i++)
 			loop = strcmp(visited[i], next_path) == 0;
 		if (loop) {
-			apistats_count_error(stats, ENDPOINT_CLUSTERS, REASON_PAGE_LOOP);
+			apistats_count_error(stats, ENDPOINT_CLUSTERS, ERR_LOOP);
 			log_warn("pagination links loop back to a page already read", "endpoint",
 				 "clusters", "path", next_path);
 			free(next);

@@ -405,7 +405,7 @@ static void api_requests(const struct item *it)
 			if (n == 0)
 				continue;
 			snprintf(code, sizeof code, "%d", c);
-			struct exposition_label l[] = { { "endpoint", endpoint_name((enum endpoint)ep) },
+			struct exposition_label l[] = { { "endpoint", apistats_endpoint_name((enum endpoint)ep) },
 					     { "code", code } };
 			put(it, l, 2, (double)n);
 		}
@@ -416,14 +416,16 @@ static void api_requests(const struct item *it)
 static void api_errors(const struct item *it)
 {
 	for (int ep = 0; ep < ENDPOINT_COUNT; ep++) {
-		for (int r = 0; r < REASON_COUNT; r++) {
+		for (int r = 0; r < ERR_COUNT; r++) {
+			if (!err_reason((enum err)r))
+				continue;
 			unsigned long long n = it->a->api->errors[ep][r];
 			/* only the list has links to follow */
-			bool list_only = r == REASON_FOREIGN_ORIGIN || r == REASON_PAGE_LOOP;
+			bool list_only = r == ERR_ORIGIN || r == ERR_LOOP;
 			if (list_only && ep != ENDPOINT_CLUSTERS && n == 0)
 				continue;
-			struct exposition_label l[] = { { "endpoint", endpoint_name((enum endpoint)ep) },
-					     { "reason", reason_name((enum reason)r) } };
+			struct exposition_label l[] = { { "endpoint", apistats_endpoint_name((enum endpoint)ep) },
+					     { "reason", err_reason((enum err)r) } };
 			put(it, l, 2, (double)n);
 		}
 	}
@@ -432,7 +434,7 @@ static void api_errors(const struct item *it)
 static void api_retries(const struct item *it)
 {
 	for (int ep = 0; ep < ENDPOINT_COUNT; ep++) {
-		struct exposition_label l = { "endpoint", endpoint_name((enum endpoint)ep) };
+		struct exposition_label l = { "endpoint", apistats_endpoint_name((enum endpoint)ep) };
 		put(it, &l, 1, (double)it->a->api->retries[ep]);
 	}
 }
@@ -445,8 +447,8 @@ static void api_durations(const struct item *it)
 	snprintf(sum, sizeof sum, "%s_sum", it->name);
 	snprintf(count, sizeof count, "%s_count", it->name);
 	for (int ep = 0; ep < ENDPOINT_COUNT; ep++) {
-		const struct histogram *h = &it->a->api->duration[ep];
-		struct exposition_label l[] = { { "endpoint", endpoint_name((enum endpoint)ep) }, { "le", le } };
+		const struct apistats_histogram *h = &it->a->api->duration[ep];
+		struct exposition_label l[] = { { "endpoint", apistats_endpoint_name((enum endpoint)ep) }, { "le", le } };
 		unsigned long long cum = 0;
 		for (int b = 0; b < APISTATS_BUCKETS; b++) {
 			cum += h->buckets[b];

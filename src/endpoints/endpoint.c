@@ -27,7 +27,7 @@ void endpoint_log_status(const char *account, enum endpoint ep, const char *id,
 	else if (res->status == 429)
 		hint = "rate limited by the API: requests pause until it allows more";
 	log_warn("API answered with an error", "account", account && account[0] ? account : NULL,
-		 "endpoint", endpoint_name(ep), "cluster_id", id[0] ? id : NULL, "status", LOG_INT(res->status),
+		 "endpoint", apistats_endpoint_name(ep), "cluster_id", id[0] ? id : NULL, "status", LOG_INT(res->status),
 		 "error_id", errid[0] ? errid : NULL, "hint", hint);
 }
 
@@ -35,12 +35,12 @@ void endpoint_count_decode_error(struct apistats *stats, const char *account, en
 				 enum err rc, const char *id)
 {
 	if (rc == ERR_NOMEM) {
-		log_error("out of memory decoding an answer", "endpoint", endpoint_name(ep));
+		log_error("out of memory decoding an answer", "endpoint", apistats_endpoint_name(ep));
 		return;
 	}
-	enum reason r = rc == ERR_PARSE ? REASON_PARSE : REASON_SCHEMA;
+	enum err r = rc == ERR_PARSE ? ERR_PARSE : ERR_SCHEMA;
 	apistats_count_error(stats, ep, r);
 	log_warn("API answer could not be used", "account", account && account[0] ? account : NULL,
-		 "endpoint", endpoint_name(ep), "cluster_id", id[0] ? id : NULL, "reason",
-		 reason_name(r));
+		 "endpoint", apistats_endpoint_name(ep), "cluster_id", id[0] ? id : NULL, "reason",
+		 err_reason(r));
 }

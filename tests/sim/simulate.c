@@ -580,7 +580,7 @@ static void run_requests(struct sim *s, struct req *reqs, size_t n, double deadl
 			running--;
 			/* the model's failures are statuses: 429 and 500 */
 			bool retryable = apisched_retryable(status >= 200 && status <= 299 ? ERR_OK : ERR_HTTP,
-							    status, REASON_STATUS);
+							    status);
 			if (!apisched_retry(&q, (size_t)(req - reqs), retryable, status == 429, s->now,
 					    deadline, jitter, NULL))
 				done(s, req);

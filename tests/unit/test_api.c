@@ -129,25 +129,25 @@ static void test_what_is_retryable(void **state)
 {
 	(void)state;
 	/* the API's busy or failing answers */
-	assert_true(apisched_retryable(ERR_HTTP, 429, REASON_STATUS));
-	assert_true(apisched_retryable(ERR_HTTP, 500, REASON_STATUS));
-	assert_true(apisched_retryable(ERR_HTTP, 502, REASON_STATUS));
-	assert_true(apisched_retryable(ERR_HTTP, 503, REASON_STATUS));
+	assert_true(apisched_retryable(ERR_HTTP, 429));
+	assert_true(apisched_retryable(ERR_HTTP, 500));
+	assert_true(apisched_retryable(ERR_HTTP, 502));
+	assert_true(apisched_retryable(ERR_HTTP, 503));
 	/* the request's own fault: asking again changes nothing */
-	assert_false(apisched_retryable(ERR_HTTP, 400, REASON_STATUS));
-	assert_false(apisched_retryable(ERR_HTTP, 401, REASON_STATUS));
-	assert_false(apisched_retryable(ERR_HTTP, 403, REASON_STATUS));
-	assert_false(apisched_retryable(ERR_HTTP, 404, REASON_STATUS));
-	assert_false(apisched_retryable(ERR_HTTP, 304, REASON_STATUS));
+	assert_false(apisched_retryable(ERR_HTTP, 400));
+	assert_false(apisched_retryable(ERR_HTTP, 401));
+	assert_false(apisched_retryable(ERR_HTTP, 403));
+	assert_false(apisched_retryable(ERR_HTTP, 404));
+	assert_false(apisched_retryable(ERR_HTTP, 304));
 	/* the network's passing faults, not a certificate or a cap */
-	assert_true(apisched_retryable(ERR_TRANSPORT, 0, REASON_TIMEOUT));
-	assert_true(apisched_retryable(ERR_TRANSPORT, 0, REASON_CONNECT));
-	assert_true(apisched_retryable(ERR_TRANSPORT, 200, REASON_RESET));
-	assert_false(apisched_retryable(ERR_TRANSPORT, 0, REASON_TLS));
-	assert_false(apisched_retryable(ERR_TOOBIG, 200, REASON_TOO_LARGE));
-	assert_false(apisched_retryable(ERR_OK, 200, REASON_STATUS));
-	assert_false(apisched_retryable(ERR_CANCELLED, 0, REASON_RESET));
-	assert_false(apisched_retryable(ERR_NOMEM, 200, REASON_RESET));
+	assert_true(apisched_retryable(ERR_TIMEOUT, 0));
+	assert_true(apisched_retryable(ERR_CONNECT, 0));
+	assert_true(apisched_retryable(ERR_RESET, 200));
+	assert_false(apisched_retryable(ERR_TLS, 0));
+	assert_false(apisched_retryable(ERR_TOOBIG, 200));
+	assert_false(apisched_retryable(ERR_OK, 200));
+	assert_false(apisched_retryable(ERR_CANCELLED, 0));
+	assert_false(apisched_retryable(ERR_NOMEM, 200));
 
 	/* a failure that is not retryable ends the request at once */
 	struct apisched q;
@@ -158,7 +158,7 @@ static void test_what_is_retryable(void **state)
 	double u = 0.5;
 	draws = 0;
 	assert_false(apisched_retry(&q, 0,
-				    apisched_retryable(ERR_HTTP, 404, REASON_STATUS), false, 0,
+				    apisched_retryable(ERR_HTTP, 404), false, 0,
 				    1000, fixed_draw, &u));
 	assert_int_equal(draws, 0);
 	assert_false(apisched_waiting(&q));

@@ -56,9 +56,13 @@ static void test_out_of_range_ignored(void **state)
 		apistats_count_request(s, ENDPOINT_CLUSTERS, codes[i]);
 	apistats_count_request(s, (enum endpoint)ENDPOINT_COUNT, 200);
 	apistats_count_request(s, (enum endpoint)-1, 200);
-	apistats_count_error(s, (enum endpoint)ENDPOINT_COUNT, REASON_STATUS);
-	apistats_count_error(s, ENDPOINT_CLUSTERS, (enum reason)REASON_COUNT);
-	apistats_count_error(s, ENDPOINT_CLUSTERS, (enum reason)-1);
+	apistats_count_error(s, (enum endpoint)ENDPOINT_COUNT, ERR_HTTP);
+	apistats_count_error(s, ENDPOINT_CLUSTERS, (enum err)ERR_COUNT);
+	apistats_count_error(s, ENDPOINT_CLUSTERS, (enum err)-1);
+	/* codes that are not failures of a request are not counted */
+	apistats_count_error(s, ENDPOINT_CLUSTERS, ERR_OK);
+	apistats_count_error(s, ENDPOINT_CLUSTERS, ERR_NOMEM);
+	apistats_count_error(s, ENDPOINT_CLUSTERS, ERR_CANCELLED);
 	apistats_observe_duration(s, (enum endpoint)ENDPOINT_COUNT, 0.1);
 	apistats_observe_duration(s, ENDPOINT_CLUSTERS, -0.001);
 	apistats_observe_duration(s, ENDPOINT_CLUSTERS, NAN);
@@ -71,12 +75,12 @@ static void test_count_errors(void **state)
 {
 	(void)state;
 	struct apistats *s = new_stats();
-	apistats_count_error(s, ENDPOINT_UPGRADES, REASON_TIMEOUT);
-	apistats_count_error(s, ENDPOINT_UPGRADES, REASON_TIMEOUT);
-	apistats_count_error(s, ENDPOINT_CLUSTERS, REASON_PAGE_LOOP);
-	assert_int_equal(s->errors[ENDPOINT_UPGRADES][REASON_TIMEOUT], 2);
-	assert_int_equal(s->errors[ENDPOINT_CLUSTERS][REASON_PAGE_LOOP], 1);
-	assert_int_equal(s->errors[ENDPOINT_CLUSTERS][REASON_TIMEOUT], 0);
+	apistats_count_error(s, ENDPOINT_UPGRADES, ERR_TIMEOUT);
+	apistats_count_error(s, ENDPOINT_UPGRADES, ERR_TIMEOUT);
+	apistats_count_error(s, ENDPOINT_CLUSTERS, ERR_LOOP);
+	assert_int_equal(s->errors[ENDPOINT_UPGRADES][ERR_TIMEOUT], 2);
+	assert_int_equal(s->errors[ENDPOINT_CLUSTERS][ERR_LOOP], 1);
+	assert_int_equal(s->errors[ENDPOINT_CLUSTERS][ERR_TIMEOUT], 0);
 	assert_int_equal(total_requests(s), 0);
 	free(s);
 }
@@ -86,7 +90,7 @@ static int bucket_of(double seconds)
 {
 	struct apistats *s = new_stats();
 	apistats_observe_duration(s, ENDPOINT_CLUSTER, seconds);
-	const struct histogram *h = &s->duration[ENDPOINT_CLUSTER];
+	const struct apistats_histogram *h = &s->duration[ENDPOINT_CLUSTER];
 	assert_int_equal(h->count, 1);
 	assert_true(h->sum == seconds);
 	int found = -1;
@@ -133,7 +137,7 @@ static void test_histogram_sums(void **state)
 	for (int i = 0; i < 100; i++)
 		apistats_observe_duration(s, ENDPOINT_UPGRADES, 0.25);
 	apistats_observe_duration(s, ENDPOINT_UPGRADES, 20);
-	const struct histogram *h = &s->duration[ENDPOINT_UPGRADES];
+	const struct apistats_histogram *h = &s->duration[ENDPOINT_UPGRADES];
 	assert_int_equal(h->count, 101);
 	assert_int_equal(h->buckets[5], 100);
 	assert_true(fabs(h->sum - 45.0) < 1e-9);
@@ -144,16 +148,23 @@ static void test_histogram_sums(void **state)
 static void test_names(void **state)
 {
 	(void)state;
-	assert_string_equal(endpoint_name(ENDPOINT_CLUSTERS), "clusters");
-	assert_string_equal(endpoint_name(ENDPOINT_CLUSTER), "cluster");
-	assert_string_equal(endpoint_name(ENDPOINT_UPGRADES), "upgrades");
-	assert_string_equal(endpoint_name(ENDPOINT_CREDENTIALS), "credentials");
-	assert_string_equal(endpoint_name((enum endpoint)ENDPOINT_COUNT), "unknown");
-	assert_string_equal(reason_name(REASON_STATUS), "status");
-	assert_string_equal(reason_name(REASON_TOO_LARGE), "too_large");
-	assert_string_equal(reason_name(REASON_FOREIGN_ORIGIN), "foreign_origin");
-	assert_string_equal(reason_name(REASON_PAGE_LOOP), "page_loop");
-	assert_string_equal(reason_name((enum reason)REASON_COUNT), "unknown");
+	assert_string_equal(apistats_endpoint_name(ENDPOINT_CLUSTERS), "clusters");
+	assert_string_equal(apistats_endpoint_name(ENDPOINT_CLUSTER), "cluster");
+	assert_string_equal(apistats_endpoint_name(ENDPOINT_UPGRADES), "upgrades");
+	assert_string_equal(apistats_endpoint_name(ENDPOINT_CREDENTIALS), "credentials");
+	assert_string_equal(apistats_endpoint_name((enum endpoint)ENDPOINT_COUNT), "unknown");
+	assert_string_equal(err_reason(ERR_HTTP), "status");
+	assert_string_equal(err_reason(ERR_TOOBIG), "too_large");
+	assert_string_equal(err_reason(ERR_ORIGIN), "foreign_origin");
+	assert_string_equal(err_reason(ERR_LOOP), "page_loop");
+	assert_null(err_reason(ERR_OK));
+	assert_null(err_reason(ERR_THROTTLED));
+	assert_null(err_reason((enum err)ERR_COUNT));
+	assert_string_equal(err_str(ERR_NOMEM), "out of memory");
+	assert_string_equal(err_str((enum err)ERR_COUNT), "unknown error");
+	assert_true(err_is_transport(ERR_TIMEOUT) && err_is_transport(ERR_CONNECT) &&
+		    err_is_transport(ERR_TLS) && err_is_transport(ERR_RESET));
+	assert_false(err_is_transport(ERR_HTTP) || err_is_transport(ERR_TOOBIG));
 }
 
 int main(void)
