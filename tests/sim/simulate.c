@@ -1471,7 +1471,7 @@ static void write_doc(FILE *f, const struct result *rs, size_t n,
 	char a[32], b[32];
 	fprintf(f, "# Scheduling: what a fleet gets within the budget\n\n"
 		   "Written by `make simulate` (`build/%s`), from the scheduler's and the budget's own "
-		   "code (`src/scheduler.c`, `src/ratelimit.c`) driven on a virtual clock through "
+		   "code (`src/scheduler.c`, `src/ratelimit.c`, `src/apisched.c`) driven on a virtual clock through "
 		   "%.0f virtual hours against a model of the DigitalOcean API. The model is "
 		   "seeded, so the numbers are the same on every machine. Do not edit by hand.\n\n",
 		command, p->hours);
