@@ -76,7 +76,81 @@ void cluster_record_cleanup(struct cluster_record *r)
 		return;
 	cluster_cleanup(&r->cluster);
 	upgrades_cleanup(&r->upgrades);
+	clusterlint_cleanup(&r->clusterlint);
+	status_messages_cleanup(&r->status_messages);
+	upgrade_history_cleanup(&r->history);
 	memset(r, 0, sizeof *r);
+}
+
+void clusterlint_cleanup(struct clusterlint *c)
+{
+	if (!c)
+		return;
+	for (size_t i = 0; i < c->check_count; i++)
+		free(c->checks[i].check_name);
+	free(c->checks);
+	for (size_t i = 0; i < c->finding_count; i++) {
+		struct clusterlint_finding *f = &c->findings[i];
+		free(f->check_name);
+		free(f->message);
+		free(f->object_kind);
+		free(f->object_namespace);
+		free(f->object_name);
+	}
+	free(c->findings);
+	memset(c, 0, sizeof *c);
+}
+
+void status_messages_cleanup(struct status_messages *m)
+{
+	if (!m)
+		return;
+	for (size_t i = 0; i < m->recent_count; i++)
+		free(m->recent[i].message);
+	memset(m, 0, sizeof *m);
+}
+
+void upgrade_history_cleanup(struct upgrade_history *h)
+{
+	if (!h)
+		return;
+	for (size_t i = 0; i < h->count; i++) {
+		free(h->events[i].from);
+		free(h->events[i].to);
+	}
+	memset(h, 0, sizeof *h);
+}
+
+static const char *const severity_names[] = {
+#define SEVERITY_NAME(name, str) str,
+	CLUSTERLINT_SEVERITY_LIST(SEVERITY_NAME)
+#undef SEVERITY_NAME
+};
+
+const char *clusterlint_severity_name(enum clusterlint_severity s)
+{
+	return (unsigned)s < CLUSTERLINT_SEVERITY_COUNT ? severity_names[s] : "unknown";
+}
+
+bool clusterlint_severity_parse(const char *s, enum clusterlint_severity *out)
+{
+	for (int i = 0; s && i < CLUSTERLINT_SEVERITY_COUNT; i++) {
+		if (strcmp(s, severity_names[i]) == 0) {
+			*out = (enum clusterlint_severity)i;
+			return true;
+		}
+	}
+	return false;
+}
+
+const char *resource_kind_name(enum resource_kind k)
+{
+	static const char *const names[] = {
+#define RESOURCE_NAME(name, str) str,
+		RESOURCE_KIND_LIST(RESOURCE_NAME)
+#undef RESOURCE_NAME
+	};
+	return (unsigned)k < RESOURCE_KIND_COUNT ? names[k] : "unknown";
 }
 
 const char *upgrade_kind_name(enum upgrade_kind k)

@@ -13,6 +13,9 @@
 
 #include "maintenance.h"
 
+#define STATUS_MESSAGES_RECENT 5
+#define UPGRADE_HISTORY_MAX 20
+
 /* The cluster states the API documents, plus UNKNOWN for anything else
  * (godo sends "" for example). Order is the export order. */
 #define CLUSTER_STATE_LIST(X)                                               \
@@ -65,6 +68,8 @@ enum upgrade_kind {
 #undef KIND_ENUM
 };
 
+#define UPGRADE_KIND_COUNT 3
+
 const char *upgrade_kind_name(enum upgrade_kind k);
 
 /* Classifies offered against current (both version slugs). */
@@ -100,6 +105,141 @@ struct credentials {
 	bool unreadable_certificate; /* a certificate was sent but not X.509 */
 };
 
+/* ---- upgrade readiness ----------------------------------------------------
+ * Written by the poller thread (endpoints/, the support timeline, the
+ * state file); read by metrics.c, the status page and --check. */
+
+/* Clusterlint's severities, as the API names them; order is the export
+ * order of doks_cluster_clusterlint_diagnostics. */
+#define CLUSTERLINT_SEVERITY_LIST(X) \
+	X(ERROR, "error") X(WARNING, "warning") X(SUGGESTION, "suggestion")
+
+enum clusterlint_severity {
+#define SEVERITY_ENUM(name, str) CLUSTERLINT_##name,
+	CLUSTERLINT_SEVERITY_LIST(SEVERITY_ENUM)
+#undef SEVERITY_ENUM
+	CLUSTERLINT_SEVERITY_COUNT
+};
+
+const char *clusterlint_severity_name(enum clusterlint_severity s);
+/* false for anything that is not one of the names */
+bool clusterlint_severity_parse(const char *s, enum clusterlint_severity *out);
+
+/* One check of a run with its findings of one severity: what the metric's
+ * check_name label and value come from. */
+struct clusterlint_check {
+	char *check_name; /* owned */
+	enum clusterlint_severity severity;
+	long count;
+};
+
+/* One finding, for --check --output json and the status page only: the
+ * object's name and the message name workloads, so they never become
+ * labels. */
+struct clusterlint_finding {
+	char *check_name; /* owned */
+	enum clusterlint_severity severity;
+	char *message;    /* owned */
+	char *object_kind, *object_namespace, *object_name; /* owned; may be NULL */
+};
+
+/* The latest clusterlint run. linted false: the cluster has never been
+ * linted (the API answered 404 for a cluster it lists), which is not an
+ * error; nothing else here is set then. */
+struct clusterlint {
+	bool linted;
+	double completed_at;  /* Unix seconds; 0 while the run has not completed */
+	long counts[CLUSTERLINT_SEVERITY_COUNT];
+	struct clusterlint_check *checks; /* owned; sorted by check_name, severity */
+	size_t check_count;
+	struct clusterlint_finding *findings; /* owned; at most CLUSTERLINT_FINDINGS_MAX */
+	size_t finding_count;
+	size_t findings_dropped; /* findings past the cap, counted only */
+};
+
+#define CLUSTERLINT_FINDINGS_MAX 100
+
+void clusterlint_cleanup(struct clusterlint *c);
+
+/* One status message: its text goes to the log, --check and the status
+ * page, never to a label. */
+struct status_message {
+	double timestamp; /* Unix seconds */
+	char *message;    /* owned */
+};
+
+/* What the status messages have shown since the exporter started, and the
+ * latest few. The cursor (the newest timestamp seen) is kept in the state
+ * file so that a restart neither repeats nor loses messages. */
+struct status_messages {
+	unsigned long long total; /* messages seen: doks_cluster_status_messages_total */
+	double last_timestamp;    /* the newest seen, Unix seconds; 0: none yet */
+	struct status_message recent[STATUS_MESSAGES_RECENT]; /* newest first; owned */
+	size_t recent_count;
+};
+
+void status_messages_cleanup(struct status_messages *m);
+
+/* What deleting the cluster with its associated resources would take:
+ * doks_cluster_associated_resources{kind}. */
+#define RESOURCE_KIND_LIST(X) \
+	X(LOAD_BALANCER, "load_balancer") X(VOLUME, "volume") X(VOLUME_SNAPSHOT, "volume_snapshot")
+
+enum resource_kind {
+#define RESOURCE_ENUM(name, str) RESOURCE_##name,
+	RESOURCE_KIND_LIST(RESOURCE_ENUM)
+#undef RESOURCE_ENUM
+	RESOURCE_KIND_COUNT
+};
+
+const char *resource_kind_name(enum resource_kind k);
+
+struct associated_resources {
+	long counts[RESOURCE_KIND_COUNT];
+};
+
+/* One upgrade, seen from the list: the state entering and leaving
+ * `upgrading`, and version_slug changing. */
+struct upgrade_event {
+	char *from, *to; /* owned version slugs; to NULL while in progress */
+	enum upgrade_kind kind;
+	double start;    /* Unix seconds */
+	double end;      /* Unix seconds; 0 while in progress */
+	enum cluster_state outcome; /* the state it ended in: RUNNING is success */
+};
+
+/* The last UPGRADE_HISTORY_MAX upgrades, oldest first, and how many of
+ * each kind ended since the state file began (never capped). */
+struct upgrade_history {
+	struct upgrade_event events[UPGRADE_HISTORY_MAX]; /* owned */
+	size_t count;
+	unsigned long long ended[UPGRADE_KIND_COUNT];
+};
+
+void upgrade_history_cleanup(struct upgrade_history *h);
+
+/* What DigitalOcean's support policy means for the cluster's release:
+ * from the support timeline, else from /options. */
+struct support {
+	bool have_end_of_support;
+	double end_of_support;          /* Unix seconds */
+	bool have_forced_upgrade;
+	double forced_upgrade_earliest; /* Unix seconds */
+	bool unsupported;               /* the minor is missing from /options, or past end of support */
+	double unsupported_since;       /* Unix seconds: first seen missing from /options; 0: never */
+	bool listed;                    /* the timeline lists the cluster's minor release */
+};
+
+/* The readiness verdict of --check and the status page. */
+#define READINESS_LIST(X) X(OK, "ok") X(ATTENTION, "attention") X(ACTION, "action")
+
+enum readiness {
+#define READINESS_ENUM(name, str) READINESS_##name,
+	READINESS_LIST(READINESS_ENUM)
+#undef READINESS_ENUM
+	READINESS_COUNT
+};
+
 /* What the poller knows of one cluster between cycles: the last good
  * answer of each endpoint, and how the latest attempt went. Written by the
  * poller thread only; metrics.c reads it on that thread. */
@@ -120,6 +260,14 @@ struct cluster_record {
 	bool have_credentials;
 	double credentials_due;   /* Unix seconds when /credentials is next due */
 	struct poll_status poll[POLL_COUNT];
+	struct clusterlint clusterlint;
+	bool have_clusterlint;     /* an answer (a run, or "never linted") arrived */
+	struct status_messages status_messages;
+	bool have_status_messages;
+	struct associated_resources resources;
+	bool have_resources;
+	struct upgrade_history history; /* from the list and the state file */
+	struct support support;   /* set at each publication */
 };
 
 void cluster_record_cleanup(struct cluster_record *r);
