@@ -475,7 +475,8 @@ static cJSON *made_up_diagnostic(const char *severity, long long k)
 	snprintf(message, sizeof(message), "Made-up %.60s diagnostic %lld",
 		 severity, k);
 	snprintf(name, sizeof(name), "%.60s-object-%lld", severity, k);
-	if (d == NULL || cJSON_AddStringToObject(d, "check_name", check) == NULL ||
+	if (d == NULL ||
+	    cJSON_AddStringToObject(d, "check_name", check) == NULL ||
 	    cJSON_AddStringToObject(d, "severity", severity) == NULL ||
 	    cJSON_AddStringToObject(d, "message", message) == NULL ||
 	    (obj = cJSON_AddObjectToObject(d, "object")) == NULL ||
@@ -584,9 +585,10 @@ static bool parse_messages(struct ctx *c, const char *where,
 		return fail(c, "out of memory");
 	cJSON_ArrayForEach(it, arr) {
 		struct status_message m = { { 0, 0 }, { NULL, 0 } };
-		const cJSON *ts = cJSON_IsObject(it) ?
-			cJSON_GetObjectItemCaseSensitive(it, "timestamp") : NULL;
+		const cJSON *ts = NULL;
 
+		if (cJSON_IsObject(it))
+			ts = cJSON_GetObjectItemCaseSensitive(it, "timestamp");
 		if (!cJSON_IsString(ts) ||
 		    !scenario_parse_stamp(ts->valuestring, &m.at))
 			return fail(c, "%s: status message %zu needs an RFC "
