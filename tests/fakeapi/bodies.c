@@ -37,6 +37,12 @@ bool bodies_copy(const struct body *in, struct body *out)
 	return take(out, p, in->len);
 }
 
+static char *put(char *w, const char *src, size_t n)
+{
+	memcpy(w, src, n);
+	return w + n;
+}
+
 /* Prints into a new buffer; false when out of memory. */
 static bool format(struct body *out, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
@@ -111,6 +117,42 @@ bool bodies_cluster(const struct cluster *cl, struct body *out)
 	return format(out, "{\"kubernetes_cluster\":%s}", cl->json.data);
 }
 
+bool bodies_status_messages(const struct cluster *cl,
+			    const struct stamp *since, bool inclusive,
+			    struct body *out)
+{
+	static const char head[] = "{\"messages\":[";
+	static const char tail[] = "]}";
+	size_t i, first = 0, len;
+	char *p, *w;
+
+	if (cl->status_raw.data != NULL)
+		return bodies_copy(&cl->status_raw, out);
+	/* sorted, so the kept ones are a tail */
+	while (since != NULL && first < cl->nmessages) {
+		int cmp = scenario_stamp_cmp(&cl->messages[first].at, since);
+
+		if (cmp > 0 || (cmp == 0 && inclusive))
+			break;
+		first++;
+	}
+	len = sizeof(head) - 1 + sizeof(tail) - 1;
+	for (i = first; i < cl->nmessages; i++)
+		len += cl->messages[i].json.len + 1;
+	p = malloc(len + 1);
+	if (p == NULL)
+		return false;
+	w = put(p, head, sizeof(head) - 1);
+	for (i = first; i < cl->nmessages; i++) {
+		if (i > first)
+			*w++ = ',';
+		w = put(w, cl->messages[i].json.data, cl->messages[i].json.len);
+	}
+	w = put(w, tail, sizeof(tail) - 1);
+	*w = '\0';
+	return take(out, p, (size_t)(w - p));
+}
+
 static bool add_link(cJSON *pages, const char *rel, const char *host,
 		     long page, long per_page)
 {
@@ -151,12 +193,6 @@ static bool links_for(const struct scenario *s, long page, long per_page,
 	}
 	cJSON_Delete(links);
 	return ok;
-}
-
-static char *put(char *w, const char *src, size_t n)
-{
-	memcpy(w, src, n);
-	return w + n;
 }
 
 bool bodies_list_page(const struct scenario *s, long page, long per_page,

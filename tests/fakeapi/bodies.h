@@ -1,6 +1,7 @@
 /*
  * bodies.h: the response bodies built per request: list pages, single
- * clusters, JSON errors, HTML error pages and oversize filler.
+ * clusters, status messages after a time, JSON errors, HTML error pages
+ * and oversize filler.
  *
  * Pure functions: no I/O, no locks, no libmicrohttpd; any thread may call
  * them. Every struct body they fill is owned by the caller (free its data).
@@ -27,6 +28,15 @@ bool bodies_list_page(const struct scenario *s, long page, long per_page,
 
 /* {"kubernetes_cluster": <cluster>} */
 bool bodies_cluster(const struct cluster *cl, struct body *out);
+
+/*
+ * {"messages": [...]}: cl's status messages, oldest first; with since (may
+ * be NULL), only those after it, or at or after it when inclusive. A body
+ * the scenario gave without a "messages" array is copied as it is.
+ */
+bool bodies_status_messages(const struct cluster *cl,
+			    const struct stamp *since, bool inclusive,
+			    struct body *out);
 
 /* The API's error shape for an HTTP status: {"id": ..., "message": ...}. */
 bool bodies_error(int status, struct body *out);

@@ -21,11 +21,15 @@
 #define SCENARIO_OVERSIZE_DEFAULT (64ULL * 1024 * 1024)
 #define CHAOS_DELAY_DEFAULT 3000L
 #define CHAOS_LIST_MAX 1000
+/* Count shorthands (diagnostics, associated resources): per kind. */
+#define SCENARIO_COUNT_MAX 100000L
 
 static const char DEFAULT_UPGRADES[] = "{\"available_upgrade_versions\":null}";
 static const char DEFAULT_CREDENTIALS[] =
 	"{\"token\":\"fake-cluster-token\","
 	"\"expires_at\":\"2030-01-01T00:00:00Z\"}";
+static const char DEFAULT_ASSOCIATED[] =
+	"{\"load_balancers\":[],\"volumes\":[],\"volume_snapshots\":[]}";
 static const char DEFAULT_OPTIONS[] =
 	"{\"options\":{\"regions\":[],\"versions\":[],\"sizes\":[]}}";
 
@@ -352,10 +356,406 @@ static bool cluster_from_tree(struct ctx *c, const char *where,
 
 static void cluster_clear(struct cluster *cl)
 {
+	size_t i;
+
 	free(cl->id);
 	body_clear(&cl->json);
 	body_clear(&cl->upgrades);
 	body_clear(&cl->credentials);
+	body_clear(&cl->clusterlint);
+	free(cl->clusterlint_run_id);
+	body_clear(&cl->associated);
+	body_clear(&cl->node_pools);
+	body_clear(&cl->status_raw);
+	for (i = 0; i < cl->nmessages; i++)
+		body_clear(&cl->messages[i].json);
+	free(cl->messages);
+}
+
+/* ---- times (RFC 3339), for sorting and filtering status messages ---- */
+
+static bool digits(const char *s, int n, int *out)
+{
+	int v = 0, i;
+
+	for (i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return false;
+		v = v * 10 + (s[i] - '0');
+	}
+	*out = v;
+	return true;
+}
+
+static int days_in_month(int y, int m)
+{
+	static const int days[12] = { 31, 28, 31, 30, 31, 30,
+				      31, 31, 30, 31, 30, 31 };
+	bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+
+	return m == 2 && leap ? 29 : days[m - 1];
+}
+
+/* Days from 1970-01-01 to a proleptic Gregorian date (year 0..9999). */
+static int64_t days_from_civil(int y, int m, int d)
+{
+	int64_t yy = m <= 2 ? y - 1 : y;
+	int64_t era = (yy >= 0 ? yy : yy - 399) / 400;
+	int64_t yoe = yy - era * 400;
+	int64_t doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
+	int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+
+	return era * 146097 + doe - 719468;
+}
+
+bool scenario_parse_stamp(const char *t, struct stamp *out)
+{
+	int y, mo, d, h, mi, se, oh = 0, om = 0, sign = 1, n = 0;
+	long nsec = 0;
+	const char *p;
+
+	/* each test reads only past characters that were digits or marks */
+	if (!digits(t, 4, &y) || t[4] != '-' || !digits(t + 5, 2, &mo) ||
+	    t[7] != '-' || !digits(t + 8, 2, &d) ||
+	    (t[10] != 'T' && t[10] != 't') || !digits(t + 11, 2, &h) ||
+	    t[13] != ':' || !digits(t + 14, 2, &mi) || t[16] != ':' ||
+	    !digits(t + 17, 2, &se))
+		return false;
+	p = t + 19;
+	if (*p == '.') {
+		p++;
+		if (*p < '0' || *p > '9')
+			return false;
+		for (; *p >= '0' && *p <= '9'; p++, n++)
+			if (n < 9)
+				nsec = nsec * 10 + (*p - '0');
+		for (; n < 9; n++)
+			nsec *= 10;
+	}
+	if (*p == 'Z' || *p == 'z') {
+		p++;
+	} else if (*p == '+' || *p == '-') {
+		sign = *p == '-' ? -1 : 1;
+		if (!digits(p + 1, 2, &oh) || p[3] != ':' ||
+		    !digits(p + 4, 2, &om))
+			return false;
+		p += 6;
+	} else {
+		return false;
+	}
+	if (*p != '\0' || mo < 1 || mo > 12 || d < 1 ||
+	    d > days_in_month(y, mo) || h > 23 || mi > 59 || se > 60 ||
+	    oh > 23 || om > 59)
+		return false;
+	out->sec = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 +
+		   se - sign * (oh * 3600 + om * 60);
+	out->nsec = nsec;
+	return true;
+}
+
+int scenario_stamp_cmp(const struct stamp *a, const struct stamp *b)
+{
+	if (a->sec != b->sec)
+		return a->sec < b->sec ? -1 : 1;
+	if (a->nsec != b->nsec)
+		return a->nsec < b->nsec ? -1 : 1;
+	return 0;
+}
+
+/* ---- the readiness bodies: clusterlint, status messages, associated
+ * resources, node pools ---- */
+
+/* One made-up diagnostic for the count shorthand. */
+static cJSON *made_up_diagnostic(const char *severity, long long k)
+{
+	char check[96], message[128], name[96];
+	cJSON *d = cJSON_CreateObject(), *obj;
+
+	snprintf(check, sizeof(check), "fake-%.60s-check", severity);
+	snprintf(message, sizeof(message), "Made-up %.60s diagnostic %lld",
+		 severity, k);
+	snprintf(name, sizeof(name), "%.60s-object-%lld", severity, k);
+	if (d == NULL ||
+	    cJSON_AddStringToObject(d, "check_name", check) == NULL ||
+	    cJSON_AddStringToObject(d, "severity", severity) == NULL ||
+	    cJSON_AddStringToObject(d, "message", message) == NULL ||
+	    (obj = cJSON_AddObjectToObject(d, "object")) == NULL ||
+	    cJSON_AddStringToObject(obj, "name", name) == NULL ||
+	    cJSON_AddStringToObject(obj, "kind", "pod") == NULL ||
+	    cJSON_AddStringToObject(obj, "namespace", "default") == NULL) {
+		cJSON_Delete(d);
+		return NULL;
+	}
+	return d;
+}
+
+/*
+ * "diagnostics": {"error": 2, "warning": 1} in a run becomes that many
+ * made-up diagnostics of each severity, in the object's order.
+ */
+static bool expand_diagnostics(struct ctx *c, const char *where, cJSON *run,
+			       bool *changed)
+{
+	const cJSON *counts = cJSON_GetObjectItemCaseSensitive(run,
+							       "diagnostics");
+	const cJSON *it;
+	cJSON *list;
+
+	if (!cJSON_IsObject(counts))
+		return true;
+	list = cJSON_CreateArray();
+	if (list == NULL)
+		return fail(c, "out of memory");
+	cJSON_ArrayForEach(it, counts) {
+		long long n = 0, k;
+
+		if (!cJSON_IsNumber(it) ||
+		    !get_int(c, counts, it->string, where, 0,
+			     SCENARIO_COUNT_MAX, &n)) {
+			cJSON_Delete(list);
+			return fail(c, "%s: clusterlint \"diagnostics\" counts "
+				       "must be integers in 0..%ld", where,
+				    SCENARIO_COUNT_MAX);
+		}
+		for (k = 1; k <= n; k++) {
+			cJSON *d = made_up_diagnostic(it->string, k);
+
+			if (d == NULL || !cJSON_AddItemToArray(list, d)) {
+				cJSON_Delete(d);
+				cJSON_Delete(list);
+				return fail(c, "out of memory");
+			}
+		}
+	}
+	if (!cJSON_ReplaceItemInObjectCaseSensitive(run, "diagnostics", list)) {
+		cJSON_Delete(list);
+		return fail(c, "out of memory");
+	}
+	*changed = true;
+	return true;
+}
+
+/* Absent or null: never linted. Otherwise the latest run, an object. */
+static bool parse_clusterlint(struct ctx *c, const char *where,
+			      const cJSON *entry, struct cluster *cl)
+{
+	struct body raw = { NULL, 0 };
+	cJSON *doc = NULL;
+	const cJSON *rid;
+	bool changed = false, ok;
+
+	if (!get_doc(c, entry, "clusterlint_file", "clusterlint", where, &raw,
+		     &doc))
+		return false;
+	if (doc == NULL || cJSON_IsNull(doc)) {
+		body_clear(&raw);
+		cJSON_Delete(doc);
+		return true;
+	}
+	if (!cJSON_IsObject(doc))
+		ok = fail(c, "%s: \"clusterlint\" must be an object or null",
+			  where);
+	else
+		ok = expand_diagnostics(c, where, doc, &changed);
+	if (ok && changed) {
+		body_clear(&raw);
+		ok = body_take_printed(c, &raw, cJSON_PrintUnformatted(doc));
+	}
+	rid = cJSON_GetObjectItemCaseSensitive(doc, "run_id");
+	if (ok && cJSON_IsString(rid) &&
+	    (cl->clusterlint_run_id = strdup(rid->valuestring)) == NULL)
+		ok = fail(c, "out of memory");
+	if (ok)
+		cl->clusterlint = raw;
+	else
+		body_clear(&raw);
+	cJSON_Delete(doc);
+	return ok;
+}
+
+/* Keeps the messages oldest first; equal times keep the scenario's order. */
+static bool parse_messages(struct ctx *c, const char *where,
+			   const cJSON *arr, struct cluster *cl)
+{
+	size_t n = (size_t)cJSON_GetArraySize(arr), j;
+	const cJSON *it;
+
+	cl->messages = calloc(n ? n : 1, sizeof(*cl->messages));
+	if (cl->messages == NULL)
+		return fail(c, "out of memory");
+	cJSON_ArrayForEach(it, arr) {
+		struct status_message m = { { 0, 0 }, { NULL, 0 } };
+		const cJSON *ts = NULL;
+
+		if (cJSON_IsObject(it))
+			ts = cJSON_GetObjectItemCaseSensitive(it, "timestamp");
+		if (!cJSON_IsString(ts) ||
+		    !scenario_parse_stamp(ts->valuestring, &m.at))
+			return fail(c, "%s: status message %zu needs an RFC "
+				       "3339 \"timestamp\"", where,
+				    cl->nmessages);
+		if (!body_take_printed(c, &m.json, cJSON_PrintUnformatted(it)))
+			return false;
+		/* insertion sort: stable, and scenarios hold few messages */
+		for (j = cl->nmessages;
+		     j > 0 && scenario_stamp_cmp(&cl->messages[j - 1].at,
+						 &m.at) > 0;
+		     j--)
+			cl->messages[j] = cl->messages[j - 1];
+		cl->messages[j] = m;
+		cl->nmessages++;
+	}
+	return true;
+}
+
+/*
+ * {"messages": [...]} or a bare array: the messages, served sorted and
+ * filtered. Any other body ("messages": null, no key) is served as it is.
+ */
+static bool parse_status_messages(struct ctx *c, const char *where,
+				  const cJSON *entry, struct cluster *cl)
+{
+	struct body raw = { NULL, 0 };
+	cJSON *doc = NULL;
+	const cJSON *arr;
+	bool ok = true;
+
+	if (!get_doc(c, entry, "status_messages_file", "status_messages",
+		     where, &raw, &doc))
+		return false;
+	if (doc == NULL)
+		return true;
+	arr = cJSON_IsArray(doc) ? doc :
+	      cJSON_GetObjectItemCaseSensitive(doc, "messages");
+	if (cJSON_IsArray(arr)) {
+		ok = parse_messages(c, where, arr, cl);
+		body_clear(&raw);
+	} else {
+		cl->status_raw = raw;
+	}
+	cJSON_Delete(doc);
+	return ok;
+}
+
+/* The three kinds, their key and the prefix of made-up names. */
+static const char *const ASSOCIATED_KINDS[3][2] = {
+	{ "load_balancers", "lb" },
+	{ "volumes", "volume" },
+	{ "volume_snapshots", "snapshot" },
+};
+
+/* n made-up {id, name} entries; ids distinct across clusters and kinds. */
+static cJSON *made_up_resources(size_t index, int kind, long long n)
+{
+	cJSON *list = cJSON_CreateArray();
+	long long k;
+
+	for (k = 1; list != NULL && k <= n; k++) {
+		char id[64], name[48];
+		cJSON *r = cJSON_CreateObject();
+
+		snprintf(id, sizeof(id), "%08zx-%04x-4000-8000-%012lld",
+			 index + 1, (unsigned)kind + 1, k);
+		snprintf(name, sizeof(name), "%s-%03lld",
+			 ASSOCIATED_KINDS[kind][1], k);
+		if (r == NULL || cJSON_AddStringToObject(r, "id", id) == NULL ||
+		    cJSON_AddStringToObject(r, "name", name) == NULL ||
+		    !cJSON_AddItemToArray(list, r)) {
+			cJSON_Delete(r);
+			cJSON_Delete(list);
+			list = NULL;
+		}
+	}
+	return list;
+}
+
+/* A count in place of a kind's array becomes that many made-up entries. */
+static bool parse_associated(struct ctx *c, const char *where,
+			     const cJSON *entry, size_t index,
+			     struct cluster *cl)
+{
+	struct body raw = { NULL, 0 };
+	cJSON *doc = NULL;
+	bool changed = false, ok = true;
+	int kind;
+
+	if (!get_doc(c, entry, "associated_resources_file",
+		     "associated_resources", where, &raw, &doc))
+		return false;
+	if (doc == NULL) {
+		if (!body_set(&cl->associated, DEFAULT_ASSOCIATED,
+			      sizeof(DEFAULT_ASSOCIATED) - 1))
+			return fail(c, "out of memory");
+		return true;
+	}
+	if (!cJSON_IsObject(doc))
+		ok = fail(c, "%s: \"associated_resources\" must be an object",
+			  where);
+	for (kind = 0; ok && kind < 3; kind++) {
+		const char *key = ASSOCIATED_KINDS[kind][0];
+		long long n = 0;
+		cJSON *list;
+
+		if (!cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(doc, key)))
+			continue;
+		if (!get_int(c, doc, key, where, 0, SCENARIO_COUNT_MAX, &n))
+			ok = false;
+		else if ((list = made_up_resources(index, kind, n)) == NULL)
+			ok = fail(c, "out of memory");
+		else if (!cJSON_ReplaceItemInObjectCaseSensitive(doc, key,
+								 list)) {
+			cJSON_Delete(list);
+			ok = fail(c, "out of memory");
+		}
+		changed = true;
+	}
+	if (ok && changed) {
+		body_clear(&raw);
+		ok = body_take_printed(c, &raw, cJSON_PrintUnformatted(doc));
+	}
+	if (ok)
+		cl->associated = raw;
+	else
+		body_clear(&raw);
+	cJSON_Delete(doc);
+	return ok;
+}
+
+/* {"node_pools": <the cluster's own node_pools, or []>} */
+static bool node_pools_of(struct ctx *c, const cJSON *cluster,
+			  struct body *out)
+{
+	const cJSON *pools = cJSON_GetObjectItemCaseSensitive(cluster,
+							      "node_pools");
+	cJSON *doc = cJSON_CreateObject();
+	cJSON *copy = cJSON_IsArray(pools) ? cJSON_Duplicate(pools, 1) :
+					     cJSON_CreateArray();
+	bool ok;
+
+	if (doc == NULL || copy == NULL ||
+	    !cJSON_AddItemToObject(doc, "node_pools", copy)) {
+		cJSON_Delete(copy);
+		cJSON_Delete(doc);
+		return fail(c, "out of memory");
+	}
+	ok = body_take_printed(c, out, cJSON_PrintUnformatted(doc));
+	cJSON_Delete(doc);
+	return ok;
+}
+
+static bool parse_readiness(struct ctx *c, const char *where,
+			    const cJSON *entry, size_t index,
+			    const cJSON *cluster, struct cluster *cl)
+{
+	if (!parse_clusterlint(c, where, entry, cl) ||
+	    !parse_status_messages(c, where, entry, cl) ||
+	    !parse_associated(c, where, entry, index, cl) ||
+	    !get_doc(c, entry, "node_pools_file", "node_pools", where,
+		     &cl->node_pools, NULL))
+		return false;
+	if (cl->node_pools.data == NULL)
+		return node_pools_of(c, cluster, &cl->node_pools);
+	return true;
 }
 
 static bool parse_cluster(struct ctx *c, const cJSON *entry, size_t index,
@@ -363,10 +763,14 @@ static bool parse_cluster(struct ctx *c, const cJSON *entry, size_t index,
 {
 	static const char *const keys[] = {
 		"cluster_file", "cluster", "upgrades_file", "upgrades",
-		"credentials_file", "credentials", NULL
+		"credentials_file", "credentials", "clusterlint_file",
+		"clusterlint", "status_messages_file", "status_messages",
+		"associated_resources_file", "associated_resources",
+		"node_pools_file", "node_pools", NULL
 	};
 	char where[64];
 	cJSON *doc = NULL;
+	const cJSON *tree;
 	bool ok;
 
 	snprintf(where, sizeof(where), "clusters[%zu]", index);
@@ -383,7 +787,9 @@ static bool parse_cluster(struct ctx *c, const cJSON *entry, size_t index,
 	if (doc == NULL)
 		return fail(c, "%s: needs \"cluster_file\" or \"cluster\"",
 			    where);
-	ok = cluster_from_tree(c, where, unwrap_cluster(doc), cl);
+	tree = unwrap_cluster(doc);
+	ok = cluster_from_tree(c, where, tree, cl) &&
+	     parse_readiness(c, where, entry, index, tree, cl);
 	cJSON_Delete(doc);
 	if (!ok)
 		return false;
@@ -441,11 +847,14 @@ static bool generate_one(struct ctx *c, const cJSON *tmpl, size_t i,
 		cJSON_Delete(obj);
 		return fail(c, "out of memory");
 	}
-	ok = cluster_from_tree(c, "generate", obj, cl);
+	ok = cluster_from_tree(c, "generate", obj, cl) &&
+	     node_pools_of(c, obj, &cl->node_pools);
 	cJSON_Delete(obj);
 	if (!ok)
 		return false;
 	if (!body_set(&cl->upgrades, up, strlen(up)) ||
+	    !body_set(&cl->associated, DEFAULT_ASSOCIATED,
+		      sizeof(DEFAULT_ASSOCIATED) - 1) ||
 	    !body_set(&cl->credentials, DEFAULT_CREDENTIALS,
 		      sizeof(DEFAULT_CREDENTIALS) - 1))
 		return fail(c, "out of memory");
@@ -518,6 +927,11 @@ static bool parse_route(const char *name, enum route *out)
 		{ "upgrades", ROUTE_UPGRADES },
 		{ "credentials", ROUTE_CREDENTIALS },
 		{ "options", ROUTE_OPTIONS },
+		{ "clusterlint", ROUTE_CLUSTERLINT },
+		{ "status_messages", ROUTE_STATUS_MESSAGES },
+		{ "destroy_with_associated_resources", ROUTE_ASSOCIATED },
+		{ "associated_resources", ROUTE_ASSOCIATED },
+		{ "node_pools", ROUTE_NODE_POOLS },
 		{ "any", ROUTE_ANY },
 	};
 	size_t i;
@@ -840,10 +1254,11 @@ static bool parse_top(struct ctx *c, const cJSON *root, struct scenario *s)
 {
 	static const char *const keys[] = {
 		"token", "ratelimit", "clusters", "generate", "options_file",
-		"options", "pagination", "faults", "chaos", NULL
+		"options", "pagination", "faults", "chaos",
+		"status_messages_since", NULL
 	};
 	const cJSON *v, *it;
-	const char *token = NULL;
+	const char *token = NULL, *since = NULL;
 	size_t n, i, explicit;
 
 	if (!check_keys(c, root, "scenario", keys) ||
@@ -853,6 +1268,13 @@ static bool parse_top(struct ctx *c, const cJSON *root, struct scenario *s)
 		return fail(c, "scenario: needs a non-empty \"token\"");
 	if ((s->token = strdup(token)) == NULL)
 		return fail(c, "out of memory");
+	if (!get_string(c, root, "status_messages_since", "scenario", &since))
+		return false;
+	if (since != NULL && strcmp(since, "after") != 0 &&
+	    strcmp(since, "at_or_after") != 0)
+		return fail(c, "scenario: \"status_messages_since\" is "
+			       "\"after\" or \"at_or_after\"");
+	s->since_inclusive = since != NULL && strcmp(since, "at_or_after") == 0;
 
 	v = cJSON_GetObjectItemCaseSensitive(root, "ratelimit");
 	if (v != NULL && !parse_ratelimit(c, v, s))
@@ -1013,6 +1435,26 @@ void scenario_free(struct scenario *s)
 	free(s->foreign_next);
 	free(s->token);
 	free(s);
+}
+
+bool route_has_cluster(enum route r)
+{
+	switch (r) {
+	case ROUTE_CLUSTER:
+	case ROUTE_UPGRADES:
+	case ROUTE_CREDENTIALS:
+	case ROUTE_CLUSTERLINT:
+	case ROUTE_STATUS_MESSAGES:
+	case ROUTE_ASSOCIATED:
+	case ROUTE_NODE_POOLS:
+		return true;
+	case ROUTE_OTHER:
+	case ROUTE_CLUSTERS:
+	case ROUTE_OPTIONS:
+	case ROUTE_ANY:
+		break;
+	}
+	return false;
 }
 
 const struct cluster *scenario_find_cluster(const struct scenario *s,

@@ -23,8 +23,15 @@ enum route {
 	ROUTE_UPGRADES,    /* GET /v2/kubernetes/clusters/{id}/upgrades */
 	ROUTE_CREDENTIALS, /* GET /v2/kubernetes/clusters/{id}/credentials */
 	ROUTE_OPTIONS,     /* GET /v2/kubernetes/options */
+	ROUTE_CLUSTERLINT, /* GET /v2/kubernetes/clusters/{id}/clusterlint */
+	ROUTE_STATUS_MESSAGES, /* GET .../clusters/{id}/status_messages */
+	ROUTE_ASSOCIATED,  /* GET .../{id}/destroy_with_associated_resources */
+	ROUTE_NODE_POOLS,  /* GET .../clusters/{id}/node_pools */
 	ROUTE_ANY          /* faults only: every authenticated GET */
 };
+
+/* True for the routes under /v2/kubernetes/clusters/{id}. */
+bool route_has_cluster(enum route r);
 
 enum fault_mode {
 	FAULT_MODE_NONE,       /* answer normally, with the overrides */
@@ -87,11 +94,35 @@ struct chaos {
 	uint64_t oversize_size;    /* CHAOS_OVERSIZE */
 };
 
+/* An RFC 3339 time as a point on the UTC line, for ordering only. */
+struct stamp {
+	int64_t sec;               /* seconds since 1970-01-01T00:00:00Z */
+	long nsec;                 /* 0..999999999 */
+};
+
+/* One entry of GET .../status_messages. */
+struct status_message {
+	struct stamp at;           /* its "timestamp" */
+	struct body json;          /* the message object, unformatted */
+};
+
 struct cluster {
 	char *id;
 	struct body json;          /* the cluster object, unformatted */
 	struct body upgrades;      /* body of GET .../upgrades */
 	struct body credentials;   /* body of GET .../credentials */
+	struct body clusterlint;   /* latest run; data NULL: never linted */
+	char *clusterlint_run_id;  /* that run's "run_id", or NULL */
+	struct body associated;    /* destroy_with_associated_resources */
+	struct body node_pools;    /* body of GET .../node_pools */
+	/*
+	 * Status messages: when status_raw.data is set, the scenario's body
+	 * had no "messages" array and is served as it is; otherwise the
+	 * messages, oldest first (ties keep the scenario's order).
+	 */
+	struct body status_raw;
+	struct status_message *messages;
+	size_t nmessages;
 };
 
 struct scenario {
@@ -107,6 +138,7 @@ struct scenario {
 	struct fault *faults;      /* first match wins */
 	size_t nfaults;
 	struct chaos chaos;        /* on false: no chaos */
+	bool since_inclusive;      /* status_messages: since keeps t == since */
 };
 
 /*
@@ -123,6 +155,16 @@ void scenario_free(struct scenario *s);
 
 /* The mode's name in scenarios and in /__fake/chaos (static). */
 const char *chaos_mode_name(enum chaos_mode m);
+
+/*
+ * Parses an RFC 3339 date-time (2026-03-02T11:05:41.532Z, or with an
+ * offset such as +02:00; 'T' and 'Z' in either case; at most 9 fraction
+ * digits count). False, with *out untouched, for anything else.
+ */
+bool scenario_parse_stamp(const char *text, struct stamp *out);
+
+/* <0, 0 or >0 as a is before, at or after b. */
+int scenario_stamp_cmp(const struct stamp *a, const struct stamp *b);
 
 /* Returns the cluster with this id (borrowed from s), or NULL. */
 const struct cluster *scenario_find_cluster(const struct scenario *s,

@@ -34,6 +34,8 @@
 #define SERVER_STALL_BYTES 10
 #define SERVER_STREAM_BLOCK (32 * 1024)
 #define SERVER_PAGE_MAX 1000000000L
+/* 422: libmicrohttpd renamed its constant between versions */
+#define SERVER_UNPROCESSABLE 422
 
 #define API_PREFIX "/v2/kubernetes/"
 #define JSON_TYPE "application/json; charset=utf-8"
@@ -489,6 +491,19 @@ static enum MHD_Result send_chaos(struct MHD_Connection *conn,
 
 /* ---- routing ---- */
 
+/* The paths under /v2/kubernetes/clusters/{id}/. */
+static const struct {
+	const char *name;
+	enum route route;
+} SUBROUTES[] = {
+	{ "upgrades", ROUTE_UPGRADES },
+	{ "credentials", ROUTE_CREDENTIALS },
+	{ "clusterlint", ROUTE_CLUSTERLINT },
+	{ "status_messages", ROUTE_STATUS_MESSAGES },
+	{ "destroy_with_associated_resources", ROUTE_ASSOCIATED },
+	{ "node_pools", ROUTE_NODE_POOLS },
+};
+
 /* Splits url into a route and, for cluster routes, the id (into id). */
 static enum route route_of(const char *url, char *id, size_t idlen)
 {
@@ -517,10 +532,9 @@ static enum route route_of(const char *url, char *id, size_t idlen)
 	}
 	if (slash == NULL)
 		return ROUTE_CLUSTER;
-	if (strcmp(slash, "/upgrades") == 0)
-		return ROUTE_UPGRADES;
-	if (strcmp(slash, "/credentials") == 0)
-		return ROUTE_CREDENTIALS;
+	for (n = 0; n < sizeof(SUBROUTES) / sizeof(SUBROUTES[0]); n++)
+		if (strcmp(slash + 1, SUBROUTES[n].name) == 0)
+			return SUBROUTES[n].route;
 	return ROUTE_OTHER;
 }
 
@@ -548,9 +562,7 @@ static bool fault_matches(const struct fault *f, enum route route,
 	if (f->route != ROUTE_ANY && f->route != route)
 		return false;
 	if (f->cluster_id != NULL &&
-	    ((route != ROUTE_CLUSTER && route != ROUTE_UPGRADES &&
-	      route != ROUTE_CREDENTIALS) ||
-	     strcmp(f->cluster_id, id) != 0))
+	    (!route_has_cluster(route) || strcmp(f->cluster_id, id) != 0))
 		return false;
 	if (f->page != 0 && (route != ROUTE_CLUSTERS || f->page != page))
 		return false;
@@ -668,6 +680,49 @@ static bool chaos_take(struct server *srv, struct live *l, struct fault *out)
 	return true;
 }
 
+/*
+ * GET .../clusterlint[?run_id=]: the latest run. A cluster never linted
+ * answers 404 not_found, the only status the spec has for it, and so does
+ * a run_id other than the latest run's (the spec leaves both open).
+ */
+static bool clusterlint_reply(struct MHD_Connection *conn,
+			      const struct cluster *cl, struct reply *r)
+{
+	const char *run = MHD_lookup_connection_value(
+		conn, MHD_GET_ARGUMENT_KIND, "run_id");
+
+	if (cl->clusterlint.data == NULL ||
+	    (run != NULL && *run != '\0' &&
+	     (cl->clusterlint_run_id == NULL ||
+	      strcmp(run, cl->clusterlint_run_id) != 0))) {
+		r->status = MHD_HTTP_NOT_FOUND;
+		return bodies_error(MHD_HTTP_NOT_FOUND, &r->body);
+	}
+	return bodies_copy(&cl->clusterlint, &r->body);
+}
+
+/*
+ * GET .../status_messages[?since=]: a since that is not RFC 3339 gets 422
+ * (a '+' sent unencoded arrives as a space, and fails too, as it would at
+ * any server that decodes the query).
+ */
+static bool status_messages_reply(struct MHD_Connection *conn,
+				  const struct scenario *sc,
+				  const struct cluster *cl, struct reply *r)
+{
+	const char *since = MHD_lookup_connection_value(
+		conn, MHD_GET_ARGUMENT_KIND, "since");
+	struct stamp at;
+
+	if (since == NULL || *since == '\0')
+		return bodies_status_messages(cl, NULL, false, &r->body);
+	if (!scenario_parse_stamp(since, &at)) {
+		r->status = SERVER_UNPROCESSABLE;
+		return bodies_error(SERVER_UNPROCESSABLE, &r->body);
+	}
+	return bodies_status_messages(cl, &at, sc->since_inclusive, &r->body);
+}
+
 /* The answer the API would give without faults. */
 static bool normal_reply(struct MHD_Connection *conn,
 			 const struct request *rq, enum route route,
@@ -678,8 +733,7 @@ static bool normal_reply(struct MHD_Connection *conn,
 
 	r->status = MHD_HTTP_OK;
 	r->type = JSON_TYPE;
-	if (route == ROUTE_CLUSTER || route == ROUTE_UPGRADES ||
-	    route == ROUTE_CREDENTIALS) {
+	if (route_has_cluster(route)) {
 		cl = scenario_find_cluster(sc, id);
 		if (cl == NULL) {
 			r->status = MHD_HTTP_NOT_FOUND;
@@ -704,6 +758,14 @@ static bool normal_reply(struct MHD_Connection *conn,
 		return bodies_copy(&cl->upgrades, &r->body);
 	case ROUTE_CREDENTIALS:
 		return bodies_copy(&cl->credentials, &r->body);
+	case ROUTE_CLUSTERLINT:
+		return clusterlint_reply(conn, cl, r);
+	case ROUTE_STATUS_MESSAGES:
+		return status_messages_reply(conn, sc, cl, r);
+	case ROUTE_ASSOCIATED:
+		return bodies_copy(&cl->associated, &r->body);
+	case ROUTE_NODE_POOLS:
+		return bodies_copy(&cl->node_pools, &r->body);
 	case ROUTE_OPTIONS:
 		return bodies_copy(&sc->options, &r->body);
 	case ROUTE_OTHER:

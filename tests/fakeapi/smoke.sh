@@ -332,4 +332,155 @@ chaos "$TMP/chaos.json" '{"probability": 1, "modes": ["boom"]}'
 rc=0; "$BIN" --scenario "$TMP/chaos.json" 2>"$TMP/err.bad" || rc=$?
 expect "chaos: unknown mode refused" \
 	"$rc $(grep -c 'unknown mode "boom"' "$TMP/err.bad")" "1 1"
+# ---- upgrade readiness: clusterlint, status messages, associated
+# resources, node pools ----
+start "$FIX/scenarios/readiness.json"
+LOG0=$(wc -l <"$TMP/log" | tr -d ' ')
+expect "never linted: 404 not_found" "$(curl -s -w ' %{http_code}' -H "$TOK" \
+	"$B/clusters/$CURRENT/clusterlint" | python3 -c '
+import json,sys; b, c = sys.stdin.read().rsplit(" ", 1)
+print(json.loads(b)["id"], c)')" "not_found 404"
+expect "clusterlint: every severity" "$(curl -s -H "$TOK" \
+	"$B/clusters/$PATCH/clusterlint" | python3 -c '
+import json,sys; d=json.load(sys.stdin)
+print(d["run_id"], d["completed_at"], ",".join(x["severity"] for x in d["diagnostics"]),
+      sorted(d["diagnostics"][0]["object"]))')" \
+	"7f0e1c52-3b8a-4d7e-9a61-2c5d8e4f1a93 2026-03-08T04:00:11Z error,warning,suggestion ['kind', 'name', 'namespace']"
+expect "clusterlint: run_id of the latest run" "$(code -H "$TOK" \
+	"$B/clusters/$PATCH/clusterlint?run_id=7f0e1c52-3b8a-4d7e-9a61-2c5d8e4f1a93")" 200
+expect "clusterlint: another run_id" "$(code -H "$TOK" \
+	"$B/clusters/$PATCH/clusterlint?run_id=50c2f44c-011d-493e-aee5-361a4a0d1844")" 404
+expect "clusterlint: empty run" "$(curl -s -H "$TOK" \
+	"$B/clusters/$SEVERAL/clusterlint" | python3 -c '
+import json,sys; d=json.load(sys.stdin); print(d["diagnostics"], d["completed_at"])')" \
+	"[] 2026-03-01T04:00:07Z"
+expect "clusterlint: counts" "$(curl -s -H "$TOK" \
+	"$B/clusters/$FLAKY/clusterlint" | python3 -c '
+import collections,json,sys; d=json.load(sys.stdin)
+c=collections.Counter(x["severity"] for x in d["diagnostics"])
+print(sorted(c.items()), all(x["check_name"] and x["message"] and x["object"]["name"] for x in d["diagnostics"]))')" \
+	"[('error', 2), ('suggestion', 1), ('warning', 3)] True"
+expect "clusterlint: unknown cluster" "$(code -H "$TOK" "$B/clusters/nope/clusterlint")" 404
+msgs() { # CLUSTER [QUERY]: timestamps served, comma-separated
+	curl -s -H "$TOK" "$B/clusters/$1/status_messages${2:-}" | python3 -c '
+import json,sys; print(",".join(m["timestamp"] for m in json.load(sys.stdin)["messages"]))'
+}
+expect "status messages: oldest first" "$(msgs "$SEVERAL")" \
+	"2026-03-02T09:14:03Z,2026-03-02T10:05:41Z,2026-03-02T11:05:41.532Z,2026-03-03T08:00:00Z"
+expect "status messages: since, strictly after" \
+	"$(msgs "$SEVERAL" '?since=2026-03-02T10:05:41Z')" \
+	"2026-03-02T11:05:41.532Z,2026-03-03T08:00:00Z"
+expect "status messages: since with an offset and milliseconds" \
+	"$(msgs "$SEVERAL" '?since=2026-03-02T12:05:41.532%2B01:00')" \
+	"2026-03-03T08:00:00Z"
+expect "status messages: since after all" \
+	"$(msgs "$SEVERAL" '?since=2026-03-03T08:00:00Z')" ""
+expect "status messages: none" "$(curl -s -H "$TOK" \
+	"$B/clusters/$PATCH/status_messages")" '{"messages":[]}'
+expect "status messages: default none" "$(curl -s -H "$TOK" \
+	"$B/clusters/$CURRENT/status_messages?since=2026-01-01T00:00:00Z")" \
+	'{"messages":[]}'
+expect "status messages: bad since" "$(code -H "$TOK" \
+	"$B/clusters/$SEVERAL/status_messages?since=yesterday")" 422
+expect "status messages: unencoded +" "$(code -H "$TOK" \
+	"$B/clusters/$SEVERAL/status_messages?since=2026-03-02T12:05:41+01:00")" 422
+res() { # CLUSTER: load balancers, volumes, snapshots
+	curl -s -H "$TOK" "$B/clusters/$1/destroy_with_associated_resources" |
+		python3 -c '
+import json,sys; d=json.load(sys.stdin)
+k=("load_balancers","volumes","volume_snapshots")
+assert all(set(r) == {"id","name"} for x in k for r in d[x])
+print(*(len(d[x]) for x in k))'
+}
+expect "associated resources: counts" "$(res "$FLAKY")" "2 1 3"
+expect "associated resources: godo shape" "$(res "$PATCH")" "1 1 1"
+expect "associated resources: default none" "$(res "$CURRENT")" "0 0 0"
+expect "associated resources: distinct ids" "$(curl -s -H "$TOK" \
+	"$B/clusters/$FLAKY/destroy_with_associated_resources" | python3 -c '
+import json,sys; d=json.load(sys.stdin)
+ids=[r["id"] for k in d for r in d[k]]; print(len(ids), len(set(ids)))')" "6 6"
+expect "node pools: the cluster's" "$(curl -s -H "$TOK" \
+	"$B/clusters/$SEVERAL/node_pools" >"$TMP/pools"
+	curl -s -H "$TOK" "$B/clusters/$SEVERAL" | python3 -c '
+import json,sys
+c=json.load(sys.stdin)["kubernetes_cluster"]["node_pools"]
+p=json.load(open(sys.argv[1]))["node_pools"]
+print(len(p) > 0 and p == c)' "$TMP/pools")" True
+expect "POST clusterlint refused" "$(curl -s -D - -o "$TMP/body" -X POST \
+	-H "$TOK" -H 'Content-Type: application/json' -d '{}' \
+	"$B/clusters/$PATCH/clusterlint" | tr -d '\r' |
+	grep -iE '^(HTTP/|allow:)' | tr '\n' ,)" "HTTP/1.1 405 Method Not Allowed,Allow: GET,"
+expect "POST clusterlint: an error body" "$(python3 -c '
+import json,sys; print(json.load(open(sys.argv[1]))["id"])' "$TMP/body")" \
+	method_not_allowed
+expect "POST clusterlint logged" "$(grep -c "^POST	/v2/kubernetes/clusters/$PATCH/clusterlint	-	ok	" "$TMP/log")" 1
+expect "readiness: only that one non-GET logged" \
+	"$(tail -n +$((LOG0 + 1)) "$TMP/log" | awk -F'\t' '$1 != "GET"' |
+	wc -l | tr -d ' ')" 1
+stop
+
+# faults on the new routes, then a reload that changes the new keys
+python3 - "$FIX/scenarios/readiness.json" "$TMP/ready.json" "$PATCH" <<'PY'
+import json, os, sys
+src, dst, patch = sys.argv[1:4]
+d = json.load(open(src))
+base = os.path.dirname(src)
+def fix(o):
+    for k, v in list(o.items()):
+        if k.endswith("_file"):
+            o[k] = os.path.join(base, v)
+fix(d)
+for c in d["clusters"]:
+    fix(c)
+d["faults"] = [
+    {"route": "clusterlint", "cluster_id": patch, "status": 500},
+    {"route": "status_messages", "mode": "truncate"},
+    {"route": "associated_resources", "times": 1, "status": 429,
+     "headers": {"retry-after": "3"}},
+    {"route": "destroy_with_associated_resources", "delay_ms": 300},
+    {"route": "node_pools", "mode": "html", "times": 1},
+]
+json.dump(d, open(dst, "w"))
+d["faults"] = []
+d["status_messages_since"] = "at_or_after"
+d["clusters"][0]["clusterlint"] = {"run_id": "r-1", "diagnostics": []}
+json.dump(d, open(dst + ".next", "w"))
+PY
+start "$TMP/ready.json"
+expect "fault: clusterlint of one cluster" \
+	"$(code -H "$TOK" "$B/clusters/$PATCH/clusterlint") $(code -H "$TOK" \
+	"$B/clusters/$SEVERAL/clusterlint")" "500 200"
+expect "fault: status messages truncated" "$(curl -s -H "$TOK" \
+	"$B/clusters/$SEVERAL/status_messages" | python3 -c '
+import json,sys; json.load(sys.stdin)' 2>/dev/null && echo parsed || echo broken)" broken
+expect "fault: associated resources 429 once" "$(curl -s -D - -o /dev/null \
+	-H "$TOK" "$B/clusters/$FLAKY/destroy_with_associated_resources" |
+	tr -d '\r' | grep -iE '^(HTTP/|retry-after:)' | cut -d' ' -f1,2 |
+	tr '\n' ,)" "HTTP/1.1 429,retry-after: 3,"
+expect "fault: associated resources delayed" "$(curl -s -o /dev/null \
+	-w '%{http_code} %{time_total}' -H "$TOK" \
+	"$B/clusters/$FLAKY/destroy_with_associated_resources" | python3 -c '
+import sys; c, t = sys.stdin.read().split(); print(c, float(t) >= 0.25)')" "200 True"
+expect "fault: node pools html, then normal" "$(curl -s -o /dev/null \
+	-w '%{http_code} %{content_type}' -H "$TOK" "$B/clusters/$FLAKY/node_pools"),$(code \
+	-H "$TOK" "$B/clusters/$FLAKY/node_pools")" "502 text/html,200"
+mv "$TMP/ready.json.next" "$TMP/ready.json"
+kill -HUP "$PID"
+i=0
+while [ "$(curl -s "http://127.0.0.1:$PORT/__fake/generation")" != 2 ]; do
+	i=$((i + 1)); [ $i -gt 100 ] && fail "no reload"; sleep 0.02
+done
+expect "reload: faults gone" "$(code -H "$TOK" "$B/clusters/$PATCH/clusterlint")" 200
+expect "reload: since at or after" \
+	"$(msgs "$SEVERAL" '?since=2026-03-02T11:05:41.532Z')" \
+	"2026-03-02T11:05:41.532Z,2026-03-03T08:00:00Z"
+expect "reload: once never linted, now linted" "$(curl -s -H "$TOK" \
+	"$B/clusters/$CURRENT/clusterlint")" '{"run_id":"r-1","diagnostics":[]}'
+stop
+printf '{"token": "t", "clusters": [{"cluster": {"id": "x"},
+  "status_messages": {"messages": [{"message": "m", "timestamp": "2026-02-30T00:00:00Z"}]}}]}' \
+	>"$TMP/badtime.json"
+rc=0; "$BIN" --scenario "$TMP/badtime.json" 2>"$TMP/err.bad" || rc=$?
+expect "status messages: bad timestamp refused" \
+	"$rc $(grep -c 'status message 0 needs an RFC 3339' "$TMP/err.bad")" "1 1"
 echo "all passed"
