@@ -20,10 +20,10 @@
 #include <string.h>
 #include <yaml.h>
 
-#include "decode.h"
+#include "civil.h"
 #include "log.h"
 
-#define DAY 86400.0
+#define DAY CIVIL_SECONDS_PER_DAY
 /* Dates outside these years are typos, not DOKS releases. */
 #define YEAR_MIN 2000
 #define YEAR_MAX 2199
@@ -52,11 +52,10 @@ struct loader {
 	enum err rc; /* ERR_NOMEM overrides ERR_CONFIG */
 };
 
-/* The one use of the calendar code: decode_days_from_civil may become
- * civil_days_from_date, and this is the line to change then. */
+/* 00:00 UTC of a calendar date, in Unix seconds. */
 static double midnight(int year, int month, int day)
 {
-	return (double)decode_days_from_civil(year, month, day) * DAY;
+	return (double)civil_days_from_date(year, month, day) * CIVIL_SECONDS_PER_DAY;
 }
 
 /* ---- messages ---------------------------------------------------------- */
