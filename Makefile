@@ -70,6 +70,17 @@ write_buildversion = mkdir -p $(GEN_DIR) && printf '%s\n' \
   else mv -f $(BUILDVERSION_H).tmp $(BUILDVERSION_H); fi
 $(shell $(write_buildversion) >/dev/null 2>&1)
 
+# The shipped support timeline, built into timeline.o as a C string (the
+# copy a binary run from the source tree falls back to), written the same
+# way: replaced only when the text changes.
+TIMELINE_JSON   := config/support-timeline.json
+TIMELINE_TEXT_H := $(GEN_DIR)/timeline_text.h
+write_timeline_text = mkdir -p $(GEN_DIR) && sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/^/"/' \
+  -e 's/$$/\\n"/' $(TIMELINE_JSON) >$(TIMELINE_TEXT_H).tmp && \
+  if cmp -s $(TIMELINE_TEXT_H).tmp $(TIMELINE_TEXT_H); then rm -f $(TIMELINE_TEXT_H).tmp; \
+  else mv -f $(TIMELINE_TEXT_H).tmp $(TIMELINE_TEXT_H); fi
+$(shell $(write_timeline_text) >/dev/null 2>&1)
+
 SRC      := $(wildcard src/*.c src/endpoints/*.c)
 OBJ      := $(SRC:%.c=$(BUILD)/%.o)
 LIB      := $(BUILD)/libdoks.a
@@ -101,6 +112,11 @@ $(BUILD)/src/buildinfo.o: $(BUILDVERSION_H)
 $(BUILD)/src/buildinfo.o: XCFLAGS += -I$(GEN_DIR)
 $(BUILDVERSION_H):
 	@$(write_buildversion)
+
+$(BUILD)/src/timeline.o: $(TIMELINE_TEXT_H)
+$(BUILD)/src/timeline.o: XCFLAGS += -I$(GEN_DIR)
+$(TIMELINE_TEXT_H): $(TIMELINE_JSON)
+	@$(write_timeline_text)
 
 $(LIB): $(OBJ)
 	@mkdir -p $(@D)

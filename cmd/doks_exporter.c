@@ -25,6 +25,7 @@
 #include "server.h"
 #include "settings.h"
 #include "snapshot.h"
+#include "timeline.h"
 #include "webconfig.h"
 
 /* The flags; --help adds the configuration file's keys. The defaults of
@@ -278,6 +279,16 @@ static void reload(const struct settings_flags *flags, const struct settings *ru
 		log_error("configuration reload failed; the running configuration stays");
 		return;
 	}
+	/* a bad support timeline fails the reload as a bad file would (the
+	 * poller reads it again when it takes the settings) */
+	struct timeline *t = NULL;
+	if (timeline_load_configured(settings_support_timeline_file(fresh), &t) != ERR_OK) {
+		settings_free(fresh);
+		poller_note_reload(p, false, 0);
+		log_error("configuration reload failed; the running configuration stays");
+		return;
+	}
+	timeline_free(t);
 	if (strcmp(settings_listen_address(fresh), settings_listen_address(running)) != 0 ||
 	    strcmp(settings_telemetry_path(fresh), settings_telemetry_path(running)) != 0)
 		log_warn("web.listen_address and web.telemetry_path take effect at the next start only");

@@ -22,6 +22,8 @@
 #include <string.h>
 
 #include "exposition.h"
+#include "history.h"
+#include "timeline.h"
 #include "version.h"
 
 static const char *const poll_endpoint_names[POLL_COUNT] = { "cluster", "upgrades",
@@ -462,7 +464,66 @@ static void api_durations(const struct item *it)
 	}
 }
 
+/* ---- support timeline and upgrade history -------------------------------- */
+
+static void release_end_of_support(const struct item *it)
+{
+	const char *release;
+	double eos;
+	for (size_t i = 0; timeline_row(it->v->timeline, i, &release, &eos, NULL); i++) {
+		struct exposition_label l = { "release", release };
+		put(it, &l, 1, eos);
+	}
+}
+
+static bool timeline_age(const struct item *it, double *x)
+{
+	*x = it->v->now - timeline_taken(it->v->timeline);
+	return true;
+}
+
+/* Every kind from the start, so that rate() sees the first upgrade. */
+static void upgrades_total(const struct item *it)
+{
+	if (!it->r->have_cluster)
+		return;
+	for (int k = 0; k < UPGRADE_KIND_COUNT; k++) {
+		struct exposition_label l = { "kind", upgrade_kind_name((enum upgrade_kind)k) };
+		put(it, &l, 1, (double)it->r->history.ended[k]);
+	}
+}
+
+static bool last_upgrade_end(const struct item *it, double *x)
+{
+	const struct upgrade_event *e = history_last_ended(&it->r->history);
+	if (e)
+		*x = e->end;
+	return e != NULL;
+}
+
+static bool last_upgrade_duration(const struct item *it, double *x)
+{
+	const struct upgrade_event *e = history_last_ended(&it->r->history);
+	if (e)
+		*x = e->end - e->start;
+	return e != NULL;
+}
+
+static bool last_upgrade_success(const struct item *it, double *x)
+{
+	const struct upgrade_event *e = history_last_ended(&it->r->history);
+	if (e)
+		*x = e->outcome == CLUSTER_STATE_RUNNING;
+	return e != NULL;
+}
+
 /* ---- whether a family is shown at all ------------------------------------ */
+
+static bool timeline_loaded(const struct exporter_view *v)
+{
+	return v->timeline != NULL;
+}
+
 
 static bool credentials_enabled(const struct exporter_view *v)
 {
@@ -573,6 +634,35 @@ static const struct family families[] = {
 	{ "doks_cluster_minor_versions_behind", "gauge", SCOPE_CLUSTER, options_enabled,
 	  .value = minors_behind,
 	  .help = "How many minor versions the newest offered version is ahead of the cluster's." },
+
+	/* support timeline: end of support and forced upgrades */
+	{ "doks_cluster_end_of_support_timestamp_seconds", "gauge", SCOPE_CLUSTER,
+	  .field = { IN_RECORD, FIELD_DOUBLE, RECORD(support.end_of_support),
+		     { RECORD(have_cluster), RECORD(support.have_end_of_support) } },
+	  .help = "When the cluster's minor release leaves (or left) support, from the support timeline, in Unix seconds." },
+	{ "doks_cluster_forced_upgrade_earliest_timestamp_seconds", "gauge", SCOPE_CLUSTER,
+	  .field = { IN_RECORD, FIELD_DOUBLE, RECORD(support.forced_upgrade_earliest),
+		     { RECORD(have_cluster), RECORD(support.have_forced_upgrade) } },
+	  .help = "Start of the first maintenance window on or after the day DigitalOcean begins upgrading the cluster's release by force (for a release the table does not list, 30 days after it was first missing from /options), in Unix seconds." },
+	{ "doks_kubernetes_release_end_of_support_timestamp_seconds", "gauge", SCOPE_VIEW,
+	  timeline_loaded, .series = release_end_of_support,
+	  .help = "End of support of a DOKS minor release, from the support timeline, in Unix seconds." },
+	{ "doks_exporter_support_timeline_age_seconds", "gauge", SCOPE_VIEW, timeline_loaded,
+	  .value = timeline_age,
+	  .help = "Seconds since the support timeline was taken from DigitalOcean's docs (its \"taken\" date)." },
+
+	/* upgrade history */
+	{ "doks_cluster_upgrades_total", "counter", SCOPE_CLUSTER, .series = upgrades_total,
+	  .help = "Upgrades of the cluster that ended, by kind (patch, minor or unknown), as the cluster list showed them; kept in state.file." },
+	{ "doks_cluster_last_upgrade_end_timestamp_seconds", "gauge", SCOPE_CLUSTER,
+	  .value = last_upgrade_end,
+	  .help = "When the cluster's latest upgrade ended (its state left upgrading, or its version changed), in Unix seconds." },
+	{ "doks_cluster_last_upgrade_duration_seconds", "gauge", SCOPE_CLUSTER,
+	  .value = last_upgrade_duration,
+	  .help = "How long the cluster's latest upgrade took, from the list first showing it upgrading until it showed it otherwise, in seconds (0: the list never showed it upgrading)." },
+	{ "doks_cluster_last_upgrade_success", "gauge", SCOPE_CLUSTER,
+	  .value = last_upgrade_success,
+	  .help = "Whether the cluster's latest upgrade ended with the cluster running (1) or in another state (0)." },
 
 	/* credentials */
 	{ "doks_cluster_credentials_expiry_timestamp_seconds", "gauge", SCOPE_CLUSTER,

@@ -39,6 +39,8 @@ struct account_view {
 	double planned_per_hour;       /* requests an hour the plan costs */
 };
 
+struct timeline;
+
 struct exporter_view {
 	const struct account_view *accounts; /* borrowed */
 	size_t account_count;
@@ -57,6 +59,7 @@ struct exporter_view {
 	double config_last_reload_success; /* Unix seconds */
 	const char *version;
 	const char *revision;
+	const struct timeline *timeline; /* the support table; NULL: none (borrowed) */
 };
 
 /* Renders every doks_* family. *out is owned (free()). */

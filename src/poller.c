@@ -33,6 +33,8 @@
 #include "settings.h"
 #include "snapshot.h"
 #include "state.h"
+#include "support.h"
+#include "timeline.h"
 
 /* Room for "<account>/<cluster id>", the state's key. */
 #define KEY_MAX 160
@@ -89,6 +91,10 @@ struct poller {
 	struct poller_account *accounts;
 	size_t account_count;
 	struct state *state; /* pending-since times, saved to state.file */
+	struct timeline *timeline; /* the support table (support.timeline_file) */
+	/* releases whose disagreement (enum support_note) was logged once */
+	struct { char release[TIMELINE_RELEASE_SIZE]; unsigned notes; } support_logged[64];
+	size_t support_logged_count;
 
 	/* GET /v2/kubernetes/options: with the first account */
 	struct upgrades options;
@@ -316,12 +322,28 @@ enum err poller_new(const struct settings *settings, struct poller **out)
 		else
 			rc = state_new(&p->state);
 	}
+	if (rc == ERR_OK)
+		rc = timeline_load_configured(settings_support_timeline_file(settings), &p->timeline);
 	if (rc != ERR_OK) {
 		poller_free(p);
 		return rc;
 	}
 	*out = p;
 	return ERR_OK;
+}
+
+/* A reload reads the support timeline again (the main thread checked it
+ * before handing the settings over); should it fail now, the running
+ * table stays. */
+static void reload_timeline(struct poller *p, const struct settings *s)
+{
+	struct timeline *t = NULL;
+	if (timeline_load_configured(settings_support_timeline_file(s), &t) != ERR_OK) {
+		log_error("the support timeline could not be read again; the running one stays");
+		return;
+	}
+	timeline_free(p->timeline);
+	p->timeline = t;
 }
 
 /* Takes a reloaded configuration between two batches. */
@@ -345,6 +367,7 @@ static void take_pending_settings(struct poller *p)
 	free(p->accounts);
 	p->accounts = accs;
 	p->account_count = settings_account_count(s);
+	reload_timeline(p, s);
 	if (p->settings_owned)
 		settings_free((struct settings *)p->settings);
 	p->settings = s;
@@ -494,6 +517,9 @@ static bool missing_from_discovery(const struct record *rec)
 	return !rec->seen && !rec->configured;
 }
 
+static void note_history(struct poller *p, const struct poller_account *acc, struct record *rec,
+			 double now);
+
 /* The list: every cluster's facts and state, and the signals they raise. */
 static void run_list(struct poller *p, struct poller_account *acc, double now_mono)
 {
@@ -543,6 +569,7 @@ static void run_list(struct poller *p, struct poller_account *acc, double now_mo
 		rec->gone = false;
 		rec->seen = true;
 		endpoint_upgrades_note_cluster(rec, after);
+		note_history(p, acc, rec, now);
 	}
 	discovery_result_cleanup(&res);
 	/* missing from the account's list: gone, unless configured by id */
@@ -645,8 +672,10 @@ static void on_done(struct api_request *req, void *ctx)
 	note_round(b->p, ok);
 	reschedule(b->p, &rec->sched.task[job->task], plan_interval(b->acc, job->task), ok,
 		   clock_mono());
-	if (ok && job->task == TASK_CLUSTER)
+	if (ok && job->task == TASK_CLUSTER) {
 		endpoint_upgrades_note_cluster(rec, clock_mono()); /* a read by id shows it too */
+		note_history(b->p, b->acc, rec, clock_real());
+	}
 	/* as answers arrive, not when the batch's slowest is done: records
 	 * neither move nor go during a batch, so a render here is safe */
 	b->p->dirty = true;
@@ -750,6 +779,79 @@ static void note_upgrades(struct poller *p, struct poller_account *acc, struct r
 	state_observe(p->state, key, u, now);
 }
 
+/* A sighting of the cluster (the list or a read by id) feeds its upgrade
+ * history, kept in the state file. */
+static void note_history(struct poller *p, const struct poller_account *acc, struct record *rec,
+			 double now)
+{
+	char key[KEY_MAX];
+	state_key(acc, rec->r.cluster.id, key);
+	state_note_cluster(p->state, key, rec->r.cluster.version, rec->r.cluster.state, now,
+			   &rec->r.history);
+}
+
+/* Logs a disagreement between the support timeline and /options (or a
+ * release the table does not list) once per release and kind. */
+static void log_support_note(struct poller *p, const char *release, enum support_note note)
+{
+	static const char *const what[] = {
+		[SUPPORT_UNLISTED] = "the support timeline does not list the cluster's release: "
+				     "its forced upgrade is estimated from /options (add its row: see the README)",
+		[SUPPORT_MISSING_BUT_LISTED] = "/options no longer offers a release the support timeline "
+					       "says is supported: it counts as unsupported; the table's dates stay",
+		[SUPPORT_OFFERED_BUT_ENDED] = "/options still offers a release past its end of support in "
+					      "the support timeline: it counts as unsupported; the table's dates stay",
+	};
+	if (note == SUPPORT_AGREE || !release[0])
+		return;
+	size_t i = 0;
+	while (i < p->support_logged_count && strcmp(p->support_logged[i].release, release) != 0)
+		i++;
+	if (i == p->support_logged_count) {
+		if (i == sizeof p->support_logged / sizeof p->support_logged[0])
+			return; /* that many releases at once: enough said */
+		memcpy(p->support_logged[i].release, release, strlen(release) + 1);
+		p->support_logged[i].notes = 0;
+		p->support_logged_count++;
+	}
+	if (p->support_logged[i].notes & (1u << note))
+		return;
+	p->support_logged[i].notes |= 1u << note;
+	log_warn(what[note], "release", release);
+}
+
+/* Each record's struct support, from the timeline, /options and the
+ * state's "unsupported since" (which it updates first): at every
+ * publication, before the render and the state's save. */
+static void fill_support(struct poller *p, double now)
+{
+	const struct upgrades *options = p->have_options ? &p->options : NULL;
+	for (size_t i = 0; i < p->account_count; i++) {
+		struct poller_account *acc = &p->accounts[i];
+		for (size_t j = 0; j < acc->reg.count; j++) {
+			struct cluster_record *r = &acc->reg.records[j].r;
+			char release[TIMELINE_RELEASE_SIZE];
+			if (!r->have_cluster || !r->cluster.version ||
+			    !timeline_minor_of(r->cluster.version, release, sizeof release)) {
+				r->support = (struct support){ 0 };
+				continue;
+			}
+			int offered = support_release_offered(options, release);
+			if (offered >= 0)
+				state_note_release(p->state, release, offered == 1, now);
+			struct support_input in = {
+				.timeline = p->timeline,
+				.version = r->cluster.version,
+				.window = r->cluster.have_maintenance ? &r->cluster.maintenance : NULL,
+				.offered = offered,
+				.unsupported_since = state_unsupported_since(p->state, release),
+				.now = now,
+			};
+			log_support_note(p, release, support_compute(&in, &r->support, release));
+		}
+	}
+}
+
 static bool key_is_known(const char *key, void *ctx)
 {
 	const struct poller *p = ctx;
@@ -817,6 +919,7 @@ static void publish(struct poller *p)
 			if (acc->reg.records[j].r.have_upgrades)
 				note_upgrades(p, acc, &acc->reg.records[j], now);
 	}
+	fill_support(p, now);
 	save_state(p);
 	/* only the exported records, in id order: shallow copies, borrowed
 	 * for the render, all accounts in one array */
@@ -880,6 +983,7 @@ static void publish(struct poller *p)
 			.effective_interval = effective,
 			.config_reload_success = reload_ok,
 			.config_last_reload_success = reload_time,
+			.timeline = p->timeline,
 			.version = buildinfo_version(),
 			.revision = buildinfo_revision(),
 		};
@@ -1213,6 +1317,7 @@ void poller_free(struct poller *p)
 	free(p->accounts);
 	upgrades_cleanup(&p->options);
 	state_free(p->state);
+	timeline_free(p->timeline);
 	settings_free(p->pending_settings);
 	if (p->settings_owned)
 		settings_free((struct settings *)p->settings);

@@ -55,6 +55,7 @@ struct settings {
 	bool named_accounts;
 	char *state_file;
 	long options_interval;
+	char *support_timeline_file; /* NULL: the shipped table */
 	long shard_index;
 	long shard_count;
 	long poll_interval;
@@ -166,6 +167,9 @@ static const struct key keys[] = {
 	  NULL, "seconds between reads of /options; 0: off" },
 	{ "state.file", KEY_STRING, 0, 0, NULL, NULL, AT(state_file), NULL,
 	  "JSON file keeping upgrade times across restarts" },
+	{ "support.timeline_file", KEY_STRING, 0, 0, NULL, "the shipped table",
+	  AT(support_timeline_file), NULL,
+	  "DOKS end-of-support table (JSON); see \"The support timeline\"" },
 	{ "shard.index", KEY_INT, 0, SHARD_MAX - 1, "0", NULL, AT(shard_index), NULL,
 	  "this replica's shard, below shard.count" },
 	{ "shard.count", KEY_INT, 1, SHARD_MAX, "1", NULL, AT(shard_count), NULL,
@@ -888,6 +892,7 @@ void settings_free(struct settings *s)
 		account_cleanup(&s->accounts[i]);
 	free(s->accounts);
 	free(s->state_file);
+	free(s->support_timeline_file);
 	free(s->config_path);
 	free(s->api_url);
 	free(s->listen_address);
@@ -933,6 +938,10 @@ size_t settings_account_id_count(const struct settings *s, size_t a) { return s-
 const char *settings_account_id(const struct settings *s, size_t a, size_t i) { return s->accounts[a].ids[i]; }
 const char *settings_state_file(const struct settings *s) { return s->state_file && s->state_file[0] ? s->state_file : NULL; }
 long settings_options_interval(const struct settings *s) { return s->options_interval; }
+const char *settings_support_timeline_file(const struct settings *s)
+{
+	return s->support_timeline_file && s->support_timeline_file[0] ? s->support_timeline_file : NULL;
+}
 long settings_poll_interval(const struct settings *s) { return s->poll_interval; }
 long settings_credentials_interval(const struct settings *s) { return s->credentials_interval; }
 long settings_upgrades_interval(const struct settings *s) { return s->upgrades_interval; }

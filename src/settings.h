@@ -64,6 +64,8 @@ size_t settings_account_id_count(const struct settings *s, size_t a);
 const char *settings_account_id(const struct settings *s, size_t a, size_t i);
 const char *settings_state_file(const struct settings *s);   /* NULL: memory only */
 long settings_options_interval(const struct settings *s);    /* seconds; 0: off */
+/* support.timeline_file; NULL: the table shipped with the binary */
+const char *settings_support_timeline_file(const struct settings *s);
 
 /* Replicas split the clusters: this one watches those whose id hashes to
  * shard.index of shard.count (0 of 1: all of them). */

@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "history.h"
 #include "log.h"
 
 /* A state file larger than this is not ours. */
@@ -35,12 +36,34 @@ struct entry {
 	size_t count;
 };
 
+/* "Unsupported since" of a minor release: when /options first lacked it. */
+struct release_seen {
+	char release[STATE_RELEASE_SIZE];
+	double since;
+};
+
+/* A cluster's upgrade history and what the list showed last. */
+struct history_entry {
+	char *key;
+	struct history_seen seen;
+	struct upgrade_history h;
+};
+
 struct state {
 	struct entry *entries; /* sorted by key */
 	size_t count;
 	size_t cap;
 	bool dirty;
+	struct release_seen *releases; /* in the order first seen */
+	size_t release_count;
+	struct history_entry *histories; /* sorted by key */
+	size_t history_count;
 };
+
+static void support_free(struct state *s);
+static void retain_histories(struct state *s, bool (*keep)(const char *key, void *ctx), void *ctx);
+static bool support_from_json(struct state *s, const cJSON *root, size_t *dropped);
+static bool support_to_json(const struct state *s, cJSON *root);
 
 enum err state_new(struct state **out)
 {
@@ -66,6 +89,7 @@ void state_free(struct state *s)
 	for (size_t i = 0; i < s->count; i++)
 		entry_cleanup(&s->entries[i]);
 	free(s->entries);
+	support_free(s);
 	free(s);
 }
 
@@ -195,6 +219,7 @@ void state_retain(struct state *s, bool (*keep)(const char *key, void *ctx), voi
 			s->dirty = true;
 		}
 	}
+	retain_histories(s, keep, ctx);
 }
 
 static bool time_in_range(double t)
@@ -250,7 +275,7 @@ static bool from_json(struct state *s, const cJSON *root, size_t *dropped)
 			e->versions[e->count++].first = v->valuedouble;
 		}
 	}
-	return true;
+	return support_from_json(s, root, dropped);
 }
 
 /* The file's bytes, NUL-terminated, into *buf and *len; false (after a
@@ -382,6 +407,10 @@ static cJSON *to_json(const struct state *s)
 			}
 		}
 	}
+	if (!support_to_json(s, root)) {
+		cJSON_Delete(root);
+		return NULL;
+	}
 	return root;
 }
 
@@ -461,4 +490,334 @@ out:
 	free(tmp);
 	free(text);
 	return rc;
+}
+
+/* ---- support: "unsupported since" and upgrade histories ------------------
+ * Kept apart from the pending-since entries above, which go when a
+ * cluster's upgrade is applied: a history outlives that. JSON keys
+ * "releases" and "histories", both optional (files of older versions
+ * lack them). */
+
+static void history_entry_cleanup(struct history_entry *e)
+{
+	free(e->key);
+	history_seen_cleanup(&e->seen);
+	upgrade_history_cleanup(&e->h);
+}
+
+static void support_free(struct state *s)
+{
+	for (size_t i = 0; i < s->history_count; i++)
+		history_entry_cleanup(&s->histories[i]);
+	free(s->histories);
+	free(s->releases);
+}
+
+static struct release_seen *release_find(const struct state *s, const char *release)
+{
+	for (size_t i = 0; i < s->release_count; i++)
+		if (strcmp(s->releases[i].release, release) == 0)
+			return &s->releases[i];
+	return NULL;
+}
+
+static bool release_add(struct state *s, const char *release, double since)
+{
+	if (strlen(release) >= STATE_RELEASE_SIZE)
+		return false;
+	struct release_seen *n = realloc(s->releases, (s->release_count + 1) * sizeof *n);
+	if (!n)
+		return false;
+	s->releases = n;
+	struct release_seen *r = &n[s->release_count++];
+	memset(r, 0, sizeof *r);
+	memcpy(r->release, release, strlen(release) + 1);
+	r->since = since;
+	return true;
+}
+
+void state_note_release(struct state *s, const char *release, bool offered, double now)
+{
+	struct release_seen *r = release_find(s, release);
+	if (offered && r) {
+		/* offered again: the next absence starts a new count */
+		*r = s->releases[--s->release_count];
+		s->dirty = true;
+	} else if (!offered && !r) {
+		if (release_add(s, release, now))
+			s->dirty = true;
+		else
+			log_error("out of memory recording an unsupported release");
+	}
+}
+
+double state_unsupported_since(const struct state *s, const char *release)
+{
+	const struct release_seen *r = release_find(s, release);
+	return r ? r->since : 0;
+}
+
+static struct history_entry *history_find(struct state *s, const char *key, size_t *at)
+{
+	size_t lo = 0, hi = s->history_count;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = strcmp(s->histories[mid].key, key);
+		if (c == 0)
+			return &s->histories[mid];
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	*at = lo;
+	return NULL;
+}
+
+static struct history_entry *history_insert(struct state *s, const char *key, size_t at)
+{
+	struct history_entry *n = realloc(s->histories, (s->history_count + 1) * sizeof *n);
+	if (!n)
+		return NULL;
+	s->histories = n;
+	char *k = strdup(key);
+	if (!k)
+		return NULL;
+	memmove(&n[at + 1], &n[at], (s->history_count - at) * sizeof *n);
+	n[at] = (struct history_entry){ .key = k };
+	s->history_count++;
+	return &n[at];
+}
+
+static bool histories_equal(const struct upgrade_history *a, const struct upgrade_history *b)
+{
+	if (a->count != b->count || memcmp(a->ended, b->ended, sizeof a->ended) != 0)
+		return false;
+	for (size_t i = 0; i < a->count; i++)
+		if (a->events[i].start != b->events[i].start || a->events[i].end != b->events[i].end)
+			return false;
+	return true;
+}
+
+void state_note_cluster(struct state *s, const char *key, const char *version,
+			enum cluster_state st, double now, struct upgrade_history *out)
+{
+	size_t at = 0;
+	struct history_entry *e = history_find(s, key, &at);
+	if (!e && !(e = history_insert(s, key, at))) {
+		log_error("out of memory recording an upgrade history");
+		return;
+	}
+	if (history_observe(&e->h, &e->seen, version, st, now))
+		s->dirty = true;
+	/* the record's copy: only when it differs (a change, or the first
+	 * sighting after a start with a state file) */
+	if (!histories_equal(out, &e->h) && !history_copy(out, &e->h))
+		log_error("out of memory copying an upgrade history");
+}
+
+static void retain_histories(struct state *s, bool (*keep)(const char *key, void *ctx), void *ctx)
+{
+	for (size_t i = s->history_count; i-- > 0;) {
+		if (keep(s->histories[i].key, ctx))
+			continue;
+		history_entry_cleanup(&s->histories[i]);
+		memmove(&s->histories[i], &s->histories[i + 1],
+			(s->history_count - i - 1) * sizeof *s->histories);
+		s->history_count--;
+		s->dirty = true;
+	}
+}
+
+/* ---- their JSON ---- */
+
+static const char *kind_text(enum upgrade_kind k)
+{
+	return upgrade_kind_name(k);
+}
+
+static bool kind_parse(const char *text, enum upgrade_kind *out)
+{
+	for (int k = 0; k < UPGRADE_KIND_COUNT; k++)
+		if (strcmp(upgrade_kind_name((enum upgrade_kind)k), text) == 0) {
+			*out = (enum upgrade_kind)k;
+			return true;
+		}
+	return false;
+}
+
+/* A state name the model knows; "unknown" for anything else. */
+static bool state_parse(const cJSON *j, enum cluster_state *out)
+{
+	if (!cJSON_IsString(j))
+		return false;
+	*out = cluster_state_parse(j->valuestring);
+	return true;
+}
+
+static const char *string_or_null(const cJSON *j, bool *ok)
+{
+	if (cJSON_IsNull(j))
+		return NULL;
+	if (!cJSON_IsString(j))
+		*ok = false;
+	return cJSON_IsString(j) ? j->valuestring : NULL;
+}
+
+static bool event_from_json(const cJSON *j, struct upgrade_event *e, bool *in_range)
+{
+	bool ok = cJSON_IsObject(j);
+	const cJSON *kind = cJSON_GetObjectItemCaseSensitive(j, "kind");
+	const cJSON *start = cJSON_GetObjectItemCaseSensitive(j, "start");
+	const cJSON *end = cJSON_GetObjectItemCaseSensitive(j, "end");
+	*e = (struct upgrade_event){ 0 };
+	e->from = (char *)string_or_null(cJSON_GetObjectItemCaseSensitive(j, "from"), &ok);
+	e->to = (char *)string_or_null(cJSON_GetObjectItemCaseSensitive(j, "to"), &ok);
+	ok = ok && cJSON_IsString(kind) && kind_parse(kind->valuestring, &e->kind) &&
+	     cJSON_IsNumber(start) && cJSON_IsNumber(end) &&
+	     state_parse(cJSON_GetObjectItemCaseSensitive(j, "outcome"), &e->outcome);
+	if (!ok)
+		return false;
+	e->start = start->valuedouble;
+	e->end = end->valuedouble;
+	*in_range = time_in_range(e->start) && (e->end == 0 || time_in_range(e->end));
+	return true;
+}
+
+static bool history_from_json(struct state *s, const cJSON *c, size_t *dropped)
+{
+	const cJSON *version = cJSON_GetObjectItemCaseSensitive(c, "version");
+	const cJSON *st = cJSON_GetObjectItemCaseSensitive(c, "state");
+	const cJSON *ended = cJSON_GetObjectItemCaseSensitive(c, "ended");
+	const cJSON *events = cJSON_GetObjectItemCaseSensitive(c, "events");
+	bool ok = c->string && cJSON_IsObject(ended) && cJSON_IsArray(events);
+	const char *v = string_or_null(version, &ok);
+	enum cluster_state state;
+	size_t at = 0;
+	if (!ok || !state_parse(st, &state) || history_find(s, c->string, &at))
+		return false;
+	struct history_entry *e = history_insert(s, c->string, at);
+	if (!e || (v && !(e->seen.version = strdup(v))))
+		return false;
+	e->seen.known = true;
+	e->seen.state = state;
+	for (int k = 0; k < UPGRADE_KIND_COUNT; k++) {
+		const cJSON *n = cJSON_GetObjectItemCaseSensitive(ended, kind_text((enum upgrade_kind)k));
+		if (!cJSON_IsNumber(n) || n->valuedouble < 0 || n->valuedouble > 1e15)
+			return false;
+		e->h.ended[k] = (unsigned long long)n->valuedouble;
+	}
+	const cJSON *j;
+	cJSON_ArrayForEach(j, events) {
+		struct upgrade_event ev;
+		bool in_range = false;
+		if (!event_from_json(j, &ev, &in_range))
+			return false;
+		if (!in_range) {
+			*dropped += 1;
+			continue;
+		}
+		if (!history_append(&e->h, &ev))
+			return false;
+	}
+	return true;
+}
+
+static bool support_from_json(struct state *s, const cJSON *root, size_t *dropped)
+{
+	const cJSON *releases = cJSON_GetObjectItemCaseSensitive(root, "releases");
+	const cJSON *histories = cJSON_GetObjectItemCaseSensitive(root, "histories");
+	if ((releases && !cJSON_IsObject(releases)) || (histories && !cJSON_IsObject(histories)))
+		return false;
+	const cJSON *r;
+	cJSON_ArrayForEach(r, releases) {
+		const cJSON *since = cJSON_GetObjectItemCaseSensitive(r, "unsupported_since");
+		if (!r->string || !cJSON_IsNumber(since) || release_find(s, r->string))
+			return false;
+		if (!time_in_range(since->valuedouble)) {
+			*dropped += 1;
+			continue;
+		}
+		if (!release_add(s, r->string, since->valuedouble))
+			return false;
+	}
+	const cJSON *c;
+	cJSON_ArrayForEach(c, histories) {
+		if (!history_from_json(s, c, dropped))
+			return false;
+	}
+	return true;
+}
+
+static cJSON *event_to_json(const struct upgrade_event *e)
+{
+	cJSON *j = cJSON_CreateObject();
+	bool ok = j && (e->from ? cJSON_AddStringToObject(j, "from", e->from) :
+				  cJSON_AddNullToObject(j, "from")) &&
+		  (e->to ? cJSON_AddStringToObject(j, "to", e->to) : cJSON_AddNullToObject(j, "to")) &&
+		  cJSON_AddStringToObject(j, "kind", kind_text(e->kind)) &&
+		  cJSON_AddNumberToObject(j, "start", e->start) &&
+		  cJSON_AddNumberToObject(j, "end", e->end) &&
+		  cJSON_AddStringToObject(j, "outcome", cluster_state_name(e->outcome));
+	if (!ok) {
+		cJSON_Delete(j);
+		return NULL;
+	}
+	return j;
+}
+
+static cJSON *history_to_json(const struct history_entry *e)
+{
+	cJSON *c = cJSON_CreateObject();
+	cJSON *ended = cJSON_CreateObject();
+	cJSON *events = cJSON_CreateArray();
+	bool ok = c && ended && events;
+	if (ok) {
+		cJSON_AddItemToObject(c, "ended", ended);
+		cJSON_AddItemToObject(c, "events", events);
+		ended = events = NULL;
+	}
+	cJSON_Delete(ended);
+	cJSON_Delete(events);
+	cJSON *ev = cJSON_GetObjectItemCaseSensitive(c, "events");
+	cJSON *en = cJSON_GetObjectItemCaseSensitive(c, "ended");
+	ok = ok && (e->seen.version ? cJSON_AddStringToObject(c, "version", e->seen.version) :
+				       cJSON_AddNullToObject(c, "version")) &&
+	     cJSON_AddStringToObject(c, "state", cluster_state_name(e->seen.state));
+	for (int k = 0; ok && k < UPGRADE_KIND_COUNT; k++)
+		ok = cJSON_AddNumberToObject(en, kind_text((enum upgrade_kind)k),
+					     (double)e->h.ended[k]) != NULL;
+	for (size_t i = 0; ok && i < e->h.count; i++) {
+		cJSON *j = event_to_json(&e->h.events[i]);
+		ok = j != NULL;
+		if (ok)
+			cJSON_AddItemToArray(ev, j);
+	}
+	if (!ok) {
+		cJSON_Delete(c);
+		return NULL;
+	}
+	return c;
+}
+
+static bool support_to_json(const struct state *s, cJSON *root)
+{
+	cJSON *releases = cJSON_AddObjectToObject(root, "releases");
+	cJSON *histories = cJSON_AddObjectToObject(root, "histories");
+	if (!releases || !histories)
+		return false;
+	for (size_t i = 0; i < s->release_count; i++) {
+		cJSON *r = cJSON_AddObjectToObject(releases, s->releases[i].release);
+		if (!r || !cJSON_AddNumberToObject(r, "unsupported_since", s->releases[i].since))
+			return false;
+	}
+	for (size_t i = 0; i < s->history_count; i++) {
+		if (!s->histories[i].seen.known)
+			continue; /* nothing seen yet: nothing to keep */
+		cJSON *c = history_to_json(&s->histories[i]);
+		if (!c)
+			return false;
+		cJSON_AddItemToObject(histories, s->histories[i].key, c);
+	}
+	return true;
 }

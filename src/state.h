@@ -1,5 +1,7 @@
 /* state.h - what must survive a restart: since when each cluster has had
- * an upgrade available, and when each offered version was first seen.
+ * an upgrade available, and when each offered version was first seen;
+ * since when each minor release has been missing from /options; each
+ * cluster's upgrade history.
  *
  * Kept in a small JSON file written atomically (write, fsync, rename,
  * fsync of the folder). A missing, unreadable or corrupt file is logged
@@ -38,6 +40,27 @@ enum err state_save(struct state *s, const char *path);
  * forgets its entry (it upgraded, or nothing is offered). The key is
  * "account/cluster_id". */
 void state_observe(struct state *s, const char *key, struct upgrades *u, double now);
+
+/* Room for a minor release "MAJOR.MINOR" and its NUL (as
+ * TIMELINE_RELEASE_SIZE). */
+#define STATE_RELEASE_SIZE 12
+
+/* "Unsupported since" of a minor release (release "1.31", borrowed): a
+ * successful /options that lacks it (offered false) records now unless a
+ * time is kept already; one that lists it (offered true) forgets the
+ * time, so that a later absence starts afresh. Kept per release, not per
+ * cluster: every cluster on the release left support at once. */
+void state_note_release(struct state *s, const char *release, bool offered, double now);
+/* The time kept for release, or 0. */
+double state_unsupported_since(const struct state *s, const char *release);
+
+/* One sighting of a cluster in the list (or a read by id) at now: its
+ * version (borrowed; may be NULL) and state feed its upgrade history
+ * (history.h), kept under key with what the list showed last, so that a
+ * restart in the middle of an upgrade still ends it. *out, the record's
+ * copy, is brought up to date when it differs. */
+void state_note_cluster(struct state *s, const char *key, const char *version,
+			enum cluster_state st, double now, struct upgrade_history *out);
 
 /* Drops every entry whose key keep() rejects (clusters gone). */
 void state_retain(struct state *s, bool (*keep)(const char *key, void *ctx), void *ctx);

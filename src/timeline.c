@@ -18,10 +18,19 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 #include <yaml.h>
 
 #include "civil.h"
 #include "log.h"
+
+/* The copy of config/support-timeline.json built into the binary, for a
+ * build run from the source tree: the Makefile writes the file's text as
+ * a C string into $(BUILD)/gen/timeline_text.h, so the two never drift. */
+static const char timeline_builtin_text[] =
+#include "timeline_text.h"
+	;
 
 #define DAY CIVIL_SECONDS_PER_DAY
 /* Dates outside these years are typos, not DOKS releases. */
@@ -446,33 +455,24 @@ static bool read_all(const char *path, size_t max, char **out, size_t *len)
 	return true;
 }
 
-enum err timeline_load(const char *path, struct timeline **out)
+/* Checks text (len bytes, NUL-terminated) into a new timeline in *out;
+ * name is for messages. */
+static enum err load_text(const char *name, const char *text, size_t len, struct timeline **out)
 {
-	struct loader ld = { .path = path, .rc = ERR_CONFIG };
-	char *text = NULL;
-	size_t len = 0;
+	struct loader ld = { .path = name, .rc = ERR_CONFIG };
 	ld.t = calloc(1, sizeof *ld.t);
 	if (!ld.t) {
 		ld.rc = ERR_NOMEM;
 		goto out;
 	}
-	errno = 0;
-	if (!read_all(path, TIMELINE_FILE_MAX, &text, &len)) {
-		if (errno == ENOMEM) {
-			ld.rc = ERR_NOMEM;
-		} else if (errno == EFBIG) {
-			log_error("invalid support timeline", "file", path, "err", "larger than 1 MiB");
-		} else {
-			log_error("cannot read the support timeline", "file", path, "err",
-				  strerror(errno));
-			ld.rc = ERR_IO;
-		}
+	if (len > TIMELINE_FILE_MAX) {
+		log_error("invalid support timeline", "file", name, "err", "larger than 1 MiB");
 		goto out;
 	}
 	if (strlen(text) != len) {
 		/* said plainly; libyaml only says "control characters are
 		 * not allowed" */
-		log_error("invalid support timeline", "file", path, "err",
+		log_error("invalid support timeline", "file", name, "err",
 			  "not JSON: the file holds a NUL byte");
 		goto out;
 	}
@@ -483,10 +483,80 @@ enum err timeline_load(const char *path, struct timeline **out)
 	ld.rc = ERR_OK;
 out:
 	if (ld.rc == ERR_NOMEM)
-		log_error("out of memory reading the support timeline", "file", path);
-	free(text);
+		log_error("out of memory reading the support timeline", "file", name);
 	timeline_free(ld.t);
 	return ld.rc;
+}
+
+enum err timeline_load(const char *path, struct timeline **out)
+{
+	char *text = NULL;
+	size_t len = 0;
+	errno = 0;
+	if (!read_all(path, TIMELINE_FILE_MAX, &text, &len)) {
+		if (errno == ENOMEM) {
+			log_error("out of memory reading the support timeline", "file", path);
+			return ERR_NOMEM;
+		}
+		if (errno == EFBIG) {
+			log_error("invalid support timeline", "file", path, "err", "larger than 1 MiB");
+			return ERR_CONFIG;
+		}
+		log_error("cannot read the support timeline", "file", path, "err", strerror(errno));
+		return ERR_IO;
+	}
+	enum err rc = load_text(path, text, len, out);
+	free(text);
+	return rc;
+}
+
+enum err timeline_load_text(const char *name, const char *text, size_t len,
+			    struct timeline **out)
+{
+	return load_text(name, text, len, out);
+}
+
+/* The installed copy beside the binary: <bin>/../share/doks_exporter/. */
+static bool shipped_path(char *buf, size_t size)
+{
+	char exe[4096];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+	if (n <= 0)
+		return false;
+	exe[n] = '\0';
+	char *slash = strrchr(exe, '/');
+	if (!slash)
+		return false;
+	*slash = '\0';
+	int w = snprintf(buf, size, "%s/../%s", exe, TIMELINE_SHIPPED_RELATIVE);
+	return w > 0 && (size_t)w < size;
+}
+
+enum err timeline_load_configured(const char *path, struct timeline **out)
+{
+	char shipped[4200];
+	const char *from = path;
+	enum err rc;
+	struct timeline *t = NULL;
+	if (!from && shipped_path(shipped, sizeof shipped) && access(shipped, F_OK) == 0)
+		from = shipped;
+	if (from) {
+		rc = timeline_load(from, &t);
+	} else {
+		from = TIMELINE_BUILTIN_NAME;
+		rc = load_text(from, timeline_builtin_text, strlen(timeline_builtin_text), &t);
+	}
+	if (rc != ERR_OK)
+		return rc;
+	char taken[16] = "?";
+	time_t secs = (time_t)t->taken;
+	struct tm tm;
+	if (gmtime_r(&secs, &tm))
+		strftime(taken, sizeof taken, "%Y-%m-%d", &tm);
+	log_info("support timeline loaded", "file", from, "releases", LOG_UINT(t->count), "taken",
+		 taken);
+	*out = t;
+	return ERR_OK;
 }
 
 /* ---- queries ----------------------------------------------------------- */

@@ -18,6 +18,11 @@
 #include "err.h"
 #include "maintenance.h"
 
+/* The shipped table's place relative to the installed binary's folder
+ * (PREFIX/bin -> PREFIX/share/doks_exporter), as `make install` puts it. */
+#define TIMELINE_SHIPPED_RELATIVE "share/doks_exporter/support-timeline.json"
+/* The name the copy built into the binary goes by in messages. */
+#define TIMELINE_BUILTIN_NAME "(built in) config/support-timeline.json"
 /* The file is refused above this size. */
 #define TIMELINE_FILE_MAX ((size_t)1 << 20)
 /* "Upgrades begin" for a release the table does not list: this many days
@@ -49,6 +54,21 @@ struct timeline;
  * ERR_CONFIG for a bad or oversized file, ERR_IO when it cannot be read,
  * ERR_NOMEM. */
 enum err timeline_load(const char *path, struct timeline **out);
+
+/* timeline_load on text held in memory (len bytes, NUL-terminated;
+ * borrowed); name stands for the file in messages. */
+enum err timeline_load_text(const char *name, const char *text, size_t len,
+			    struct timeline **out);
+
+/* The table the exporter runs with: path (borrowed) when the
+ * configuration names one (support.timeline_file); else the shipped one,
+ * i.e. <folder of the running binary>/../TIMELINE_SHIPPED_RELATIVE when
+ * that file exists (an installed tree), else the copy of
+ * config/support-timeline.json built into the binary (a build in the
+ * source tree). A bad or unreadable file is an error, logged with the
+ * file and line, as timeline_load; success logs the file, the number of
+ * releases and the "taken" date once at info. *out is owned. */
+enum err timeline_load_configured(const char *path, struct timeline **out);
 
 /* 00:00 UTC on the "taken" date. */
 double timeline_taken(const struct timeline *t);

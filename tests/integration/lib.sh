@@ -135,6 +135,7 @@ stop_all() {
 mask_volatile() {
 	sed -E \
 		-e 's/^((doks_exporter_[a-z_]*_timestamp_seconds|doks_cluster_(upgrade_pending_since|available_upgrade_first_seen|next_maintenance_window)_timestamp_seconds|doks_exporter_poll_duration_seconds|doks_exporter_oldest_data_age_seconds|doks_api_connections_total|doks_api_request_duration_seconds_(bucket|sum)|process_[a-z_]*)(\{[^}]*\})?) .*/\1 X/' \
+		-e 's/^(doks_exporter_support_timeline_age_seconds) .*/\1 X/' \
 		-e 's/^(doks_exporter_build_info\{version="[^"]*",revision=")[^"]*"/\1X"/'
 }
 
