@@ -13,6 +13,7 @@
 
 #include "apistats.h"
 #include "metrics.h"
+#include "timeline.h"
 
 /* ---- helpers ----------------------------------------------------------- */
 
@@ -517,6 +518,13 @@ static void test_every_family_once(void **state)
 		"doks_cluster_available_upgrade_info",
 		"doks_cluster_upgrade_pending_since_timestamp_seconds",
 		"doks_cluster_available_upgrade_first_seen_timestamp_seconds",
+		/* support timeline (its view-wide families need a table) and upgrade history */
+		"doks_cluster_end_of_support_timestamp_seconds",
+		"doks_cluster_forced_upgrade_earliest_timestamp_seconds",
+		"doks_cluster_upgrades_total",
+		"doks_cluster_last_upgrade_end_timestamp_seconds",
+		"doks_cluster_last_upgrade_duration_seconds",
+		"doks_cluster_last_upgrade_success",
 		"doks_cluster_credentials_expiry_timestamp_seconds",
 		"doks_cluster_ca_certificate_expiry_timestamp_seconds",
 		"doks_cluster_client_certificate_expiry_timestamp_seconds",
@@ -701,6 +709,60 @@ static void test_two_accounts(void **state)
 	free(f);
 }
 
+/* The support timeline's families and the upgrade history's. */
+static void test_support_and_history_families(void **state)
+{
+	(void)state;
+	struct fixture *f = make_fixture();
+	static const char table[] =
+		"{\"taken\": \"2025-11-19\", \"releases\": ["
+		"{\"release\": \"1.29\", \"end_of_support\": \"2025-02-28\", \"upgrades_begin\": \"2025-03-27\"},"
+		"{\"release\": \"1.30\", \"end_of_support\": \"2025-06-28\", \"upgrades_begin\": \"2025-07-27\"}]}";
+	struct timeline *tl = NULL;
+	assert_int_equal(timeline_load_text("t", table, strlen(table), &tl), ERR_OK);
+	f->view.timeline = tl;
+	f->view.now = 1763510400 + 1000; /* taken + 1000 s */
+	f->rec[0].support = (struct support){ .have_end_of_support = true, .end_of_support = 1751068800,
+					      .have_forced_upgrade = true,
+					      .forced_upgrade_earliest = 1753912800, .listed = true };
+	/* bbb-2: an upgrade that ended degraded, then one in progress */
+	struct upgrade_history *h = &f->rec[1].history;
+	h->events[0] = (struct upgrade_event){ .from = (char *)"1.29.8-do.0", .to = (char *)"1.29.9-do.1",
+					       .kind = UPGRADE_KIND_PATCH, .start = 1700000000,
+					       .end = 1700001800, .outcome = CLUSTER_STATE_DEGRADED };
+	h->events[1] = (struct upgrade_event){ .from = (char *)"1.29.9-do.1", .start = 1700100000,
+					       .outcome = CLUSTER_STATE_UPGRADING };
+	h->count = 2;
+	h->ended[UPGRADE_KIND_PATCH] = 3;
+	char *t = render(&f->view);
+	assert_line(t, "doks_cluster_end_of_support_timestamp_seconds{" A "} 1751068800");
+	assert_line(t, "doks_cluster_forced_upgrade_earliest_timestamp_seconds{" A "} 1753912800");
+	assert_int_equal(count_prefix(t, "doks_cluster_end_of_support_timestamp_seconds{" B), 0);
+	assert_int_equal(count_prefix(t, "doks_cluster_forced_upgrade_earliest_timestamp_seconds{" B), 0);
+	assert_line(t, "doks_kubernetes_release_end_of_support_timestamp_seconds{release=\"1.29\"} 1740700800");
+	assert_line(t, "doks_kubernetes_release_end_of_support_timestamp_seconds{release=\"1.30\"} 1751068800");
+	assert_line(t, "doks_exporter_support_timeline_age_seconds 1000");
+	assert_line(t, "# TYPE doks_cluster_upgrades_total counter");
+	assert_line(t, "doks_cluster_upgrades_total{" A ",kind=\"patch\"} 0");
+	assert_line(t, "doks_cluster_upgrades_total{" A ",kind=\"minor\"} 0");
+	assert_line(t, "doks_cluster_upgrades_total{" A ",kind=\"unknown\"} 0");
+	assert_line(t, "doks_cluster_upgrades_total{" B ",kind=\"patch\"} 3");
+	assert_int_equal(count_prefix(t, "doks_cluster_upgrades_total{" C), 0);
+	assert_line(t, "doks_cluster_last_upgrade_end_timestamp_seconds{" B "} 1700001800");
+	assert_line(t, "doks_cluster_last_upgrade_duration_seconds{" B "} 1800");
+	assert_line(t, "doks_cluster_last_upgrade_success{" B "} 0");
+	assert_int_equal(count_prefix(t, "doks_cluster_last_upgrade_success{" A), 0);
+	free(t);
+	/* no table: no view-wide support families */
+	f->view.timeline = NULL;
+	t = render(&f->view);
+	assert_null(strstr(t, "doks_kubernetes_release_end_of_support_timestamp_seconds"));
+	assert_null(strstr(t, "doks_exporter_support_timeline_age_seconds"));
+	free(t);
+	timeline_free(tl);
+	free(f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -716,6 +778,7 @@ int main(void)
 		cmocka_unit_test(test_issue_four_families),
 		cmocka_unit_test(test_supported_and_behind),
 		cmocka_unit_test(test_two_accounts),
+		cmocka_unit_test(test_support_and_history_families),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -822,6 +822,134 @@ static void test_save_into_missing_folder(void **state)
 	dir_remove(&d);
 }
 
+/* ---- unsupported since and upgrade histories --------------------------- */
+
+#define T0 1795000000.0
+
+/* The first absence from /options is kept; an offer forgets it; the
+ * times survive a restart. */
+static void test_unsupported_since(void **state)
+{
+	(void)state;
+	struct dir d;
+	dir_make(&d);
+	struct state *s = NULL;
+	assert_int_equal(state_new(&s), ERR_OK);
+	assert_true(state_unsupported_since(s, "1.31") == 0);
+	state_note_release(s, "1.31", false, T0);
+	state_note_release(s, "1.31", false, T0 + 600); /* still missing: kept */
+	state_note_release(s, "1.30", false, T0 + 60);
+	state_note_release(s, "1.32", true, T0 + 60); /* offered: nothing */
+	assert_true(state_unsupported_since(s, "1.31") == T0);
+	assert_true(state_unsupported_since(s, "1.30") == T0 + 60);
+	assert_true(state_unsupported_since(s, "1.32") == 0);
+	assert_int_equal(state_save(s, d.file), ERR_OK);
+	state_free(s);
+	char *log;
+	s = NULL;
+	assert_int_equal(load_logged(d.file, &s, &log), ERR_OK);
+	free(log);
+	assert_true(state_unsupported_since(s, "1.31") == T0);
+	assert_true(state_unsupported_since(s, "1.30") == T0 + 60);
+	/* offered again: forgotten, and a new absence starts afresh */
+	state_note_release(s, "1.31", true, T0 + 900);
+	assert_true(state_unsupported_since(s, "1.31") == 0);
+	state_note_release(s, "1.31", false, T0 + 1200);
+	assert_true(state_unsupported_since(s, "1.31") == T0 + 1200);
+	state_free(s);
+	dir_remove(&d);
+}
+
+/* A restart in the middle of an upgrade: the state file keeps the
+ * upgrade in progress and the baseline, so that the list showing the
+ * cluster running afterwards ends it. */
+static void test_history_across_a_restart(void **state)
+{
+	(void)state;
+	struct dir d;
+	dir_make(&d);
+	struct state *s = NULL;
+	assert_int_equal(state_new(&s), ERR_OK);
+	struct upgrade_history rec = { 0 };
+	state_note_cluster(s, "prod/abc-1", "1.31.1-do.0", CLUSTER_STATE_RUNNING, T0, &rec);
+	state_note_cluster(s, "prod/abc-1", "1.31.2-do.0", CLUSTER_STATE_RUNNING, T0 + 300, &rec);
+	state_note_cluster(s, "prod/abc-1", "1.31.2-do.0", CLUSTER_STATE_UPGRADING, T0 + 600, &rec);
+	assert_int_equal(rec.count, 2);
+	assert_int_equal(rec.ended[UPGRADE_KIND_PATCH], 1);
+	assert_int_equal(state_save(s, d.file), ERR_OK);
+	state_free(s);
+	upgrade_history_cleanup(&rec);
+
+	char *log;
+	s = NULL;
+	assert_int_equal(load_logged(d.file, &s, &log), ERR_OK);
+	assert_null(strstr(log, "level=warn"));
+	free(log);
+	/* the record of a new process starts empty; the first sighting fills it */
+	state_note_cluster(s, "prod/abc-1", "1.32.0-do.0", CLUSTER_STATE_RUNNING, T0 + 4000, &rec);
+	assert_int_equal(rec.count, 2);
+	assert_int_equal(rec.ended[UPGRADE_KIND_PATCH], 1);
+	assert_int_equal(rec.ended[UPGRADE_KIND_MINOR], 1);
+	const struct upgrade_event *e = &rec.events[1];
+	assert_string_equal(e->from, "1.31.2-do.0");
+	assert_string_equal(e->to, "1.32.0-do.0");
+	assert_true(e->start == T0 + 600);
+	assert_true(e->end == T0 + 4000);
+	assert_int_equal(e->outcome, CLUSTER_STATE_RUNNING);
+	assert_string_equal(rec.events[0].to, "1.31.2-do.0");
+	assert_true(rec.events[0].start == T0 + 300 && rec.events[0].end == T0 + 300);
+	upgrade_history_cleanup(&rec);
+	/* a cluster that is gone takes its history along */
+	int calls = 0;
+	state_retain(s, keep_prefix_a, &calls);
+	assert_int_equal(calls, 1);
+	state_note_cluster(s, "prod/abc-1", "1.32.0-do.0", CLUSTER_STATE_RUNNING, T0 + 5000, &rec);
+	assert_int_equal(rec.count, 0);
+	assert_int_equal(rec.ended[UPGRADE_KIND_MINOR], 0);
+	upgrade_history_cleanup(&rec);
+	state_free(s);
+	dir_remove(&d);
+}
+
+/* The keys as written, and an older file without them. */
+static void test_history_format(void **state)
+{
+	(void)state;
+	struct dir d;
+	dir_make(&d);
+	write_file(d.file,
+		   "{\"version\":1,\"clusters\":{},"
+		   "\"releases\":{\"1.30\":{\"unsupported_since\":1795000000},"
+		   "\"1.20\":{\"unsupported_since\":5}},"
+		   "\"histories\":{\"/x\":{\"version\":\"1.30.2-do.0\",\"state\":\"running\","
+		   "\"ended\":{\"patch\":7,\"minor\":1,\"unknown\":0},"
+		   "\"events\":[{\"from\":\"1.30.1-do.0\",\"to\":\"1.30.2-do.0\",\"kind\":\"patch\","
+		   "\"start\":1795000000,\"end\":1795000900,\"outcome\":\"degraded\"},"
+		   "{\"from\":null,\"to\":null,\"kind\":\"unknown\",\"start\":3,\"end\":0,"
+		   "\"outcome\":\"upgrading\"}]}}}");
+	struct state *s = NULL;
+	char *log;
+	assert_int_equal(load_logged(d.file, &s, &log), ERR_OK);
+	assert_contains(log, "dropped=2"); /* the release and the event of 1970 */
+	free(log);
+	assert_true(state_unsupported_since(s, "1.30") == 1795000000);
+	assert_true(state_unsupported_since(s, "1.20") == 0);
+	struct upgrade_history rec = { 0 };
+	state_note_cluster(s, "/x", "1.30.2-do.0", CLUSTER_STATE_RUNNING, 1796000000, &rec);
+	assert_int_equal(rec.count, 1);
+	assert_int_equal(rec.ended[UPGRADE_KIND_PATCH], 7);
+	assert_int_equal(rec.events[0].outcome, CLUSTER_STATE_DEGRADED);
+	upgrade_history_cleanup(&rec);
+	state_free(s);
+	/* a history of the wrong shape: the file is corrupt */
+	write_file(d.file, "{\"version\":1,\"clusters\":{},\"histories\":{\"/x\":{\"events\":3}}}");
+	assert_int_equal(load_logged(d.file, &s, &log), ERR_OK);
+	assert_contains(log, "corrupt");
+	free(log);
+	state_free(s);
+	dir_remove(&d);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -841,6 +969,9 @@ int main(void)
 		cmocka_unit_test(test_load_refuses_what_is_not_a_regular_file),
 		cmocka_unit_test(test_load_unreadable_path),
 		cmocka_unit_test(test_save_into_missing_folder),
+		cmocka_unit_test(test_unsupported_since),
+		cmocka_unit_test(test_history_across_a_restart),
+		cmocka_unit_test(test_history_format),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -580,6 +580,83 @@ static void test_unlisted_release(void **state)
 	assert_time(out, begin);
 }
 
+/* ---- the table the exporter runs with ------------------------------------ */
+
+/* Without support.timeline_file, a binary outside an installed tree runs
+ * with the copy built in, which is config/support-timeline.json itself. */
+static void test_configured_default_is_the_shipped_table(void **state)
+{
+	(void)state;
+	struct timeline *t = NULL;
+	struct capture c = { 0 };
+	capture_start(&c);
+	assert_int_equal(timeline_load_configured(NULL, &t), ERR_OK);
+	char *log = capture_end(&c);
+	if (!strstr(log, "msg=\"support timeline loaded\"") || !strstr(log, "releases=24") ||
+	    !strstr(log, "taken=2025-11-19") || !strstr(log, "level=info"))
+		fail_msg("log: %s", log);
+	free(log);
+	struct result shipped;
+	load_path(SHIPPED, &shipped);
+	assert_int_equal(shipped.rc, ERR_OK);
+	assert_int_equal(timeline_count(t), timeline_count(shipped.t));
+	assert_true(timeline_taken(t) == timeline_taken(shipped.t));
+	for (size_t i = 0; i < timeline_count(t); i++) {
+		const char *a, *b;
+		double ea, eb, ba, bb;
+		assert_true(timeline_row(t, i, &a, &ea, &ba));
+		assert_true(timeline_row(shipped.t, i, &b, &eb, &bb));
+		assert_string_equal(a, b);
+		assert_true(ea == eb && ba == bb);
+	}
+	done(&shipped);
+	timeline_free(t);
+}
+
+/* support.timeline_file wins; a bad one is an error naming file and line. */
+static void test_configured_file(void **state)
+{
+	(void)state;
+	char path[64];
+	snprintf(path, sizeof path, "/tmp/doks_unit_timeline_XXXXXX");
+	int fd = mkstemp(path);
+	assert_true(fd >= 0);
+	close(fd);
+	const char good[] = WITH_ROW(ROW("\"1.33\"", "\"2026-06-28\"", "\"2026-07-27\""));
+	write_file(path, good, strlen(good));
+	struct timeline *t = NULL;
+	struct capture c = { 0 };
+	capture_start(&c);
+	assert_int_equal(timeline_load_configured(path, &t), ERR_OK);
+	char *log = capture_end(&c);
+	assert_non_null(strstr(log, path));
+	free(log);
+	assert_int_equal(timeline_count(t), 2);
+	timeline_free(t);
+	const char bad[] = WITH_ROW(ROW("\"1.33\"", "\"2026-02-30\"", "\"2026-07-27\""));
+	write_file(path, bad, strlen(bad));
+	t = NULL;
+	capture_start(&c);
+	assert_int_equal(timeline_load_configured(path, &t), ERR_CONFIG);
+	log = capture_end(&c);
+	assert_null(t);
+	if (!strstr(log, path) || !strstr(log, "line=4") || !strstr(log, "end_of_support"))
+		fail_msg("log: %s", log);
+	free(log);
+	unlink(path);
+	capture_start(&c);
+	assert_int_equal(timeline_load_configured(path, &t), ERR_IO);
+	log = capture_end(&c);
+	assert_non_null(strstr(log, "cannot read the support timeline"));
+	free(log);
+	/* text in memory: the same checks */
+	capture_start(&c);
+	assert_int_equal(timeline_load_text("mem", bad, strlen(bad), &t), ERR_CONFIG);
+	log = capture_end(&c);
+	assert_non_null(strstr(log, "file=mem line=4"));
+	free(log);
+}
+
 static void test_free_accepts_null(void **state)
 {
 	(void)state;
@@ -590,6 +667,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_shipped_table),
+		cmocka_unit_test(test_configured_default_is_the_shipped_table),
+		cmocka_unit_test(test_configured_file),
 		cmocka_unit_test(test_minimal_file),
 		cmocka_unit_test(test_size_limit),
 		cmocka_unit_test(test_rows_refused),
