@@ -18,6 +18,8 @@ RUN apt-get update \
  && rm -rf /var/lib/apt/lists/*
 COPY cmd cmd
 COPY src src
+# built into the binary too, as its fallback
+COPY config/support-timeline.json config/support-timeline.json
 # Without .git in the context, the Makefile cannot ask git: the revision
 # and the date (for reproducible builds) come from the build arguments.
 ARG REVISION=unknown
@@ -40,6 +42,9 @@ RUN groupadd --system --gid 65532 doks_exporter \
       --shell /usr/sbin/nologin doks_exporter \
  && install -d -o 65532 -g 65532 -m 0750 /var/lib/doks_exporter
 COPY --from=build /src/build/doks_exporter /usr/bin/doks_exporter
+# The support timeline, where the binary looks for it (../share/doks_exporter/
+# from its folder); a newer one is mounted and named by support.timeline_file.
+COPY config/support-timeline.json /usr/share/doks_exporter/support-timeline.json
 # The example configuration with the state file switched on; the token
 # comes from DIGITALOCEAN_TOKEN, or from a file named by api.token_file
 # (e.g. /run/secrets/digitalocean_token) in a configuration mounted over

@@ -254,7 +254,10 @@ dashboards-check: deps-test
 	@BUILD=$(BUILD) sh tests/dashboards/run.sh
 
 # make install PREFIX=/usr DESTDIR=...: the binary, the man page, the
-# dashboards and rules, the example configuration and the systemd unit.
+# dashboards and rules, the support timeline (which the binary finds at
+# <its folder>/../share/doks_exporter/, so DATADIR must stay
+# $(PREFIX)/share/doks_exporter), the example configuration and the
+# systemd unit.
 PREFIX ?= /usr/local
 DESTDIR ?=
 BINDIR ?= $(PREFIX)/bin
@@ -269,6 +272,7 @@ install: all
 	install -D -m 0644 docs/doks_exporter.1 $(DESTDIR)$(MANDIR)/man1/doks_exporter.1
 	install -D -m 0644 -t $(DESTDIR)$(DATADIR)/dashboards dashboards/doks-overview.json \
 	  dashboards/doks-alerts.rules.yml
+	install -D -m 0644 config/support-timeline.json $(DESTDIR)$(DATADIR)/support-timeline.json
 	install -D -m 0644 config/doks_exporter.conf $(DESTDIR)$(DOCDIR)/doks_exporter.conf
 	install -d -m 0755 $(DESTDIR)$(UNITDIR)
 	sed 's#/usr/bin/doks_exporter#$(BINDIR)/doks_exporter#' config/systemd/doks_exporter.service \

@@ -36,6 +36,8 @@ cat >"$tmp/demo.conf" <<CONF
 api = { url = "http://127.0.0.1:$api_port"; timeout = 5; max_requests_per_minute = 0; };
 poll = { interval = 15; credentials_interval = 60; };
 web = { listen_address = "127.0.0.1:$PORT"; };
+# the source tree's table (the binary's built-in copy is the same file)
+support = { timeline_file = "$PWD/config/support-timeline.json"; };
 CONF
 
 DIGITALOCEAN_TOKEN=test-token "$B/doks_exporter" --config.file="$tmp/demo.conf" &
@@ -67,7 +69,7 @@ doks_exporter is serving the fake API's clusters:
 A few of its series (the rest: curl the URL above):
 TXT
 curl -fs "http://127.0.0.1:$PORT/metrics" |
-	grep -E '^(doks_cluster_info|doks_cluster_available_upgrade_info|doks_cluster_version_supported|doks_cluster_next_maintenance_window_timestamp_seconds|doks_cluster_client_certificate_expiry_timestamp_seconds|doks_exporter_poll_success\{.*endpoint="upgrades")' |
+	grep -E '^(doks_cluster_info|doks_cluster_available_upgrade_info|doks_cluster_version_supported|doks_cluster_next_maintenance_window_timestamp_seconds|doks_cluster_client_certificate_expiry_timestamp_seconds|doks_cluster_forced_upgrade_earliest_timestamp_seconds|doks_exporter_poll_success\{.*endpoint="upgrades")' |
 	sed 's/^/    /'
 cat <<TXT
 

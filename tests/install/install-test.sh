@@ -3,7 +3,8 @@
 # the man page and the systemd unit.
 #  1. make install DESTDIR=... PREFIX=/usr: exactly the expected files, with
 #     their modes (binary 0755, the rest 0644), copies of the sources;
-#  2. the installed binary runs (--version);
+#  2. the installed binary runs (--version) and finds the shipped support
+#     timeline beside itself;
 #  3. a second make install keeps an edited /etc/doks_exporter/doks_exporter.conf;
 #  4. PREFIX=/usr/local: the unit's ExecStart follows the binary;
 #  5. mandoc -T lint: no message on the man page (STYLE notes that depend on
@@ -57,11 +58,12 @@ expected="0644 etc/doks_exporter/doks_exporter.conf
 0644 usr/share/doc/doks_exporter/doks_exporter.conf
 0644 usr/share/doks_exporter/dashboards/doks-alerts.rules.yml
 0644 usr/share/doks_exporter/dashboards/doks-overview.json
+0644 usr/share/doks_exporter/support-timeline.json
 0644 usr/share/man/man1/doks_exporter.1
 0755 usr/bin/doks_exporter"
 actual=$(cd "$D" && find . -type f -printf '%#m %P\n' | sed 's/^0*\([0-7]\{3\}\) /0\1 /' | sort -k2)
 if [ "$(sort -k2 <<<"$expected")" = "$actual" ]; then
-	ok "the tree: 7 files, binary 0755, configuration, unit, man page and dashboards 0644"
+	ok "the tree: 8 files, binary 0755, configuration, unit, man page, dashboards and support timeline 0644"
 else
 	notok "the tree"
 	diff <(sort -k2 <<<"$expected") <(echo "$actual") | sed 's/^/    /'
@@ -73,6 +75,7 @@ for pair in "config/doks_exporter.conf etc/doks_exporter/doks_exporter.conf" \
 	"docs/doks_exporter.1 usr/share/man/man1/doks_exporter.1" \
 	"dashboards/doks-overview.json usr/share/doks_exporter/dashboards/doks-overview.json" \
 	"dashboards/doks-alerts.rules.yml usr/share/doks_exporter/dashboards/doks-alerts.rules.yml" \
+	"config/support-timeline.json usr/share/doks_exporter/support-timeline.json" \
 	"$B/doks_exporter usr/bin/doks_exporter"; do
 	set -- $pair
 	cmp -s "$1" "$D/$2" || { echo "    $D/$2 differs from $1"; same=0; }
@@ -85,6 +88,16 @@ check "the unit's ExecStart is /usr/bin/doks_exporter" \
 # --- 2. the binary runs -------------------------------------------------------
 out=$("$D/usr/bin/doks_exporter" --version 2>&1) || true
 check "the installed binary runs: $(head -n1 <<<"$out")" grep -q "^doks_exporter, version $VERSION " <<<"$out"
+
+# --- 2b. the installed binary finds the shipped support timeline ---------------
+# beside itself (../share/doks_exporter/), not the copy built in; no API is
+# needed: the table is read before the first request, which fails at once
+printf 'api = { url = "http://127.0.0.1:1"; timeout = 1; retries = 0; };\n' >"$T/timeline.conf"
+DIGITALOCEAN_TOKEN=test-token "$D/usr/bin/doks_exporter" --config.file="$T/timeline.conf" --once \
+	>"$T/timeline.out" 2>"$T/timeline.log" || true
+check "the installed binary loads $D/usr/bin/../share/doks_exporter/support-timeline.json" \
+	grep -qF "msg=\"support timeline loaded\" file=$D/usr/bin/../share/doks_exporter/support-timeline.json releases=24" "$T/timeline.log"
+check "and exports its rows" grep -q '^doks_kubernetes_release_end_of_support_timestamp_seconds{release="1.34"} 1793059200$' "$T/timeline.out"
 
 # --- 3. an edited configuration is kept ------------------------------------------
 echo '# edited by the administrator' >>"$D/etc/doks_exporter/doks_exporter.conf"
