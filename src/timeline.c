@@ -546,8 +546,8 @@ enum err timeline_load_configured(const char *path, struct timeline **out)
 		from = TIMELINE_BUILTIN_NAME;
 		rc = load_text(from, timeline_builtin_text, strlen(timeline_builtin_text), &t);
 	}
-	if (rc != ERR_OK)
-		return rc;
+	if (rc != ERR_OK || !t) /* t is set on success: said for the analyzer */
+		return rc != ERR_OK ? rc : ERR_NOMEM;
 	char taken[16] = "?";
 	time_t secs = (time_t)t->taken;
 	struct tm tm;
