@@ -203,8 +203,9 @@ static void on_signal_once(int sig)
 static struct poller *one_cycle_poller(struct settings *s)
 {
 	struct poller *p;
-	if (poller_new(s, &p) != ERR_OK) {
-		log_error("cannot start the poller");
+	enum err rc = poller_new(s, &p);
+	if (rc != ERR_OK) {
+		log_error("cannot start the poller", "err", err_str(rc));
 		return NULL;
 	}
 	once_poller = p;
@@ -302,14 +303,16 @@ static int run_server(const struct settings_flags *flags, struct settings *s)
 	struct poller *p = NULL;
 	struct server *srv = NULL;
 	struct webconfig *web = NULL;
+	enum err rc;
 	int status = 2;
 	/* files first (the web configuration, the state file), while a signal
 	 * still ends the process at once: there is only this thread */
 	const char *web_file = settings_web_config_file(s);
 	if (web_file && webconfig_load(web_file, &web) != ERR_OK)
 		goto out;
-	if (poller_new(s, &p) != ERR_OK) {
-		log_error("cannot start the poller");
+	rc = poller_new(s, &p);
+	if (rc != ERR_OK) {
+		log_error("cannot start the poller", "err", err_str(rc));
 		goto out;
 	}
 	/* then, before the first thread: every thread inherits this mask; the
@@ -323,8 +326,9 @@ static int run_server(const struct settings_flags *flags, struct settings *s)
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	if (server_start(s, web, &srv) != ERR_OK)
 		goto out;
-	if (poller_start(p) != ERR_OK) {
-		log_error("cannot start the poller thread");
+	rc = poller_start(p);
+	if (rc != ERR_OK) {
+		log_error("cannot start the poller thread", "err", err_str(rc));
 		goto out;
 	}
 	for (;;) {
