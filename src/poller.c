@@ -33,6 +33,7 @@
 #include "settings.h"
 #include "snapshot.h"
 #include "state.h"
+#include "statuspage.h"
 
 /* Room for "<account>/<cluster id>", the state's key. */
 #define KEY_MAX 160
@@ -883,6 +884,7 @@ static void publish(struct poller *p)
 			.version = buildinfo_version(),
 			.revision = buildinfo_revision(),
 		};
+		statuspage_stage(&v, settings_telemetry_path(p->settings));
 		ok = metrics_render(&v, &text, &len) == ERR_OK;
 	}
 	free(views);
