@@ -27,6 +27,7 @@ struct report {
 	size_t count;
 	size_t cap;
 	double now;
+	bool json; /* rows carry their JSON object (not for the status page) */
 };
 
 static const char *const headers[REPORT_COLUMNS] = {
@@ -41,8 +42,17 @@ enum err report_new(double now, struct report **out)
 	if (!r)
 		return ERR_NOMEM;
 	r->now = now;
+	r->json = true;
 	*out = r;
 	return ERR_OK;
+}
+
+enum err report_new_table(double now, struct report **out)
+{
+	enum err e = report_new(now, out);
+	if (e == ERR_OK)
+		(*out)->json = false;
+	return e;
 }
 
 static void row_cleanup(struct row *w)
@@ -422,7 +432,7 @@ static cJSON *cluster_json(const char *account, const struct cluster_record *c, 
 	ok = ok && put(o, "forced_upgrade_earliest",
 		       time_or_null(s->have_forced_upgrade ? s->forced_upgrade_earliest : 0));
 	ok = ok && put(o, "unsupported",
-		       cJSON_CreateBool(v.reasons & (1u << READINESS_REASON_UNSUPPORTED)));
+		       cJSON_CreateBool((v.reasons & (1u << READINESS_REASON_UNSUPPORTED)) != 0));
 	ok = ok && put(o, "unsupported_since", time_or_null(s->unsupported_since));
 	ok = ok && put(o, "support_timeline_listed", cJSON_CreateBool(s->listed));
 	ok = ok && put(o, "clusterlint", clusterlint_json(c));
@@ -474,8 +484,8 @@ enum err report_add(struct report *r, const char *account, const struct cluster_
 						  c->credentials.ca_expires_at :
 						  0);
 	readiness_cells(c, v, cells);
-	w.json = cluster_json(account, c, supported, v, next_window);
-	bool ok = w.json != NULL;
+	w.json = r->json ? cluster_json(account, c, supported, v, next_window) : NULL;
+	bool ok = w.json != NULL || !r->json;
 	for (size_t col = 0; col < REPORT_COLUMNS; col++)
 		ok = ok && cells[col] != NULL;
 	if (!ok) {
@@ -572,7 +582,7 @@ enum err report_write_json(const struct report *r, bool failed, FILE *out)
 	ok = ok && clusters;
 	/* the objects stay the report's: the root gets references */
 	for (size_t i = 0; ok && i < r->count; i++)
-		ok = cJSON_AddItemReferenceToArray(clusters, r->rows[i].json);
+		ok = r->rows[i].json && cJSON_AddItemReferenceToArray(clusters, r->rows[i].json);
 	char *text = ok ? cJSON_Print(root) : NULL;
 	cJSON_Delete(root);
 	if (!text)

@@ -50,6 +50,9 @@ struct report;
  * untouched. now: Unix seconds, for the maintenance window and the
  * verdicts. */
 enum err report_new(double now, struct report **out);
+/* The same for the table alone (the status page): report_write_json
+ * answers ERR_NOMEM for it. Half the allocations of report_new. */
+enum err report_new_table(double now, struct report **out);
 void report_free(struct report *r);
 
 /* Adds a cluster (borrowed: what the report needs is copied, so c may go

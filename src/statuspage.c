@@ -42,14 +42,23 @@ static const char style[] =
  * from the API may hold any) become '?', as in the --check table. */
 static void text(FILE *f, const char *s)
 {
-	for (const unsigned char *p = (const unsigned char *)(s ? s : ""); *p; p++) {
-		switch (*p) {
+	const unsigned char *p = (const unsigned char *)(s ? s : "");
+	while (*p) {
+		/* the run that needs no escaping in one write */
+		size_t n = strcspn((const char *)p, "&<>\"'\x01\x02\x03\x04\x05\x06\x07\x08\x09\x0a"
+						     "\x0b\x0c\x0d\x0e\x0f\x10\x11\x12\x13\x14\x15"
+						     "\x16\x17\x18\x19\x1a\x1b\x1c\x1d\x1e\x1f\x7f");
+		fwrite(p, 1, n, f);
+		p += n;
+		if (!*p)
+			break;
+		switch (*p++) {
 		case '&': fputs("&amp;", f); break;
 		case '<': fputs("&lt;", f); break;
 		case '>': fputs("&gt;", f); break;
 		case '"': fputs("&quot;", f); break;
 		case '\'': fputs("&#39;", f); break;
-		default: fputc(*p < 0x20 || *p == 0x7f ? '?' : *p, f); break;
+		default: fputc('?', f); break; /* a control character */
 		}
 	}
 }
@@ -132,7 +141,7 @@ static void add_row(FILE *f, const char *account, const struct cluster_record *c
 static bool table(FILE *f, const struct exporter_view *v)
 {
 	struct report *r;
-	if (report_new(v->now, &r) != ERR_OK)
+	if (report_new_table(v->now, &r) != ERR_OK)
 		return false;
 	each(f, v, add_row, r);
 	size_t n = report_count(r);
