@@ -92,7 +92,8 @@ FAKE_OBJ := $(FAKE_SRC:%.c=$(BUILD)/%.o)
 FAKE_PKGS := libmicrohttpd libcjson
 
 DEB_BUILD := make gcc pkg-config libcrypt-dev $(PKG_DEBS)
-DEB_TEST  := libcmocka-dev prometheus curl python3 valgrind clang libclang-rt-14-dev openssl
+DEB_TEST  := libcmocka-dev prometheus curl python3 valgrind clang libclang-rt-14-dev openssl \
+             chromium python3-jsonschema
 
 .SECONDARY:
 

@@ -2,7 +2,8 @@
  *
  * Flags, signals and wiring; no logic of its own. Exit status: 0 on a
  * clean stop (or a fully successful --once), 1 when a --once cycle had a
- * failed request, 2 on a bad command line or configuration.
+ * failed request, 2 on a bad command line or configuration. --check: 0
+ * every cluster ok, 1 any needs attention or action, 2 a failed request.
  */
 #include <curl/curl.h>
 #include <errno.h>
@@ -49,10 +50,12 @@ static void print_usage(FILE *f)
 		"  --shard.count=M             id hashes to shard N of M (overrides shard.*)\n"
 		"  --once                      poll once, print the metrics, exit 0 if every\n"
 		"                              request succeeded and 1 otherwise\n"
-		"  --check                     poll once and print each cluster's upgrade status;\n"
-		"                              exit 0 all current, 1 an upgrade is pending,\n"
+		"  --check                     poll once and print each cluster's upgrade readiness\n"
+		"                              and its verdict (ok, attention or action); exit 0\n"
+		"                              every cluster ok, 1 any needs attention or action,\n"
 		"                              2 a request failed or the configuration is bad\n"
-		"  --output=FORMAT             with --check: table (default) or json\n"
+		"  --output=FORMAT             with --check: table (default) or json (schema 1,\n"
+		"                              docs/check-schema.json)\n"
 		"  --debug.dumpable            leave the process dumpable (core dumps, ptrace and\n"
 		"                              /proc by its user); off by default, since its\n"
 		"                              memory holds the API token\n"
@@ -249,7 +252,8 @@ static void add_to_report(const char *account, const struct cluster_record *c, i
 }
 
 /* --check: the upgrade watcher for cron jobs and pipelines. 2 (a failed
- * request or a bad configuration) wins over 1 (an upgrade pending). */
+ * request or a bad configuration) wins over 1 (a cluster whose verdict is
+ * attention or action: an upgrade pending is one of those). */
 static int run_check(struct settings *s, bool json)
 {
 	struct poller *p = one_cycle_poller(s);
@@ -262,7 +266,7 @@ static int run_check(struct settings *s, bool json)
 		poller_each_cluster(p, add_to_report, r);
 		enum err rc = json ? report_write_json(r, !ok, stdout) : report_write_table(r, stdout);
 		if (fflush(stdout) == 0 && rc == ERR_OK)
-			status = !ok ? 2 : report_upgrade_pending(r) ? 1 : 0;
+			status = !ok ? 2 : report_worst(r) != READINESS_OK ? 1 : 0;
 	}
 	report_free(r);
 	one_cycle_done(p);

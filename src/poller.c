@@ -33,6 +33,7 @@
 #include "settings.h"
 #include "snapshot.h"
 #include "state.h"
+#include "statuspage.h"
 #include "support.h"
 #include "timeline.h"
 
@@ -987,6 +988,7 @@ static void publish(struct poller *p)
 			.version = buildinfo_version(),
 			.revision = buildinfo_revision(),
 		};
+		statuspage_stage(&v, settings_telemetry_path(p->settings));
 		ok = metrics_render(&v, &text, &len) == ERR_OK;
 	}
 	free(views);

@@ -3,8 +3,9 @@
  * Runs on libmicrohttpd's threads. The telemetry path hands the snapshot's
  * bytes to libmicrohttpd as an I/O vector, with a free callback that
  * releases the reference: nothing of the body is copied or formatted per
- * scrape, only the few process_* lines. The server only reads snapshot.c
- * and never blocks on the poller.
+ * scrape, only the few process_* lines. / sends the status page rendered
+ * with the same snapshot (statuspage.h) the same way. The server only
+ * reads snapshot.c and never blocks on the poller.
  *
  * With a web configuration (webconfig.h) it serves TLS through
  * libmicrohttpd's GnuTLS support, checks client certificates as
@@ -163,6 +164,59 @@ static enum MHD_Result send_metrics(struct server *s, struct MHD_Connection *c)
 	MHD_add_response_header(r, MHD_HTTP_HEADER_VARY, MHD_HTTP_HEADER_ACCEPT_ENCODING);
 	if (gzip)
 		MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_ENCODING, "gzip");
+	enum MHD_Result ret = MHD_queue_response(c, MHD_HTTP_OK, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+/* What the status page may load: its inline style and nothing else, so
+ * that even a name that escaped escaping could run no script. */
+#define STATUS_PAGE_CSP "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'"
+
+static void page_done(void *cls)
+{
+	snapshot_release(cls);
+}
+
+/* Before the first publication (or after a page that could not be
+ * rendered): the landing text with its links, 503 like /-/ready, and a
+ * refresh that needs no script. */
+static enum MHD_Result send_page_not_ready(struct server *s, struct MHD_Connection *c)
+{
+	struct MHD_Response *r = MHD_create_response_from_buffer(
+		strlen(s->landing), s->landing, MHD_RESPMEM_PERSISTENT);
+	if (!r)
+		return MHD_NO;
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "text/html; charset=utf-8");
+	MHD_add_response_header(r, MHD_HTTP_HEADER_RETRY_AFTER, "5");
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+	enum MHD_Result ret = MHD_queue_response(c, MHD_HTTP_SERVICE_UNAVAILABLE, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+/* / : the status page rendered with the published snapshot, sent from its
+ * bytes with the reference held until libmicrohttpd is done; no API call
+ * and no rendering on a request. */
+static enum MHD_Result send_status_page(struct server *s, struct MHD_Connection *c)
+{
+	struct snapshot *snap = snapshot_acquire();
+	size_t len = 0;
+	const char *page = snap ? snapshot_page(snap, &len) : NULL;
+	if (!page) {
+		snapshot_release(snap);
+		return send_page_not_ready(s, c);
+	}
+	struct MHD_IoVec iov = { page, len };
+	struct MHD_Response *r = MHD_create_response_from_iovec(&iov, 1, page_done, snap);
+	if (!r) {
+		snapshot_release(snap);
+		return MHD_NO;
+	}
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "text/html; charset=utf-8");
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_SECURITY_POLICY, STATUS_PAGE_CSP);
+	MHD_add_response_header(r, MHD_HTTP_HEADER_X_CONTENT_TYPE_OPTIONS, "nosniff");
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
 	enum MHD_Result ret = MHD_queue_response(c, MHD_HTTP_OK, r);
 	MHD_destroy_response(r);
 	return ret;
@@ -480,7 +534,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	if (strcmp(url, settings_telemetry_path(s->settings)) == 0)
 		return send_metrics(s, c);
 	if (strcmp(url, "/") == 0)
-		return send_text(c, MHD_HTTP_OK, "text/html; charset=utf-8", s->landing);
+		return send_status_page(s, c);
 	if (strcmp(url, "/-/healthy") == 0)
 		return send_text(c, MHD_HTTP_OK, "text/plain", "Healthy\n");
 	if (strcmp(url, "/-/ready") == 0)
@@ -537,7 +591,8 @@ static void log_panic(void *cls, const char *file, unsigned line, const char *re
 	abort();
 }
 
-/* A server not yet listening: its landing page, its connection guard and,
+/* A server not yet listening: its page for / before the first
+ * publication, its connection guard and,
  * when the web configuration has users, its login gate. On failure
  * nothing is left behind. */
 static enum err create(const struct settings *settings, const struct webconfig *web,
@@ -552,9 +607,11 @@ static enum err create(const struct settings *settings, const struct webconfig *
 	s->start_time = clock_real();
 	pthread_mutex_init(&s->proc_lock, NULL);
 	snprintf(s->landing, sizeof s->landing,
-		 "<!DOCTYPE html>\n<html><head><title>DOKS Exporter</title></head>\n<body>\n"
-		 "<h1>DOKS Exporter</h1>\n<p>Prometheus exporter for DigitalOcean Kubernetes, "
-		 "version %s.</p>\n<ul>\n<li><a href=\"%s\">Metrics</a></li>\n"
+		 "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\">"
+		 "<meta http-equiv=\"refresh\" content=\"5\"><title>DOKS Exporter</title></head>\n"
+		 "<body>\n<h1>DOKS Exporter</h1>\n<p>Prometheus exporter for DigitalOcean Kubernetes, "
+		 "version %s.</p>\n<p id=\"not-ready\">No data yet: the first poll cycle has not "
+		 "finished. This page reloads itself.</p>\n<ul>\n<li><a href=\"%s\">Metrics</a></li>\n"
 		 "<li><a href=\"/-/healthy\">Health</a></li>\n<li><a href=\"/-/ready\">Readiness</a></li>\n"
 		 "</ul>\n</body></html>\n",
 		 buildinfo_version(), settings_telemetry_path(settings));

@@ -20,6 +20,8 @@ struct snapshot {
 	unsigned char *gz; /* an open gzip member of body, or NULL */
 	size_t gz_len;
 	uint32_t crc;
+	char *page; /* the status page of the same cycle, or NULL */
+	size_t page_len;
 	unsigned long refs; /* guarded by lock */
 };
 
@@ -27,6 +29,9 @@ struct snapshot {
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static struct snapshot *current;
 static _Atomic bool make_gzip = true;
+/* the page for the next publication: the poller thread's alone */
+static char *staged_page;
+static size_t staged_len;
 
 void snapshot_set_gzip(bool on)
 {
@@ -36,8 +41,16 @@ void snapshot_set_gzip(bool on)
 static void destroy(struct snapshot *s)
 {
 	free(s->gz);
+	free(s->page);
 	free(s->body);
 	free(s);
+}
+
+void snapshot_stage_page(char *html, size_t len)
+{
+	free(staged_page);
+	staged_page = html;
+	staged_len = html ? len : 0;
 }
 
 void snapshot_publish(char *body, size_t len)
@@ -50,6 +63,10 @@ void snapshot_publish(char *body, size_t len)
 	}
 	s->body = body;
 	s->len = len;
+	s->page = staged_page;
+	s->page_len = staged_len;
+	staged_page = NULL;
+	staged_len = 0;
 	s->gz = NULL;
 	s->gz_len = 0;
 	/* compressed once here, so that no scrape ever compresses */
@@ -97,6 +114,12 @@ const unsigned char *snapshot_gzip(const struct snapshot *s, size_t *len, uint32
 }
 size_t snapshot_len(const struct snapshot *s) { return s->len; }
 
+const char *snapshot_page(const struct snapshot *s, size_t *len)
+{
+	*len = s->page_len;
+	return s->page;
+}
+
 bool snapshot_ready(void)
 {
 	pthread_mutex_lock(&lock);
@@ -107,6 +130,7 @@ bool snapshot_ready(void)
 
 void snapshot_shutdown(void)
 {
+	snapshot_stage_page(NULL, 0);
 	pthread_mutex_lock(&lock);
 	struct snapshot *old = current;
 	current = NULL;

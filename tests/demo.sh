@@ -1,7 +1,8 @@
 #!/bin/sh
 # make demo: the exporter against the built-in fake DigitalOcean API, with
 # four sample clusters (up to date, a patch behind, several behind, and one
-# whose upgrades call fails). No token needed; Ctrl-C stops both.
+# whose upgrades call fails). Prints the metrics URL and the status page's.
+# No token needed; Ctrl-C stops both.
 set -eu
 B=${BUILD:-build}
 PORT=${DEMO_PORT:-9925}
@@ -65,6 +66,10 @@ cat <<TXT
 doks_exporter is serving the fake API's clusters:
 
     http://127.0.0.1:$PORT/metrics
+
+and their upgrade readiness, for a browser (the status page):
+
+    http://127.0.0.1:$PORT/
 
 A few of its series (the rest: curl the URL above):
 TXT

@@ -155,8 +155,11 @@ static size_t split_lines(char *text, char **lines, size_t max)
 }
 
 static const char *const HEADERS[] = {
-	"ACCOUNT",  "CLUSTER",       "ID",          "REGION",       "VERSION",   "STATE",
-	"UPGRADES", "PENDING SINCE", "NEXT WINDOW", "AUTO-UPGRADE", "SUPPORTED", "CA EXPIRY",
+	"ACCOUNT",	  "CLUSTER",	    "ID",	   "REGION",	     "VERSION",
+	"STATE",	  "UPGRADES",	    "PENDING SINCE", "NEXT WINDOW",   "AUTO-UPGRADE",
+	"SUPPORTED",	  "CA EXPIRY",	    "END OF SUPPORT", "FORCED UPGRADE", "LINT E/W/S",
+	"LINT RUN",	  "MESSAGES",	    "LAST MESSAGE",  "LB/VOL/SNAP",   "LAST UPGRADE",
+	"UPGRADE END",	  "UPGRADE TOOK",   "OUTCOME",	     "VERDICT",	      "REASONS",
 };
 #define NCOL (sizeof HEADERS / sizeof HEADERS[0])
 
@@ -213,7 +216,8 @@ static void expect_cell(const char *line, const long *start, size_t c, const cha
 }
 
 enum { ACCOUNT, CLUSTER, ID, REGION, VERSION, STATE, UPGRADES, PENDING, WINDOW, AUTO, SUPPORTED,
-       CA };
+       CA, EOS, FORCED, LINT, LINT_RUN, MESSAGES, LAST_MESSAGE, RESOURCES, LAST_UPGRADE,
+       UPGRADE_END, UPGRADE_TOOK, OUTCOME, VERDICT, REASONS };
 
 /* ---- the table --------------------------------------------------------- */
 
@@ -759,6 +763,328 @@ static void test_add_copies_the_record(void **state)
 	report_free(r);
 }
 
+/* ---- readiness: the new columns and fields ------------------------------ */
+
+#define T_EOS 1796169600.0    /* 2026-12-02T00:00:00Z: 7 days after NOW */
+#define T_FORCED 1796785200.0 /* 2026-12-09T03:00:00Z: 14 days 3 hours after NOW */
+#define T_LINT 1795489200.0   /* 2026-11-24T03:00:00Z */
+#define T_MSG 1795520000.0    /* 2026-11-24T11:33:20Z */
+#define T_UP_START 1795000000.0 /* 2026-11-18T11:06:40Z */
+
+static void set_lint(struct cluster_record *r, long errors, long warnings, long suggestions)
+{
+	r->have_clusterlint = true;
+	r->clusterlint.linted = true;
+	r->clusterlint.completed_at = T_LINT;
+	r->clusterlint.counts[CLUSTERLINT_ERROR] = errors;
+	r->clusterlint.counts[CLUSTERLINT_WARNING] = warnings;
+	r->clusterlint.counts[CLUSTERLINT_SUGGESTION] = suggestions;
+}
+
+static void add_finding(struct cluster_record *r, const char *check,
+			enum clusterlint_severity sev, const char *kind, const char *ns,
+			const char *name, const char *message)
+{
+	struct clusterlint *l = &r->clusterlint;
+	struct clusterlint_finding *nf = realloc(l->findings, (l->finding_count + 1) * sizeof *nf);
+	assert_non_null(nf);
+	l->findings = nf;
+	l->findings[l->finding_count++] = (struct clusterlint_finding){
+		.check_name = dup_or_fail(check), .severity = sev, .message = dup_or_fail(message),
+		.object_kind = kind ? dup_or_fail(kind) : NULL,
+		.object_namespace = ns ? dup_or_fail(ns) : NULL,
+		.object_name = name ? dup_or_fail(name) : NULL
+	};
+	struct clusterlint_check *nc = realloc(l->checks, (l->check_count + 1) * sizeof *nc);
+	assert_non_null(nc);
+	l->checks = nc;
+	l->checks[l->check_count++] =
+		(struct clusterlint_check){ .check_name = dup_or_fail(check), .severity = sev, .count = 1 };
+}
+
+static void add_event(struct cluster_record *r, const char *from, const char *to,
+		      enum upgrade_kind kind, double start, double end, enum cluster_state outcome)
+{
+	struct upgrade_history *h = &r->history;
+	assert_true(h->count < UPGRADE_HISTORY_MAX);
+	h->events[h->count++] = (struct upgrade_event){ .from = dup_or_fail(from),
+							.to = to ? dup_or_fail(to) : NULL,
+							.kind = kind,
+							.start = start,
+							.end = end,
+							.outcome = outcome };
+	if (end > 0)
+		h->ended[kind]++;
+}
+
+/* prod-1 with everything the readiness parts know: an action verdict. */
+static void record_readiness(struct cluster_record *r)
+{
+	record_full(r);
+	set_lint(r, 1, 2, 0);
+	add_finding(r, "admission-controller-webhook-timeout", CLUSTERLINT_ERROR,
+		    "validating webhook configuration", "", "hook.example.com",
+		    "Validating webhook with a TimeoutSeconds value ... will block upgrades.");
+	add_finding(r, "dobs-pod-owner", CLUSTERLINT_WARNING, "pod", "default", "db-0",
+		    "Pod referencing DOBS volumes must be owned by StatefulSet");
+	r->have_status_messages = true;
+	r->status_messages.total = 4;
+	r->status_messages.last_timestamp = T_MSG;
+	r->status_messages.recent[0] =
+		(struct status_message){ T_MSG, dup_or_fail("droplet limit exceeded") };
+	r->status_messages.recent_count = 1;
+	r->have_resources = true;
+	r->resources.counts[RESOURCE_LOAD_BALANCER] = 2;
+	r->resources.counts[RESOURCE_VOLUME] = 1;
+	r->resources.counts[RESOURCE_VOLUME_SNAPSHOT] = 3;
+	add_event(r, "1.28.2-do.0", "1.29.1-do.0", UPGRADE_KIND_MINOR, T_UP_START,
+		  T_UP_START + 3900, CLUSTER_STATE_DEGRADED);
+	r->support = (struct support){ .have_end_of_support = true,
+				       .end_of_support = T_EOS,
+				       .have_forced_upgrade = true,
+				       .forced_upgrade_earliest = T_FORCED,
+				       .listed = true };
+}
+
+static void test_table_readiness_columns(void **state)
+{
+	(void)state;
+	struct cluster_record ready, quiet, unknown, never;
+	record_readiness(&ready);
+	record_quiet(&quiet);
+	record_unknown(&unknown);
+	set_cluster(&never, "66666666-ffff", "never-linted", "lon1", "1.31.1-do.0",
+		    CLUSTER_STATE_RUNNING, false);
+	never.have_clusterlint = true; /* the API answered 404 */
+	never.have_status_messages = true;
+	never.have_resources = true;
+	never.have_upgrades = true;
+	struct report *r = NULL;
+	assert_int_equal(report_new(NOW, &r), ERR_OK);
+	assert_int_equal(report_add(r, NULL, &ready, 1), ERR_OK);
+	assert_int_equal(report_add(r, NULL, &quiet, 1), ERR_OK);
+	assert_int_equal(report_add(r, NULL, &unknown, -1), ERR_OK);
+	assert_int_equal(report_add(r, NULL, &never, 1), ERR_OK);
+	cluster_record_cleanup(&ready); /* copied: the report needs nothing of it */
+	char *text = table_of(r);
+	char *lines[8];
+	assert_int_equal(split_lines(text, lines, 8), 5);
+	long start[NCOL];
+	column_starts(lines[0], start);
+	for (size_t c = CLUSTER; c < NCOL; c++)
+		if (start[c] < 0)
+			fail_msg("no %s in the header: %s", HEADERS[c], lines[0]);
+	expect_cell(lines[1], start, EOS, "2026-12-02T00:00:00Z");
+	expect_cell(lines[1], start, FORCED, "2026-12-09T03:00:00Z");
+	expect_cell(lines[1], start, LINT, "1/2/0");
+	expect_cell(lines[1], start, LINT_RUN, "2026-11-24T03:00:00Z");
+	expect_cell(lines[1], start, MESSAGES, "4");
+	expect_cell(lines[1], start, LAST_MESSAGE, "2026-11-24T11:33:20Z");
+	expect_cell(lines[1], start, RESOURCES, "2/1/3");
+	expect_cell(lines[1], start, LAST_UPGRADE, "1.28.2-do.0->1.29.1-do.0 (minor)");
+	expect_cell(lines[1], start, UPGRADE_END, "2026-11-18T12:11:40Z");
+	expect_cell(lines[1], start, UPGRADE_TOOK, "1h05m");
+	expect_cell(lines[1], start, OUTCOME, "degraded");
+	expect_cell(lines[1], start, VERDICT, "action");
+	/* forced in 14 days 3 hours: not "within 14 days" yet */
+	expect_cell(lines[1], start, REASONS,
+		    "clusterlint_errors_before_upgrade,upgrade_pending,end_of_support_soon,"
+		    "clusterlint_warnings,last_upgrade_failed");
+	/* the finding's object and message never reach the table */
+	assert_null(strstr(text, "hook.example.com"));
+	assert_null(strstr(text, "droplet limit"));
+
+	expect_cell(lines[2], start, LINT, "?");
+	expect_cell(lines[2], start, MESSAGES, "?");
+	expect_cell(lines[2], start, RESOURCES, "?");
+	expect_cell(lines[2], start, LAST_UPGRADE, "-");
+	expect_cell(lines[2], start, OUTCOME, "-");
+	expect_cell(lines[2], start, EOS, "-");
+	expect_cell(lines[2], start, VERDICT, "ok");
+	expect_cell(lines[2], start, REASONS, "-");
+
+	expect_cell(lines[3], start, VERDICT, "ok");
+	expect_cell(lines[3], start, LINT, "?");
+
+	/* never linted is not an error, and not unknown either */
+	expect_cell(lines[4], start, LINT, "never");
+	expect_cell(lines[4], start, LINT_RUN, "-");
+	expect_cell(lines[4], start, MESSAGES, "0");
+	expect_cell(lines[4], start, LAST_MESSAGE, "-");
+	expect_cell(lines[4], start, RESOURCES, "0/0/0");
+	expect_cell(lines[4], start, VERDICT, "ok");
+
+	assert_int_equal(report_worst(r), READINESS_ACTION);
+	assert_int_equal(report_count(r), 4);
+	assert_int_equal(report_verdict(r, 0), READINESS_ACTION);
+	assert_int_equal(report_verdict(r, 1), READINESS_OK);
+	assert_string_equal(report_cell(r, 3, REPORT_COL_CLUSTER), "never-linted");
+	assert_string_equal(report_header(REPORT_COL_VERDICT), "VERDICT");
+	assert_false(report_has_accounts(r));
+	free(text);
+	report_free(r);
+	cluster_record_cleanup(&quiet);
+	cluster_record_cleanup(&unknown);
+	cluster_record_cleanup(&never);
+}
+
+/* An upgrade in progress has no end, duration or outcome yet. */
+static void test_table_upgrade_in_progress(void **state)
+{
+	(void)state;
+	struct cluster_record c;
+	record_quiet(&c);
+	add_event(&c, "1.29.1-do.0", NULL, UPGRADE_KIND_PATCH, T_UP_START, 0,
+		  CLUSTER_STATE_UPGRADING);
+	struct report *r = NULL;
+	assert_int_equal(report_new(NOW, &r), ERR_OK);
+	assert_int_equal(report_add(r, NULL, &c, 1), ERR_OK);
+	char *text = table_of(r);
+	char *lines[4];
+	assert_int_equal(split_lines(text, lines, 4), 2);
+	long start[NCOL];
+	column_starts(lines[0], start);
+	expect_cell(lines[1], start, LAST_UPGRADE, "1.29.1-do.0->? (patch)");
+	expect_cell(lines[1], start, UPGRADE_END, "-");
+	expect_cell(lines[1], start, UPGRADE_TOOK, "-");
+	expect_cell(lines[1], start, OUTCOME, "upgrading");
+	expect_cell(lines[1], start, VERDICT, "ok");
+	free(text);
+	cJSON *root = json_of(r, false);
+	const cJSON *u = field(cJSON_GetArrayItem(field(root, "clusters"), 0), "last_upgrade");
+	want_string(u, "from", "1.29.1-do.0");
+	want_null(u, "to");
+	want_null(u, "end");
+	want_null(u, "duration_seconds");
+	want_null(u, "outcome");
+	want_bool(u, "success", false);
+	cJSON_Delete(root);
+	report_free(r);
+	cluster_record_cleanup(&c);
+}
+
+static double want_number(const cJSON *o, const char *name)
+{
+	const cJSON *v = field(o, name);
+	if (!cJSON_IsNumber(v))
+		fail_msg("%s is not a number", name);
+	return v->valuedouble;
+}
+
+static void test_json_readiness(void **state)
+{
+	(void)state;
+	struct cluster_record ready, unknown, never;
+	record_readiness(&ready);
+	record_unknown(&unknown);
+	set_cluster(&never, "66666666-ffff", "never-linted", "lon1", "1.31.1-do.0",
+		    CLUSTER_STATE_RUNNING, false);
+	never.have_clusterlint = true;
+	struct report *r = NULL;
+	assert_int_equal(report_new(NOW, &r), ERR_OK);
+	assert_int_equal(report_add(r, NULL, &ready, 1), ERR_OK);
+	assert_int_equal(report_add(r, NULL, &unknown, -1), ERR_OK);
+	assert_int_equal(report_add(r, NULL, &never, 1), ERR_OK);
+	cJSON *root = json_of(r, false);
+	/* the version comes first, for readers that check it before anything */
+	assert_string_equal(root->child->string, "schema");
+	assert_true(want_number(root, "schema") == 1);
+	want_string(root, "generated_at", "2026-11-25T00:00:00Z");
+	want_string(root, "verdict", "action");
+	const cJSON *clusters = field(root, "clusters");
+
+	const cJSON *c = cJSON_GetArrayItem(clusters, 0);
+	want_string(c, "verdict", "action");
+	const cJSON *reasons = field(c, "reasons");
+	assert_int_equal(cJSON_GetArraySize(reasons), 5);
+	assert_string_equal(cJSON_GetArrayItem(reasons, 0)->valuestring,
+			    "clusterlint_errors_before_upgrade");
+	want_string(c, "end_of_support", "2026-12-02T00:00:00Z");
+	want_string(c, "forced_upgrade_earliest", "2026-12-09T03:00:00Z");
+	want_bool(c, "unsupported", false);
+	want_null(c, "unsupported_since");
+	want_bool(c, "support_timeline_listed", true);
+	const cJSON *l = field(c, "clusterlint");
+	want_bool(l, "linted", true);
+	want_string(l, "completed_at", "2026-11-24T03:00:00Z");
+	const cJSON *counts = field(l, "counts");
+	assert_true(want_number(counts, "error") == 1);
+	assert_true(want_number(counts, "warning") == 2);
+	assert_true(want_number(counts, "suggestion") == 0);
+	assert_int_equal(cJSON_GetArraySize(field(l, "checks")), 2);
+	const cJSON *f0 = cJSON_GetArrayItem(field(l, "findings"), 0);
+	want_string(f0, "check_name", "admission-controller-webhook-timeout");
+	want_string(f0, "severity", "error");
+	want_string(field(f0, "object"), "name", "hook.example.com");
+	want_string(field(f0, "object"), "kind", "validating webhook configuration");
+	want_string(f0, "message",
+		    "Validating webhook with a TimeoutSeconds value ... will block upgrades.");
+	assert_true(want_number(l, "findings_dropped") == 0);
+	const cJSON *m = field(c, "status_messages");
+	assert_true(want_number(m, "total") == 4);
+	want_string(m, "last", "2026-11-24T11:33:20Z");
+	const cJSON *m0 = cJSON_GetArrayItem(field(m, "recent"), 0);
+	want_string(m0, "timestamp", "2026-11-24T11:33:20Z");
+	want_string(m0, "message", "droplet limit exceeded");
+	const cJSON *res = field(c, "associated_resources");
+	assert_true(want_number(res, "load_balancer") == 2);
+	assert_true(want_number(res, "volume") == 1);
+	assert_true(want_number(res, "volume_snapshot") == 3);
+	const cJSON *u = field(c, "last_upgrade");
+	want_string(u, "from", "1.28.2-do.0");
+	want_string(u, "to", "1.29.1-do.0");
+	want_string(u, "kind", "minor");
+	want_string(u, "start", "2026-11-18T11:06:40Z");
+	want_string(u, "end", "2026-11-18T12:11:40Z");
+	assert_true(want_number(u, "duration_seconds") == 3900);
+	want_string(u, "outcome", "degraded");
+	want_bool(u, "success", false);
+	assert_true(want_number(field(c, "upgrades_ended"), "minor") == 1);
+
+	/* unknown parts are null, not empty */
+	c = cJSON_GetArrayItem(clusters, 1);
+	want_null(c, "clusterlint");
+	want_null(c, "status_messages");
+	want_null(c, "associated_resources");
+	want_null(c, "last_upgrade");
+	want_null(c, "end_of_support");
+	want_null(c, "forced_upgrade_earliest");
+	want_string(c, "verdict", "ok");
+	assert_int_equal(cJSON_GetArraySize(field(c, "reasons")), 0);
+
+	/* never linted: linted false and nothing else */
+	c = cJSON_GetArrayItem(clusters, 2);
+	l = field(c, "clusterlint");
+	want_bool(l, "linted", false);
+	assert_int_equal(cJSON_GetArraySize(l), 1);
+	cJSON_Delete(root);
+	report_free(r);
+	cluster_record_cleanup(&ready);
+	cluster_record_cleanup(&unknown);
+	cluster_record_cleanup(&never);
+}
+
+static void test_worst(void **state)
+{
+	(void)state;
+	struct cluster_record quiet, full;
+	record_quiet(&quiet);
+	record_full(&full);
+	struct report *r = NULL;
+	assert_int_equal(report_new(NOW, &r), ERR_OK);
+	assert_int_equal(report_worst(r), READINESS_OK);
+	assert_int_equal(report_add(r, NULL, &quiet, 1), ERR_OK);
+	assert_int_equal(report_worst(r), READINESS_OK);
+	assert_int_equal(report_add(r, NULL, &full, 1), ERR_OK); /* upgrades pending */
+	assert_int_equal(report_worst(r), READINESS_ATTENTION);
+	quiet.support.unsupported = true;
+	assert_int_equal(report_add(r, NULL, &quiet, 1), ERR_OK);
+	assert_int_equal(report_worst(r), READINESS_ACTION);
+	report_free(r);
+	cluster_record_cleanup(&quiet);
+	cluster_record_cleanup(&full);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -776,6 +1102,10 @@ int main(void)
 		cmocka_unit_test(test_impossible_times),
 		cmocka_unit_test(test_write_errors),
 		cmocka_unit_test(test_add_copies_the_record),
+		cmocka_unit_test(test_table_readiness_columns),
+		cmocka_unit_test(test_table_upgrade_in_progress),
+		cmocka_unit_test(test_json_readiness),
+		cmocka_unit_test(test_worst),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
