@@ -398,7 +398,7 @@ static char *dup_cut(const char *s, size_t max)
 static char *opt_text(const cJSON *obj, const char *key, bool *ok)
 {
 	const cJSON *v = cJSON_IsObject(obj) ? cJSON_GetObjectItemCaseSensitive(obj, key) : NULL;
-	if (!cJSON_IsString(v))
+	if (!v || !cJSON_IsString(v))
 		return NULL;
 	char *c = dup_cut(v->valuestring, DECODE_TEXT_MAX);
 	if (!c)
@@ -619,21 +619,22 @@ enum err decode_status_messages(const char *body, size_t len, double after, size
 		all[n++] = (struct placed_message){ t, index, text ? text : "" };
 	}
 	qsort(all, n, sizeof *all, placed_cmp);
+	/* the newest max of them */
 	size_t from = n > max ? n - max : 0;
-	if (n - from > 0) {
+	if (n > from) {
 		kept = calloc(n - from, sizeof *kept);
 		if (!kept) {
 			rc = ERR_NOMEM;
 			goto out;
 		}
-	}
-	for (size_t i = from; i < n; i++) {
-		kept[k].timestamp = all[i].timestamp;
-		kept[k].message = dup_cut(all[i].text, DECODE_TEXT_MAX);
-		k++;
-		if (!kept[k - 1].message) {
-			rc = ERR_NOMEM;
-			goto out;
+		for (size_t i = from; i < n; i++) {
+			kept[k].timestamp = all[i].timestamp;
+			kept[k].message = dup_cut(all[i].text, DECODE_TEXT_MAX);
+			k++;
+			if (!kept[k - 1].message) {
+				rc = ERR_NOMEM;
+				goto out;
+			}
 		}
 	}
 	*out = kept;

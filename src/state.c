@@ -536,7 +536,7 @@ static bool cursor_insert(struct state *s, size_t at, const char *key, double t)
 	if (!k)
 		return false;
 	memmove(&s->cursors[at + 1], &s->cursors[at], (s->cursor_count - at) * sizeof *s->cursors);
-	s->cursors[at] = (struct cursor){ k, t };
+	s->cursors[at] = (struct cursor){ .key = k, .t = t };
 	s->cursor_count++;
 	return true;
 }
