@@ -16,7 +16,9 @@
 /* Route names, never IDs, so the label stays bounded. */
 #define ENDPOINT_LIST(X)                                                   \
 	X(CLUSTERS, "clusters") X(CLUSTER, "cluster") X(UPGRADES, "upgrades") \
-	X(CREDENTIALS, "credentials") X(OPTIONS, "options")
+	X(CREDENTIALS, "credentials") X(OPTIONS, "options")                  \
+	X(CLUSTERLINT, "clusterlint") X(STATUS_MESSAGES, "status_messages")   \
+	X(ASSOCIATED_RESOURCES, "associated_resources")
 
 enum endpoint {
 #define ENDPOINT_ENUM(name, str) ENDPOINT_##name,

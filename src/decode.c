@@ -366,3 +366,322 @@ enum err decode_options(const char *body, size_t len, struct upgrades *out)
 	cJSON_Delete(root);
 	return rc;
 }
+
+/* ---- upgrade readiness ---------------------------------------------------- */
+
+/* Times before this are no time of a real run or message (Go marshals
+ * its zero time as 0001-01-01T00:00:00Z), nor are those from 2200 on. */
+#define READINESS_TIME_MIN 946684800.0  /* 2000-01-01 */
+#define READINESS_TIME_MAX 7258118400.0 /* 2200-01-01 */
+
+/* A copy of s cut to at most max bytes, on a UTF-8 boundary; NULL on out
+ * of memory. */
+static char *dup_cut(const char *s, size_t max)
+{
+	size_t n = strlen(s);
+	if (n > max) {
+		n = max;
+		/* back off continuation bytes (10xxxxxx) to the start of a character */
+		while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80)
+			n--;
+	}
+	char *c = malloc(n + 1);
+	if (!c)
+		return NULL;
+	memcpy(c, s, n);
+	c[n] = '\0';
+	return c;
+}
+
+/* An optional string for display: absent, null or of another type is
+ * NULL (*ok stays true); out of memory sets *ok false. */
+static char *opt_text(const cJSON *obj, const char *key, bool *ok)
+{
+	const cJSON *v = cJSON_IsObject(obj) ? cJSON_GetObjectItemCaseSensitive(obj, key) : NULL;
+	if (!v || !cJSON_IsString(v))
+		return NULL;
+	char *c = dup_cut(v->valuestring, DECODE_TEXT_MAX);
+	if (!c)
+		*ok = false;
+	return c;
+}
+
+/* An optional string key: absent, null or a string; anything else fails. */
+static bool opt_string_ok(const cJSON *obj, const char *key)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+	return is_absent(v) || cJSON_IsString(v);
+}
+
+/* A distinct check name of a run and its findings by severity. */
+struct lint_name {
+	const char *name; /* borrowed from the tree */
+	long counts[CLUSTERLINT_SEVERITY_COUNT];
+};
+
+static int lint_name_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct lint_name *)a)->name, ((const struct lint_name *)b)->name);
+}
+
+/* The entry of name among the n of names, adding it when there is room;
+ * NULL when the name may not be a label or the cap is reached. */
+static struct lint_name *lint_name_of(struct lint_name *names, size_t *n, const char *name)
+{
+	size_t len = strlen(name);
+	if (len == 0 || len > CLUSTERLINT_NAME_MAX)
+		return NULL;
+	for (size_t i = 0; i < *n; i++)
+		if (strcmp(names[i].name, name) == 0)
+			return &names[i];
+	if (*n == CLUSTERLINT_CHECKS_MAX)
+		return NULL;
+	names[*n] = (struct lint_name){ .name = name };
+	return &names[(*n)++];
+}
+
+static enum err finding_from_json(const cJSON *d, const char *check, enum clusterlint_severity sev,
+				  struct clusterlint_finding *f)
+{
+	bool ok = true;
+	const cJSON *obj = cJSON_GetObjectItemCaseSensitive(d, "object");
+	*f = (struct clusterlint_finding){ .severity = sev };
+	f->check_name = dup_cut(check, DECODE_TEXT_MAX);
+	f->message = opt_text(d, "message", &ok);
+	f->object_kind = opt_text(obj, "kind", &ok);
+	f->object_namespace = opt_text(obj, "namespace", &ok);
+	f->object_name = opt_text(obj, "name", &ok);
+	if (!f->check_name)
+		ok = false;
+	if (!f->message && ok)
+		f->message = dup_cut("", 0);
+	if (!f->message)
+		ok = false;
+	return ok ? ERR_OK : ERR_NOMEM;
+}
+
+enum err decode_clusterlint(const char *body, size_t len, struct clusterlint *out)
+{
+	cJSON *root = parse(body, len);
+	if (!root)
+		return ERR_PARSE;
+	enum err rc = ERR_SCHEMA;
+	struct clusterlint c = { 0 };
+	struct lint_name *names = NULL;
+	size_t nnames = 0;
+	if (!cJSON_IsObject(root) || !opt_string_ok(root, "run_id") ||
+	    !opt_string_ok(root, "requested_at") || !opt_string_ok(root, "completed_at"))
+		goto out;
+	const cJSON *diags = cJSON_GetObjectItemCaseSensitive(root, "diagnostics");
+	if (!is_absent(diags) && !cJSON_IsArray(diags))
+		goto out;
+	c.linted = cJSON_GetObjectItemCaseSensitive(root, "run_id") ||
+		   cJSON_GetObjectItemCaseSensitive(root, "requested_at") ||
+		   cJSON_GetObjectItemCaseSensitive(root, "completed_at") || diags;
+	const char *completed = req_string(root, "completed_at");
+	if (completed && completed[0]) {
+		double t;
+		if (!civil_parse_rfc3339(completed, &t))
+			goto out;
+		if (t >= READINESS_TIME_MIN && t < READINESS_TIME_MAX)
+			c.completed_at = t;
+	}
+	if (!c.linted) {
+		*out = c;
+		rc = ERR_OK;
+		goto out;
+	}
+
+	size_t total = diags ? (size_t)cJSON_GetArraySize(diags) : 0;
+	names = calloc(CLUSTERLINT_CHECKS_MAX, sizeof *names);
+	size_t keep = total < CLUSTERLINT_FINDINGS_MAX ? total : CLUSTERLINT_FINDINGS_MAX;
+	c.findings = calloc(keep ? keep : 1, sizeof *c.findings);
+	if (!names || !c.findings) {
+		rc = ERR_NOMEM;
+		goto out;
+	}
+	const cJSON *d;
+	cJSON_ArrayForEach(d, diags) {
+		const char *check = cJSON_IsObject(d) ? req_string(d, "check_name") : NULL;
+		const char *severity = cJSON_IsObject(d) ? req_string(d, "severity") : NULL;
+		if (!check || !severity) {
+			rc = ERR_SCHEMA;
+			goto out;
+		}
+		enum clusterlint_severity sev;
+		if (!clusterlint_severity_parse(severity, &sev)) {
+			c.findings_dropped++;
+			continue;
+		}
+		c.counts[sev]++;
+		struct lint_name *ln = lint_name_of(names, &nnames, check);
+		if (ln)
+			ln->counts[sev]++;
+		else
+			c.checks_dropped++;
+		if (c.finding_count == keep) {
+			c.findings_dropped++;
+			continue;
+		}
+		rc = finding_from_json(d, check, sev, &c.findings[c.finding_count]);
+		c.finding_count++;
+		if (rc != ERR_OK)
+			goto out;
+	}
+	qsort(names, nnames, sizeof *names, lint_name_cmp);
+	if (nnames > 0) {
+		c.checks = calloc(nnames * CLUSTERLINT_SEVERITY_COUNT, sizeof *c.checks);
+		if (!c.checks) {
+			rc = ERR_NOMEM;
+			goto out;
+		}
+	}
+	for (size_t i = 0; i < nnames; i++) {
+		for (int s = 0; s < CLUSTERLINT_SEVERITY_COUNT; s++) {
+			struct clusterlint_check *k = &c.checks[c.check_count];
+			k->check_name = strdup(names[i].name);
+			k->severity = (enum clusterlint_severity)s;
+			k->count = names[i].counts[s];
+			c.check_count++;
+			if (!k->check_name) {
+				rc = ERR_NOMEM;
+				goto out;
+			}
+		}
+	}
+	*out = c;
+	memset(&c, 0, sizeof c);
+	rc = ERR_OK;
+out:
+	clusterlint_cleanup(&c);
+	free(names);
+	cJSON_Delete(root);
+	return rc;
+}
+
+/* A message of the body with its place in it, for a stable sort. */
+struct placed_message {
+	double timestamp;
+	size_t index;
+	const char *text; /* borrowed from the tree */
+};
+
+static int placed_cmp(const void *a, const void *b)
+{
+	const struct placed_message *x = a, *y = b;
+	if (x->timestamp != y->timestamp)
+		return x->timestamp < y->timestamp ? -1 : 1;
+	return x->index < y->index ? -1 : x->index > y->index;
+}
+
+void decode_status_messages_free(struct status_message *m, size_t n)
+{
+	for (size_t i = 0; m && i < n; i++)
+		free(m[i].message);
+	free(m);
+}
+
+enum err decode_status_messages(const char *body, size_t len, double after, size_t max,
+				struct status_message **out, size_t *count, size_t *newer)
+{
+	cJSON *root = parse(body, len);
+	if (!root)
+		return ERR_PARSE;
+	enum err rc = ERR_SCHEMA;
+	struct placed_message *all = NULL;
+	struct status_message *kept = NULL;
+	size_t n = 0, k = 0;
+	if (!cJSON_IsObject(root))
+		goto out;
+	const cJSON *msgs = cJSON_GetObjectItemCaseSensitive(root, "messages");
+	if (!is_absent(msgs) && !cJSON_IsArray(msgs))
+		goto out;
+	size_t total = msgs ? (size_t)cJSON_GetArraySize(msgs) : 0;
+	all = calloc(total ? total : 1, sizeof *all);
+	if (!all) {
+		rc = ERR_NOMEM;
+		goto out;
+	}
+	const cJSON *m;
+	size_t index = 0;
+	cJSON_ArrayForEach(m, msgs) {
+		if (!cJSON_IsObject(m) || !opt_string_ok(m, "message"))
+			goto out;
+		const char *ts = req_string(m, "timestamp");
+		double t;
+		if (!ts || !civil_parse_rfc3339(ts, &t) || !(t >= READINESS_TIME_MIN) ||
+		    t >= READINESS_TIME_MAX)
+			goto out;
+		index++;
+		if (!(t > after))
+			continue; /* seen already: `since` may or may not include it */
+		const char *text = req_string(m, "message");
+		all[n++] = (struct placed_message){ t, index, text ? text : "" };
+	}
+	qsort(all, n, sizeof *all, placed_cmp);
+	/* the newest max of them */
+	size_t from = n > max ? n - max : 0;
+	if (n > from) {
+		kept = calloc(n - from, sizeof *kept);
+		if (!kept) {
+			rc = ERR_NOMEM;
+			goto out;
+		}
+		for (size_t i = from; i < n; i++) {
+			kept[k].timestamp = all[i].timestamp;
+			kept[k].message = dup_cut(all[i].text, DECODE_TEXT_MAX);
+			k++;
+			if (!kept[k - 1].message) {
+				rc = ERR_NOMEM;
+				goto out;
+			}
+		}
+	}
+	*out = kept;
+	*count = k;
+	*newer = n;
+	kept = NULL;
+	k = 0;
+	rc = ERR_OK;
+out:
+	decode_status_messages_free(kept, k);
+	free(all);
+	cJSON_Delete(root);
+	return rc;
+}
+
+enum err decode_associated_resources(const char *body, size_t len,
+				     struct associated_resources *out)
+{
+	/* the keys, in the order of enum resource_kind */
+	static const char *const keys[RESOURCE_KIND_COUNT] = {
+		[RESOURCE_LOAD_BALANCER] = "load_balancers",
+		[RESOURCE_VOLUME] = "volumes",
+		[RESOURCE_VOLUME_SNAPSHOT] = "volume_snapshots",
+	};
+	cJSON *root = parse(body, len);
+	if (!root)
+		return ERR_PARSE;
+	enum err rc = ERR_SCHEMA;
+	struct associated_resources r = { { 0 } };
+	if (!cJSON_IsObject(root))
+		goto out;
+	for (int i = 0; i < RESOURCE_KIND_COUNT; i++) {
+		const cJSON *list = cJSON_GetObjectItemCaseSensitive(root, keys[i]);
+		if (is_absent(list))
+			continue;
+		if (!cJSON_IsArray(list))
+			goto out;
+		const cJSON *item;
+		cJSON_ArrayForEach(item, list) {
+			if (!cJSON_IsObject(item))
+				goto out;
+			r.counts[i]++;
+		}
+	}
+	*out = r;
+	rc = ERR_OK;
+out:
+	cJSON_Delete(root);
+	return rc;
+}

@@ -26,8 +26,9 @@
 #include "timeline.h"
 #include "version.h"
 
-static const char *const poll_endpoint_names[POLL_COUNT] = { "cluster", "upgrades",
-							      "credentials" };
+static const char *const poll_endpoint_names[POLL_COUNT] = {
+	"cluster", "upgrades", "credentials", "clusterlint", "status_messages", "associated_resources"
+};
 
 /* ---- items and their labels --------------------------------------------- */
 
@@ -341,6 +342,54 @@ static void credentials_info(const struct item *it)
 		return;
 	struct exposition_label l = { "auth", c->kind == CREDENTIALS_TOKEN ? "token" : "certificate" };
 	put(it, &l, 1, 1);
+}
+
+/* Once a run is known, every severity of each check it names, 0
+ * included; a run with no findings has one series per severity with an
+ * empty check_name, so that sum by (severity) always has all three. */
+static void clusterlint_diagnostics(const struct item *it)
+{
+	const struct clusterlint *c = &it->r->clusterlint;
+	if (!it->r->have_clusterlint || !c->linted)
+		return;
+	if (c->check_count == 0) {
+		for (int s = 0; s < CLUSTERLINT_SEVERITY_COUNT; s++) {
+			struct exposition_label l[] = {
+				{ "severity", clusterlint_severity_name((enum clusterlint_severity)s) },
+				{ "check_name", "" }
+			};
+			put(it, l, 2, 0);
+		}
+		return;
+	}
+	for (size_t i = 0; i < c->check_count; i++) {
+		struct exposition_label l[] = { { "severity", clusterlint_severity_name(c->checks[i].severity) },
+						{ "check_name", c->checks[i].check_name } };
+		put(it, l, 2, (double)c->checks[i].count);
+	}
+}
+
+static bool clusterlint_last_run(const struct item *it, double *x)
+{
+	const struct clusterlint *c = &it->r->clusterlint;
+	*x = c->completed_at;
+	return it->r->have_clusterlint && c->linted && c->completed_at > 0;
+}
+
+static bool last_status_message(const struct item *it, double *x)
+{
+	*x = it->r->status_messages.last_timestamp;
+	return it->r->have_status_messages && *x > 0;
+}
+
+static void associated_resources(const struct item *it)
+{
+	if (!it->r->have_resources)
+		return;
+	for (int k = 0; k < RESOURCE_KIND_COUNT; k++) {
+		struct exposition_label l = { "kind", resource_kind_name((enum resource_kind)k) };
+		put(it, &l, 1, (double)it->r->resources.counts[k]);
+	}
 }
 
 static void poll_success(const struct item *it)
@@ -683,6 +732,22 @@ static const struct family families[] = {
 	{ "doks_cluster_credentials_info", "gauge", SCOPE_CLUSTER, credentials_enabled,
 	  .series = credentials_info,
 	  .help = "How the cluster's credentials authenticate: auth is token or certificate; the value is always 1." },
+
+	/* clusterlint, status messages, associated resources (endpoints/) */
+	{ "doks_cluster_clusterlint_diagnostics", "gauge", SCOPE_CLUSTER,
+	  .series = clusterlint_diagnostics,
+	  .help = "Findings of the cluster's latest clusterlint run, by severity and check; absent while the cluster was never linted." },
+	{ "doks_cluster_clusterlint_last_run_timestamp_seconds", "gauge", SCOPE_CLUSTER,
+	  .value = clusterlint_last_run,
+	  .help = "When the cluster's latest clusterlint run completed (completed_at), in Unix seconds." },
+	{ "doks_cluster_status_messages_total", "counter", SCOPE_CLUSTER,
+	  .field = { IN_RECORD, FIELD_ULL, RECORD(status_messages.total), { RECORD(have_status_messages) } },
+	  .help = "Status messages the API showed for the cluster since the exporter started." },
+	{ "doks_cluster_last_status_message_timestamp_seconds", "gauge", SCOPE_CLUSTER,
+	  .value = last_status_message,
+	  .help = "When the newest status message seen for the cluster was emitted, in Unix seconds." },
+	{ "doks_cluster_associated_resources", "gauge", SCOPE_CLUSTER, .series = associated_resources,
+	  .help = "Resources that deleting the cluster with its associated resources would take, and that a plain delete leaves billed, by kind." },
 
 	/* poll health */
 	{ "doks_exporter_poll_success", "gauge", SCOPE_CLUSTER, .series = poll_success,

@@ -126,7 +126,9 @@ const char *clusterlint_severity_name(enum clusterlint_severity s);
 bool clusterlint_severity_parse(const char *s, enum clusterlint_severity *out);
 
 /* One check of a run with its findings of one severity: what the metric's
- * check_name label and value come from. */
+ * check_name label and value come from. The decoder gives every check
+ * seen in the run one entry per severity, 0 included, so that each
+ * severity has a series for it. */
 struct clusterlint_check {
 	char *check_name; /* owned */
 	enum clusterlint_severity severity;
@@ -154,10 +156,18 @@ struct clusterlint {
 	size_t check_count;
 	struct clusterlint_finding *findings; /* owned; at most CLUSTERLINT_FINDINGS_MAX */
 	size_t finding_count;
-	size_t findings_dropped; /* findings past the cap, counted only */
+	size_t findings_dropped; /* findings past the cap, or of a severity the spec
+				  * does not name, counted only */
+	size_t checks_dropped;   /* findings whose check name has no series: past
+				  * CLUSTERLINT_CHECKS_MAX names, empty, or longer than
+				  * CLUSTERLINT_NAME_MAX; they count in counts[] */
 };
 
 #define CLUSTERLINT_FINDINGS_MAX 100
+/* Distinct check names a run may bring to labels: clusterlint has a few
+ * dozen checks, so a body with more is not a real run. */
+#define CLUSTERLINT_CHECKS_MAX 64
+#define CLUSTERLINT_NAME_MAX 128
 
 void clusterlint_cleanup(struct clusterlint *c);
 
@@ -249,7 +259,15 @@ struct poll_status {
 	double last_success;  /* Unix seconds; 0 when never */
 };
 
-enum poll_endpoint { POLL_CLUSTER, POLL_UPGRADES, POLL_CREDENTIALS, POLL_COUNT };
+enum poll_endpoint {
+	POLL_CLUSTER,
+	POLL_UPGRADES,
+	POLL_CREDENTIALS,
+	POLL_CLUSTERLINT,
+	POLL_STATUS_MESSAGES,
+	POLL_ASSOCIATED_RESOURCES,
+	POLL_COUNT
+};
 
 struct cluster_record {
 	struct cluster cluster;   /* id always set; the rest once have_cluster */

@@ -63,8 +63,12 @@ enum { TASK_LIST, TASK_OPTIONS, ACCOUNT_TASKS };
 /* The plan's rows: the account tasks, then the cluster endpoints. */
 enum { PLAN_LIST, PLAN_OPTIONS, PLAN_CLUSTER0, PLAN_ROWS = PLAN_CLUSTER0 + CLUSTER_ENDPOINT_COUNT };
 
-static const char *const plan_names[PLAN_ROWS] = { "clusters", "options", "cluster", "upgrades",
-						   "credentials" };
+/* A row's endpoint label: the account tasks', then the table's names. */
+static const char *plan_name(size_t row)
+{
+	static const char *const account_rows[PLAN_CLUSTER0] = { "clusters", "options" };
+	return row < PLAN_CLUSTER0 ? account_rows[row] : cluster_endpoints[row - PLAN_CLUSTER0]->name;
+}
 
 /* One token: its client, counters, clusters, list and plan. */
 struct poller_account {
@@ -437,13 +441,14 @@ static void replan(struct poller *p, struct poller_account *acc)
 		return;
 	char text[PLAN_ROWS][48];
 	const char *kv[2 * PLAN_ROWS];
+	_Static_assert(2 * PLAN_ROWS == 16, "the request plan's log line passes 16 values");
 	size_t n = 0;
 	for (size_t row = 0; row < PLAN_ROWS; row++) {
 		if (!acc->planned[row])
 			continue;
 		snprintf(text[row], sizeof text[row], "%.0fs%s", acc->plan[row].interval,
 			 acc->plan[row].stretched ? "(stretched)" : "");
-		kv[n++] = plan_names[row];
+		kv[n++] = plan_name(row);
 		kv[n++] = text[row];
 	}
 	for (; n < (size_t)2 * PLAN_ROWS; n++)
@@ -451,7 +456,8 @@ static void replan(struct poller *p, struct poller_account *acc)
 	log_info("request plan", "account", account_label(acc), "requests_per_hour",
 		 LOG_FIXED(acc->planned_per_hour, 0), "budget_per_hour",
 		 budget > 0 ? LOG_FIXED(budget, 0) : "unlimited", kv[0], kv[1], kv[2], kv[3],
-		 kv[4], kv[5], kv[6], kv[7], kv[8], kv[9]);
+		 kv[4], kv[5], kv[6], kv[7], kv[8], kv[9], kv[10], kv[11], kv[12], kv[13], kv[14],
+		 kv[15]);
 }
 
 /* The interval the plan gives cluster endpoint k now. */
@@ -646,7 +652,11 @@ static void on_done(struct api_request *req, void *ctx)
 	const struct cluster_endpoint *ep = cluster_endpoints[job->task];
 	const char *id = rec->r.cluster.id;
 	bool ok = req->result == ERR_OK;
-	if (req->result == ERR_HTTP) {
+	/* a non-2xx answer that still says something (clusterlint's "never
+	 * linted") is a success, and no sign that the cluster went */
+	bool answered = req->result == ERR_HTTP &&
+			endpoint_status_answer(ep, &b->acc->stats, rec, &req->res, clock_real());
+	if (req->result == ERR_HTTP && !answered) {
 		endpoint_log_status(b->acc->name, req->ep, id, &req->res);
 		if (req->res.status == 404)
 			rec->not_found = true;
@@ -658,6 +668,7 @@ static void on_done(struct api_request *req, void *ctx)
 			ok = false;
 		}
 	}
+	ok = ok || answered;
 	api_response_cleanup(&req->res, req->secret);
 	if (req->result == ERR_CANCELLED)
 		return; /* stopping: nothing about the cluster was learnt */
@@ -688,6 +699,9 @@ static bool discovered_and_not_found(const struct record *rec)
 	return rec->not_found && !rec->configured;
 }
 
+static void restore_status_cursor(const struct poller *p, const struct poller_account *acc,
+				  struct record *rec);
+
 /* Sends the picked cluster tasks as one batch. */
 static void run_batch(struct poller *p, struct poller_account *acc, const struct sched_pick *picks,
 		      size_t n, double now_mono)
@@ -710,7 +724,9 @@ static void run_batch(struct poller *p, struct poller_account *acc, const struct
 		const struct cluster_endpoint *ep = cluster_endpoints[picks[i].task];
 		rec->not_found = false;
 		jobs[i] = (struct job){ .rec = rec, .task = picks[i].task };
-		ep->path(jobs[i].path, sizeof jobs[i].path, p->settings, rec->r.cluster.id);
+		if (picks[i].task == TASK_STATUS_MESSAGES)
+			restore_status_cursor(p, acc, rec);
+		ep->path(jobs[i].path, sizeof jobs[i].path, p->settings, rec);
 		reqs[i] = (struct api_request){
 			.ep = ep->ep, .path = jobs[i].path, .secret = ep->secret, .user = &jobs[i]
 		};
@@ -853,6 +869,26 @@ static void fill_support(struct poller *p, double now)
 	}
 }
 
+/* The status messages' cursor: taken from the state before a record's
+ * first read, given back to it after each answer. */
+static void restore_status_cursor(const struct poller *p, const struct poller_account *acc,
+				  struct record *rec)
+{
+	char key[KEY_MAX];
+	state_key(acc, rec->r.cluster.id, key);
+	endpoint_status_messages_restore(rec, state_status_cursor(p->state, key));
+}
+
+static void note_status_cursor(struct poller *p, const struct poller_account *acc,
+			       const struct record *rec)
+{
+	if (!rec->r.have_status_messages || rec->r.status_messages.last_timestamp <= 0)
+		return;
+	char key[KEY_MAX];
+	state_key(acc, rec->r.cluster.id, key);
+	state_set_status_cursor(p->state, key, rec->r.status_messages.last_timestamp);
+}
+
 static bool key_is_known(const char *key, void *ctx)
 {
 	const struct poller *p = ctx;
@@ -886,7 +922,7 @@ static size_t plan_rows(const struct poller_account *acc, const struct cluster_r
 	for (size_t row = 0; row < PLAN_ROWS; row++) {
 		if (!acc->planned[row])
 			continue;
-		struct endpoint_plan e = { .endpoint = plan_names[row],
+		struct endpoint_plan e = { .endpoint = plan_name(row),
 					   .interval = acc->plan[row].interval };
 		double oldest = -1;
 		if (row == PLAN_LIST) {
@@ -916,9 +952,11 @@ static void publish(struct poller *p)
 	double now = clock_real();
 	for (size_t i = 0; i < p->account_count; i++) {
 		struct poller_account *acc = &p->accounts[i];
-		for (size_t j = 0; j < acc->reg.count; j++)
+		for (size_t j = 0; j < acc->reg.count; j++) {
 			if (acc->reg.records[j].r.have_upgrades)
 				note_upgrades(p, acc, &acc->reg.records[j], now);
+			note_status_cursor(p, acc, &acc->reg.records[j]);
+		}
 	}
 	fill_support(p, now);
 	save_state(p);

@@ -27,7 +27,7 @@ enum sched_priority {
 };
 
 /* Per-cluster tasks a record holds at most (one per cluster endpoint). */
-#define SCHED_TASKS 4
+#define SCHED_TASKS 6
 
 /* A task is scheduled this share of its interval early, so that queueing
  * behind other due tasks still keeps its data within the interval. */

@@ -62,6 +62,9 @@ struct settings {
 	long credentials_interval;
 	long upgrades_interval;
 	long credentials_expiry_seconds;
+	long clusterlint_interval;
+	long status_messages_interval;
+	long associated_resources_interval;
 	char *listen_address;
 	char *telemetry_path;
 	char *web_config_file;
@@ -165,6 +168,13 @@ static const struct key keys[] = {
 	  AT(credentials_expiry_seconds), NULL, "expiry_seconds sent to /credentials" },
 	{ "poll.options_interval", KEY_INT, 0, INTERVAL_MAX, "3600", NULL, AT(options_interval),
 	  NULL, "seconds between reads of /options; 0: off" },
+	{ "poll.clusterlint_interval", KEY_INT, 0, INTERVAL_MAX, "3600", NULL,
+	  AT(clusterlint_interval), NULL, "seconds between reads of /clusterlint; 0: off" },
+	{ "poll.status_messages_interval", KEY_INT, 0, INTERVAL_MAX, "600", NULL,
+	  AT(status_messages_interval), NULL, "seconds between reads of /status_messages; 0: off" },
+	{ "poll.associated_resources_interval", KEY_INT, 0, INTERVAL_MAX, "3600", NULL,
+	  AT(associated_resources_interval), NULL,
+	  "seconds between reads of /destroy_with_associated_resources; 0: off" },
 	{ "state.file", KEY_STRING, 0, 0, NULL, NULL, AT(state_file), NULL,
 	  "JSON file keeping upgrade times across restarts" },
 	{ "support.timeline_file", KEY_STRING, 0, 0, NULL, "the shipped table",
@@ -946,6 +956,9 @@ long settings_poll_interval(const struct settings *s) { return s->poll_interval;
 long settings_credentials_interval(const struct settings *s) { return s->credentials_interval; }
 long settings_upgrades_interval(const struct settings *s) { return s->upgrades_interval; }
 long settings_credentials_expiry_seconds(const struct settings *s) { return s->credentials_expiry_seconds; }
+long settings_clusterlint_interval(const struct settings *s) { return s->clusterlint_interval; }
+long settings_status_messages_interval(const struct settings *s) { return s->status_messages_interval; }
+long settings_associated_resources_interval(const struct settings *s) { return s->associated_resources_interval; }
 const char *settings_listen_address(const struct settings *s) { return s->listen_address; }
 const char *settings_telemetry_path(const struct settings *s) { return s->telemetry_path; }
 const char *settings_web_config_file(const struct settings *s) { return s->web_config_file; }

@@ -78,6 +78,10 @@ long settings_credentials_interval(const struct settings *s);     /* seconds; 0:
  * no change signal asks for it sooner; seconds, >= 60 */
 long settings_upgrades_interval(const struct settings *s);
 long settings_credentials_expiry_seconds(const struct settings *s);
+/* the readiness endpoints (endpoints/): seconds between reads; 0: off */
+long settings_clusterlint_interval(const struct settings *s);
+long settings_status_messages_interval(const struct settings *s);
+long settings_associated_resources_interval(const struct settings *s);
 const char *settings_listen_address(const struct settings *s);
 const char *settings_telemetry_path(const struct settings *s);
 const char *settings_web_config_file(const struct settings *s); /* NULL: none */

@@ -49,10 +49,19 @@ struct history_entry {
 	struct upgrade_history h;
 };
 
+/* A status messages' cursor: the newest message time seen of a cluster. */
+struct cursor {
+	char *key;
+	double t;
+};
+
 struct state {
 	struct entry *entries; /* sorted by key */
 	size_t count;
 	size_t cap;
+	struct cursor *cursors; /* sorted by key */
+	size_t cursor_count;
+	size_t cursor_cap;
 	bool dirty;
 	struct release_seen *releases; /* in the order first seen */
 	size_t release_count;
@@ -64,6 +73,8 @@ static void support_free(struct state *s);
 static void retain_histories(struct state *s, bool (*keep)(const char *key, void *ctx), void *ctx);
 static bool support_from_json(struct state *s, const cJSON *root, size_t *dropped);
 static bool support_to_json(const struct state *s, cJSON *root);
+static bool cursors_from_json(struct state *s, const cJSON *root, size_t *dropped);
+static bool cursors_to_json(const struct state *s, cJSON *root);
 
 enum err state_new(struct state **out)
 {
@@ -82,6 +93,8 @@ static void entry_cleanup(struct entry *e)
 	free(e->key);
 }
 
+static void cursors_cleanup(struct state *s);
+
 void state_free(struct state *s)
 {
 	if (!s)
@@ -89,6 +102,7 @@ void state_free(struct state *s)
 	for (size_t i = 0; i < s->count; i++)
 		entry_cleanup(&s->entries[i]);
 	free(s->entries);
+	cursors_cleanup(s);
 	support_free(s);
 	free(s);
 }
@@ -211,6 +225,8 @@ void state_observe(struct state *s, const char *key, struct upgrades *u, double 
 		s->dirty = true;
 }
 
+static void cursors_retain(struct state *s, bool (*keep)(const char *key, void *ctx), void *ctx);
+
 void state_retain(struct state *s, bool (*keep)(const char *key, void *ctx), void *ctx)
 {
 	for (size_t i = s->count; i-- > 0;) {
@@ -220,6 +236,7 @@ void state_retain(struct state *s, bool (*keep)(const char *key, void *ctx), voi
 		}
 	}
 	retain_histories(s, keep, ctx);
+	cursors_retain(s, keep, ctx);
 }
 
 static bool time_in_range(double t)
@@ -275,7 +292,7 @@ static bool from_json(struct state *s, const cJSON *root, size_t *dropped)
 			e->versions[e->count++].first = v->valuedouble;
 		}
 	}
-	return support_from_json(s, root, dropped);
+	return support_from_json(s, root, dropped) && cursors_from_json(s, root, dropped);
 }
 
 /* The file's bytes, NUL-terminated, into *buf and *len; false (after a
@@ -407,7 +424,7 @@ static cJSON *to_json(const struct state *s)
 			}
 		}
 	}
-	if (!support_to_json(s, root)) {
+	if (!support_to_json(s, root) || !cursors_to_json(s, root)) {
 		cJSON_Delete(root);
 		return NULL;
 	}
@@ -819,5 +836,137 @@ static bool support_to_json(const struct state *s, cJSON *root)
 			return false;
 		cJSON_AddItemToObject(histories, s->histories[i].key, c);
 	}
+	return true;
+}
+
+/* ---- the status messages' cursors ---------------------------------------
+ * Their own table and their own key of the file, "status_messages_since":
+ * {"account/cluster_id": Unix seconds}, beside "clusters", whose entries
+ * come and go with pending upgrades. A file without the key (written by
+ * an older exporter) has no cursor. */
+
+static void cursors_cleanup(struct state *s)
+{
+	for (size_t i = 0; i < s->cursor_count; i++)
+		free(s->cursors[i].key);
+	free(s->cursors);
+	s->cursors = NULL;
+	s->cursor_count = s->cursor_cap = 0;
+}
+
+/* The index of key among the cursors, or where it would go (*found false). */
+static size_t cursor_find(const struct state *s, const char *key, bool *found)
+{
+	size_t lo = 0, hi = s->cursor_count;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = strcmp(s->cursors[mid].key, key);
+		if (c == 0) {
+			*found = true;
+			return mid;
+		}
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	*found = false;
+	return lo;
+}
+
+static bool cursor_insert(struct state *s, size_t at, const char *key, double t)
+{
+	if (s->cursor_count == s->cursor_cap) {
+		size_t nc = s->cursor_cap ? s->cursor_cap * 2 : 16;
+		struct cursor *n = realloc(s->cursors, nc * sizeof *n);
+		if (!n)
+			return false;
+		s->cursors = n;
+		s->cursor_cap = nc;
+	}
+	char *k = strdup(key);
+	if (!k)
+		return false;
+	memmove(&s->cursors[at + 1], &s->cursors[at], (s->cursor_count - at) * sizeof *s->cursors);
+	s->cursors[at] = (struct cursor){ .key = k, .t = t };
+	s->cursor_count++;
+	return true;
+}
+
+double state_status_cursor(const struct state *s, const char *key)
+{
+	bool found;
+	size_t at = cursor_find(s, key, &found);
+	return found ? s->cursors[at].t : 0;
+}
+
+void state_set_status_cursor(struct state *s, const char *key, double t)
+{
+	if (!time_in_range(t))
+		return;
+	bool found;
+	size_t at = cursor_find(s, key, &found);
+	if (found) {
+		if (s->cursors[at].t != t) {
+			s->cursors[at].t = t;
+			s->dirty = true;
+		}
+		return;
+	}
+	if (!cursor_insert(s, at, key, t)) {
+		log_error("out of memory recording a status messages' cursor");
+		return;
+	}
+	s->dirty = true;
+}
+
+static void cursors_retain(struct state *s, bool (*keep)(const char *key, void *ctx), void *ctx)
+{
+	for (size_t i = s->cursor_count; i-- > 0;) {
+		if (keep(s->cursors[i].key, ctx))
+			continue;
+		free(s->cursors[i].key);
+		memmove(&s->cursors[i], &s->cursors[i + 1],
+			(s->cursor_count - i - 1) * sizeof *s->cursors);
+		s->cursor_count--;
+		s->dirty = true;
+	}
+}
+
+static bool cursors_from_json(struct state *s, const cJSON *root, size_t *dropped)
+{
+	const cJSON *since = cJSON_GetObjectItemCaseSensitive(root, "status_messages_since");
+	if (!since)
+		return true;
+	if (!cJSON_IsObject(since))
+		return false;
+	const cJSON *c;
+	cJSON_ArrayForEach(c, since) {
+		if (!c->string || !cJSON_IsNumber(c))
+			return false;
+		bool found;
+		size_t at = cursor_find(s, c->string, &found);
+		if (found)
+			return false; /* a key twice */
+		if (!time_in_range(c->valuedouble)) {
+			*dropped += 1;
+			continue;
+		}
+		if (!cursor_insert(s, at, c->string, c->valuedouble))
+			return false;
+	}
+	return true;
+}
+
+static bool cursors_to_json(const struct state *s, cJSON *root)
+{
+	if (s->cursor_count == 0)
+		return true;
+	cJSON *since = cJSON_AddObjectToObject(root, "status_messages_since");
+	if (!since)
+		return false;
+	for (size_t i = 0; i < s->cursor_count; i++)
+		if (!cJSON_AddNumberToObject(since, s->cursors[i].key, s->cursors[i].t))
+			return false;
 	return true;
 }

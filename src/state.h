@@ -62,6 +62,13 @@ double state_unsupported_since(const struct state *s, const char *release);
 void state_note_cluster(struct state *s, const char *key, const char *version,
 			enum cluster_state st, double now, struct upgrade_history *out);
 
+/* The status messages' cursor of a cluster (the newest message time
+ * seen, Unix seconds), kept under the file's "status_messages_since" so
+ * that a restart neither repeats nor loses messages; 0 when none. */
+double state_status_cursor(const struct state *s, const char *key);
+/* Records it (t > 0); the file is written again when it moved. */
+void state_set_status_cursor(struct state *s, const char *key, double t);
+
 /* Drops every entry whose key keep() rejects (clusters gone). */
 void state_retain(struct state *s, bool (*keep)(const char *key, void *ctx), void *ctx);
 

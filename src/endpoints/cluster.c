@@ -20,10 +20,10 @@ static bool wanted(const struct settings *s, const struct record *rec, bool list
 	return rec->configured && !(listed && rec->seen);
 }
 
-static void path(char *buf, size_t size, const struct settings *s, const char *id)
+static void path(char *buf, size_t size, const struct settings *s, const struct record *rec)
 {
 	(void)s;
-	snprintf(buf, size, "/v2/kubernetes/clusters/%s", id);
+	snprintf(buf, size, "/v2/kubernetes/clusters/%s", rec->r.cluster.id);
 }
 
 static enum err apply(const struct settings *s, struct record *rec, const char *body, size_t len,

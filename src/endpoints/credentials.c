@@ -19,10 +19,10 @@ static bool wanted(const struct settings *s, const struct record *rec, bool list
 	return settings_credentials_interval(s) > 0 && !rec->gone;
 }
 
-static void path(char *buf, size_t size, const struct settings *s, const char *id)
+static void path(char *buf, size_t size, const struct settings *s, const struct record *rec)
 {
-	snprintf(buf, size, "/v2/kubernetes/clusters/%s/credentials?expiry_seconds=%ld", id,
-		 settings_credentials_expiry_seconds(s));
+	snprintf(buf, size, "/v2/kubernetes/clusters/%s/credentials?expiry_seconds=%ld",
+		 rec->r.cluster.id, settings_credentials_expiry_seconds(s));
 }
 
 static enum err apply(const struct settings *s, struct record *rec, const char *body, size_t len,

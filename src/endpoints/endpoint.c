@@ -10,7 +10,13 @@ const struct cluster_endpoint *const cluster_endpoints[CLUSTER_ENDPOINT_COUNT] =
 	[TASK_CLUSTER] = &endpoint_cluster,
 	[TASK_UPGRADES] = &endpoint_upgrades,
 	[TASK_CREDENTIALS] = &endpoint_credentials,
+	[TASK_CLUSTERLINT] = &endpoint_clusterlint,
+	[TASK_STATUS_MESSAGES] = &endpoint_status_messages,
+	[TASK_ASSOCIATED_RESOURCES] = &endpoint_associated_resources,
 };
+
+/* a record holds one scheduling task per row */
+_Static_assert(CLUSTER_ENDPOINT_COUNT <= SCHED_TASKS, "SCHED_TASKS is too small for the table");
 
 void endpoint_log_status(const char *account, enum endpoint ep, const char *id,
 			 const struct api_response *res)
@@ -43,4 +49,16 @@ void endpoint_count_decode_error(struct apistats *stats, const char *account, en
 	log_warn("API answer could not be used", "account", account && account[0] ? account : NULL,
 		 "endpoint", apistats_endpoint_name(ep), "cluster_id", id[0] ? id : NULL, "reason",
 		 err_reason(r));
+}
+
+bool endpoint_status_answer(const struct cluster_endpoint *e, struct apistats *stats,
+			    struct record *rec, const struct api_response *res, double now)
+{
+	if (!e->apply_status || !e->apply_status(rec, res, now))
+		return false;
+	/* api.c counted a `status` error before anyone could say that the
+	 * answer was usable; the request itself stays counted by its code */
+	if (stats->errors[e->ep][ERR_HTTP] > 0)
+		stats->errors[e->ep][ERR_HTTP]--;
+	return true;
 }

@@ -25,10 +25,10 @@ static bool wanted(const struct settings *s, const struct record *rec, bool list
 	return !rec->gone;
 }
 
-static void path(char *buf, size_t size, const struct settings *s, const char *id)
+static void path(char *buf, size_t size, const struct settings *s, const struct record *rec)
 {
 	(void)s;
-	snprintf(buf, size, "/v2/kubernetes/clusters/%s/upgrades", id);
+	snprintf(buf, size, "/v2/kubernetes/clusters/%s/upgrades", rec->r.cluster.id);
 }
 
 static enum err apply(const struct settings *s, struct record *rec, const char *body, size_t len,

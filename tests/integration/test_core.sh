@@ -183,7 +183,11 @@ t_read_only() {
 	stop_all
 	[ -s "$FAKE_LOG" ] || fail "no request logged" || return 1
 	awk -F'\t' '$1 != "GET"' "$FAKE_LOG" | grep -q . && fail "non-GET requests: $(awk -F'\t' '$1 != "GET"' "$FAKE_LOG")" && return 1
-	grep -qE 'destroy_with_associated_resources|/upgrade	' "$FAKE_LOG" && fail "a write endpoint was called" && return 1
+	# GET .../destroy_with_associated_resources is a plain read (the
+	# associated resources); its /dangerous and /selective forms delete
+	grep -qE 'destroy_with_associated_resources/(dangerous|selective)|/upgrade	' "$FAKE_LOG" && fail "a write endpoint was called" && return 1
+	grep -qP '^GET\t/v2/kubernetes/clusters/[^/]+/destroy_with_associated_resources\t' "$FAKE_LOG" ||
+		fail "the associated resources were not read: the check above saw nothing" || return 1
 	return 0
 }
 

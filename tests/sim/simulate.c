@@ -256,7 +256,8 @@ struct rec {
 enum { TASK_LIST, TASK_OPTIONS, ACCOUNT_TASKS }; /* poller.c */
 enum { PLAN_LIST, PLAN_OPTIONS, PLAN_CLUSTER0, PLAN_ROWS = PLAN_CLUSTER0 + CLUSTER_ENDPOINT_COUNT };
 static const char *const plan_names[PLAN_ROWS] = { "clusters", "options", "cluster", "upgrades",
-						   "credentials" };
+						   "credentials", "clusterlint", "status_messages",
+						   "associated_resources" };
 
 enum ep { EP_LIST, EP_OPTIONS, EP_UPGRADES, EP_CREDENTIALS, EPS };
 
@@ -602,7 +603,9 @@ static void run_requests(struct sim *s, struct req *reqs, size_t n, double deadl
  * always, /credentials when its interval is on. */
 static bool wanted(const struct sim *s, size_t k)
 {
-	if (k == TASK_CLUSTER)
+	/* the readiness endpoints (clusterlint, status messages, associated
+	 * resources) are not modelled: they run below every modelled task */
+	if (k == TASK_CLUSTER || k >= TASK_CLUSTERLINT)
 		return false;
 	if (k == TASK_CREDENTIALS)
 		return s->p.credentials_interval > 0;

@@ -846,6 +846,460 @@ static void test_options(void **state)
 	free(body);
 }
 
+/* ---- clusterlint ---------------------------------------------------------- */
+
+static enum err lint_of(const char *json, struct clusterlint *c)
+{
+	size_t len;
+	char *body = exact(json, &len);
+	enum err rc = decode_clusterlint(body, len, c);
+	free(body);
+	return rc;
+}
+
+static void test_clusterlint_spec_fixture(void **state)
+{
+	(void)state;
+	size_t len;
+	char *body = read_fixture("clusterlint.json", &len);
+	struct clusterlint c;
+	assert_int_equal(decode_clusterlint(body, len, &c), ERR_OK);
+	free(body);
+	assert_true(c.linted);
+	assert_float_equal(c.completed_at, 1572413651, 1e-9); /* 2019-10-30T05:34:11Z */
+	assert_int_equal(c.counts[CLUSTERLINT_ERROR], 0);
+	assert_int_equal(c.counts[CLUSTERLINT_WARNING], 1);
+	assert_int_equal(c.counts[CLUSTERLINT_SUGGESTION], 0);
+	/* one check, every severity of it */
+	assert_int_equal(c.check_count, 3);
+	for (size_t i = 0; i < 3; i++) {
+		assert_string_equal(c.checks[i].check_name, "unused-config-map");
+		assert_int_equal(c.checks[i].severity, (enum clusterlint_severity)i);
+		assert_int_equal(c.checks[i].count, i == CLUSTERLINT_WARNING);
+	}
+	assert_int_equal(c.finding_count, 1);
+	assert_string_equal(c.findings[0].check_name, "unused-config-map");
+	assert_int_equal(c.findings[0].severity, CLUSTERLINT_WARNING);
+	assert_string_equal(c.findings[0].message, "Unused config map");
+	assert_string_equal(c.findings[0].object_kind, "config map");
+	assert_string_equal(c.findings[0].object_namespace, "kube-system");
+	assert_string_equal(c.findings[0].object_name, "foo");
+	assert_int_equal(c.findings_dropped, 0);
+	assert_int_equal(c.checks_dropped, 0);
+	clusterlint_cleanup(&c);
+}
+
+static void test_clusterlint_severities_fixture(void **state)
+{
+	(void)state;
+	size_t len;
+	char *body = read_fixture("clusterlint-severities.json", &len);
+	struct clusterlint c;
+	assert_int_equal(decode_clusterlint(body, len, &c), ERR_OK);
+	free(body);
+	for (int s = 0; s < CLUSTERLINT_SEVERITY_COUNT; s++)
+		assert_int_equal(c.counts[s], 1);
+	/* sorted by name, then severity */
+	static const char *const names[] = { "admission-controller-webhook-timeout",
+					     "dobs-pod-owner", "made-up-suggestion" };
+	assert_int_equal(c.check_count, 9);
+	for (size_t i = 0; i < 9; i++) {
+		assert_string_equal(c.checks[i].check_name, names[i / 3]);
+		assert_int_equal(c.checks[i].severity, (enum clusterlint_severity)(i % 3));
+		assert_int_equal(c.checks[i].count, i % 3 == i / 3); /* error, warning, suggestion */
+	}
+	assert_int_equal(c.finding_count, 3);
+	assert_string_equal(c.findings[0].object_namespace, ""); /* cluster-scoped */
+	assert_string_equal(c.findings[1].object_name, "db-5c9f7d8b6-q2wxl");
+	assert_int_equal(c.findings[2].severity, CLUSTERLINT_SUGGESTION);
+	clusterlint_cleanup(&c);
+}
+
+static void test_clusterlint_empty_run(void **state)
+{
+	(void)state;
+	size_t len;
+	char *body = read_fixture("clusterlint-empty.json", &len);
+	struct clusterlint c;
+	assert_int_equal(decode_clusterlint(body, len, &c), ERR_OK);
+	free(body);
+	assert_true(c.linted);
+	assert_true(c.completed_at > 0);
+	assert_int_equal(c.check_count, 0);
+	assert_int_equal(c.finding_count, 0);
+	clusterlint_cleanup(&c);
+	/* null or missing diagnostics: a run with no findings */
+	assert_int_equal(lint_of("{\"run_id\": \"r\", \"diagnostics\": null}", &c), ERR_OK);
+	assert_true(c.linted);
+	assert_int_equal(c.check_count, 0);
+	clusterlint_cleanup(&c);
+	assert_int_equal(lint_of("{\"run_id\": \"r\", \"completed_at\": \"2026-03-01T04:00:07Z\"}", &c),
+			 ERR_OK);
+	assert_true(c.linted);
+	assert_float_equal(c.completed_at, 1772337607, 1e-9);
+	clusterlint_cleanup(&c);
+}
+
+static void test_clusterlint_no_run_and_not_completed(void **state)
+{
+	(void)state;
+	struct clusterlint c;
+	/* an empty body is no run at all */
+	assert_int_equal(lint_of("{}", &c), ERR_OK);
+	assert_false(c.linted);
+	clusterlint_cleanup(&c);
+	/* a run not completed: no completed_at */
+	static const char *const pending[] = {
+		"{\"run_id\": \"r\", \"requested_at\": \"2026-03-01T04:00:02Z\", \"diagnostics\": []}",
+		"{\"run_id\": \"r\", \"completed_at\": null}",
+		"{\"run_id\": \"r\", \"completed_at\": \"\"}",
+		"{\"run_id\": \"r\", \"completed_at\": \"0001-01-01T00:00:00Z\"}", /* Go's zero time */
+	};
+	for (size_t i = 0; i < sizeof pending / sizeof pending[0]; i++) {
+		assert_int_equal(lint_of(pending[i], &c), ERR_OK);
+		assert_true(c.linted);
+		assert_float_equal(c.completed_at, 0, 0);
+		clusterlint_cleanup(&c);
+	}
+}
+
+static void test_clusterlint_wrong_shapes(void **state)
+{
+	(void)state;
+	static const char *const bad[] = {
+		"[]",
+		"\"run\"",
+		"{\"diagnostics\": {}}",
+		"{\"diagnostics\": \"none\"}",
+		"{\"diagnostics\": [\"x\"]}",
+		"{\"diagnostics\": [{\"severity\": \"error\"}]}",
+		"{\"diagnostics\": [{\"check_name\": \"c\"}]}",
+		"{\"diagnostics\": [{\"check_name\": 5, \"severity\": \"error\"}]}",
+		"{\"diagnostics\": [{\"check_name\": \"c\", \"severity\": null}]}",
+		"{\"run_id\": 5}",
+		"{\"completed_at\": 1572413651}",
+		"{\"completed_at\": \"yesterday\"}",
+		"{\"requested_at\": []}",
+	};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		struct clusterlint c = { .linted = true, .check_count = 42 };
+		if (lint_of(bad[i], &c) != ERR_SCHEMA)
+			fail_msg("not ERR_SCHEMA: %s", bad[i]);
+		assert_int_equal(c.check_count, 42); /* untouched */
+	}
+	struct clusterlint c;
+	assert_int_equal(lint_of("{\"diagnostics\": [", &c), ERR_PARSE);
+	assert_int_equal(lint_of("<html>502</html>", &c), ERR_PARSE);
+	assert_int_equal(lint_of("{} x", &c), ERR_PARSE);
+	/* display fields of another type are left out, not fatal */
+	assert_int_equal(lint_of("{\"diagnostics\": [{\"check_name\": \"c\", \"severity\": \"error\","
+				 " \"message\": 7, \"object\": {\"name\": [], \"kind\": null}}]}", &c),
+			 ERR_OK);
+	assert_string_equal(c.findings[0].message, "");
+	assert_null(c.findings[0].object_name);
+	assert_null(c.findings[0].object_kind);
+	clusterlint_cleanup(&c);
+}
+
+static void test_clusterlint_unknown_severity_is_dropped(void **state)
+{
+	(void)state;
+	struct clusterlint c;
+	assert_int_equal(lint_of("{\"diagnostics\": [{\"check_name\": \"c\", \"severity\": \"critical\"},"
+				 " {\"check_name\": \"c\", \"severity\": \"warning\"}]}", &c),
+			 ERR_OK);
+	assert_int_equal(c.findings_dropped, 1);
+	assert_int_equal(c.finding_count, 1);
+	assert_int_equal(c.counts[CLUSTERLINT_WARNING], 1);
+	assert_int_equal(c.counts[CLUSTERLINT_ERROR], 0);
+	assert_int_equal(c.check_count, 3);
+	clusterlint_cleanup(&c);
+}
+
+/* A hostile run: 200 findings of 100 check names (two each), one name too
+ * long and one empty, and a message far over the cap. */
+static void test_clusterlint_caps(void **state)
+{
+	(void)state;
+	size_t cap = 1 << 20, n = 0;
+	char *json = malloc(cap);
+	assert_non_null(json);
+	n += (size_t)snprintf(json + n, cap - n, "{\"run_id\": \"r\", \"diagnostics\": [");
+	for (int i = 0; i < 200; i++)
+		n += (size_t)snprintf(json + n, cap - n,
+				      "{\"check_name\": \"check-%03d\", \"severity\": \"warning\","
+				      " \"message\": \"m\"},", i % 100);
+	char longname[CLUSTERLINT_NAME_MAX + 2];
+	memset(longname, 'n', sizeof longname - 1);
+	longname[sizeof longname - 1] = '\0';
+	n += (size_t)snprintf(json + n, cap - n,
+			      "{\"check_name\": \"%s\", \"severity\": \"error\"},"
+			      "{\"check_name\": \"\", \"severity\": \"error\"},"
+			      "{\"check_name\": \"check-000\", \"severity\": \"error\", \"message\": \"a",
+			      longname);
+	for (int i = 0; i < 3000; i++)
+		n += (size_t)snprintf(json + n, cap - n, "\xc3\xa9"); /* é: two bytes */
+	n += (size_t)snprintf(json + n, cap - n, "\"}]}");
+	struct clusterlint c;
+	assert_int_equal(lint_of(json, &c), ERR_OK);
+	free(json);
+	assert_int_equal(c.counts[CLUSTERLINT_WARNING], 200);
+	assert_int_equal(c.counts[CLUSTERLINT_ERROR], 3);
+	/* the first 64 names have series, each with its two warnings */
+	assert_int_equal(c.check_count, CLUSTERLINT_CHECKS_MAX * 3);
+	assert_string_equal(c.checks[0].check_name, "check-000");
+	assert_int_equal(c.checks[0].count, 1); /* the error of check-000 */
+	assert_int_equal(c.checks[1].count, 2);
+	assert_string_equal(c.checks[c.check_count - 1].check_name, "check-063");
+	/* names 64..99 (72 findings), the long and the empty name */
+	assert_int_equal(c.checks_dropped, 72 + 2);
+	assert_int_equal(c.finding_count, CLUSTERLINT_FINDINGS_MAX);
+	assert_int_equal(c.findings_dropped, 203 - CLUSTERLINT_FINDINGS_MAX);
+	clusterlint_cleanup(&c);
+
+	/* a long message is cut on a character's boundary */
+	char msg[8000];
+	size_t m = (size_t)snprintf(msg, sizeof msg,
+				    "{\"diagnostics\": [{\"check_name\": \"c\", \"severity\": \"error\", \"message\": \"a");
+	for (int i = 0; i < 3000 && m + 8 < sizeof msg; i++)
+		m += (size_t)snprintf(msg + m, sizeof msg - m, "\xc3\xa9");
+	snprintf(msg + m, sizeof msg - m, "\"}]}");
+	assert_int_equal(lint_of(msg, &c), ERR_OK);
+	assert_int_equal(strlen(c.findings[0].message), DECODE_TEXT_MAX - 1);
+	clusterlint_cleanup(&c);
+}
+
+/* ---- status messages -------------------------------------------------------- */
+
+static enum err messages_of(const char *json, double after, size_t max, struct status_message **out,
+			    size_t *count, size_t *newer)
+{
+	size_t len;
+	char *body = exact(json, &len);
+	enum err rc = decode_status_messages(body, len, after, max, out, count, newer);
+	free(body);
+	return rc;
+}
+
+static enum err messages_fixture(const char *name, double after, size_t max,
+				 struct status_message **out, size_t *count, size_t *newer)
+{
+	size_t len;
+	char *body = read_fixture(name, &len);
+	enum err rc = decode_status_messages(body, len, after, max, out, count, newer);
+	free(body);
+	return rc;
+}
+
+static void test_status_messages_fixtures(void **state)
+{
+	(void)state;
+	struct status_message *m = NULL;
+	size_t n = 0, newer = 0;
+	assert_int_equal(messages_fixture("status-messages.json", 0, 10, &m, &n, &newer), ERR_OK);
+	assert_int_equal(n, 1);
+	assert_int_equal(newer, 1);
+	assert_float_equal(m[0].timestamp, 1542297611, 1e-9); /* 2018-11-15T16:00:11Z */
+	assert_string_equal(m[0].message,
+			    "Resource provisioning may be delayed while our team resolves an incident");
+	decode_status_messages_free(m, n);
+	assert_int_equal(messages_fixture("status-messages-godo.json", 0, 10, &m, &n, &newer), ERR_OK);
+	assert_int_equal(n, 1);
+	decode_status_messages_free(m, n);
+	assert_int_equal(messages_fixture("status-messages-empty.json", 0, 10, &m, &n, &newer), ERR_OK);
+	assert_int_equal(n, 0);
+	assert_int_equal(newer, 0);
+	decode_status_messages_free(m, n);
+}
+
+/* status-messages-several.json: 09:14:03, 10:05:41, 11:05:41.532 on
+ * 2026-03-02, 08:00:00 on 2026-03-03. */
+static void test_status_messages_after_the_cursor(void **state)
+{
+	(void)state;
+	struct status_message *m = NULL;
+	size_t n = 0, newer = 0;
+	assert_int_equal(messages_fixture("status-messages-several.json", 0, 10, &m, &n, &newer), ERR_OK);
+	assert_int_equal(n, 4);
+	assert_float_equal(m[0].timestamp, 1772442843, 1e-9);
+	assert_float_equal(m[2].timestamp, 1772449541.532, 1e-6);
+	assert_float_equal(m[3].timestamp, 1772524800, 1e-9);
+	decode_status_messages_free(m, n);
+	/* at the cursor is not new (an API that includes `since` itself) */
+	assert_int_equal(messages_fixture("status-messages-several.json", 1772445941, 10, &m, &n, &newer),
+			 ERR_OK);
+	assert_int_equal(n, 2);
+	decode_status_messages_free(m, n);
+	/* since= goes in whole seconds: the .532 message is still new after
+	 * 11:05:41, and not after itself */
+	assert_int_equal(messages_fixture("status-messages-several.json", 1772449541, 10, &m, &n, &newer),
+			 ERR_OK);
+	assert_int_equal(n, 2);
+	decode_status_messages_free(m, n);
+	assert_int_equal(messages_fixture("status-messages-several.json", 1772449541.532, 10, &m, &n,
+					  &newer),
+			 ERR_OK);
+	assert_int_equal(n, 1);
+	assert_float_equal(m[0].timestamp, 1772524800, 1e-9);
+	decode_status_messages_free(m, n);
+	/* the cap keeps the newest; newer counts them all */
+	assert_int_equal(messages_fixture("status-messages-several.json", 0, 2, &m, &n, &newer), ERR_OK);
+	assert_int_equal(n, 2);
+	assert_int_equal(newer, 4);
+	assert_float_equal(m[1].timestamp, 1772524800, 1e-9);
+	decode_status_messages_free(m, n);
+}
+
+static void test_status_messages_order(void **state)
+{
+	(void)state;
+	struct status_message *m = NULL;
+	size_t n = 0, newer = 0;
+	assert_int_equal(messages_of("{\"messages\": ["
+				     "{\"message\": \"c\", \"timestamp\": \"2026-03-03T00:00:00Z\"},"
+				     "{\"message\": \"a\", \"timestamp\": \"2026-03-01T00:00:00Z\"},"
+				     "{\"message\": \"b1\", \"timestamp\": \"2026-03-02T01:00:00+01:00\"},"
+				     "{\"message\": \"b2\", \"timestamp\": \"2026-03-02T00:00:00Z\"},"
+				     "{\"timestamp\": \"2026-03-04T00:00:00Z\"}]}",
+				     0, 10, &m, &n, &newer),
+			 ERR_OK);
+	assert_int_equal(n, 5);
+	assert_string_equal(m[0].message, "a");
+	assert_string_equal(m[1].message, "b1"); /* the same instant: the body's order */
+	assert_string_equal(m[2].message, "b2");
+	assert_string_equal(m[3].message, "c");
+	assert_string_equal(m[4].message, ""); /* no text */
+	decode_status_messages_free(m, n);
+	static const char *const none[] = { "{\"messages\": null}", "{}", "{\"messages\": []}" };
+	for (size_t i = 0; i < 3; i++) {
+		assert_int_equal(messages_of(none[i], 0, 10, &m, &n, &newer), ERR_OK);
+		assert_int_equal(n, 0);
+		assert_int_equal(newer, 0);
+		decode_status_messages_free(m, n);
+	}
+}
+
+static void test_status_messages_wrong_shapes(void **state)
+{
+	(void)state;
+	static const char *const bad[] = {
+		"[]",
+		"{\"messages\": {}}",
+		"{\"messages\": [\"x\"]}",
+		"{\"messages\": [{\"message\": \"x\"}]}",
+		"{\"messages\": [{\"message\": \"x\", \"timestamp\": 1542297611}]}",
+		"{\"messages\": [{\"message\": \"x\", \"timestamp\": \"yesterday\"}]}",
+		"{\"messages\": [{\"message\": \"x\", \"timestamp\": \"1999-12-31T23:59:59Z\"}]}",
+		"{\"messages\": [{\"message\": \"x\", \"timestamp\": \"2200-01-01T00:00:00Z\"}]}",
+		"{\"messages\": [{\"message\": 5, \"timestamp\": \"2026-03-02T00:00:00Z\"}]}",
+	};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		struct status_message *m = (struct status_message *)bad;
+		size_t n = 7, newer = 8;
+		if (messages_of(bad[i], 0, 10, &m, &n, &newer) != ERR_SCHEMA)
+			fail_msg("not ERR_SCHEMA: %s", bad[i]);
+		assert_ptr_equal(m, (struct status_message *)bad);
+		assert_int_equal(n, 7);
+		assert_int_equal(newer, 8);
+	}
+	struct status_message *m = NULL;
+	size_t n = 0, newer = 0;
+	assert_int_equal(messages_of("{\"messages\": [", 0, 10, &m, &n, &newer), ERR_PARSE);
+	assert_int_equal(messages_of("", 0, 10, &m, &n, &newer), ERR_PARSE);
+}
+
+static void test_status_messages_many(void **state)
+{
+	(void)state;
+	size_t cap = 4 << 20, len = 0;
+	char *json = malloc(cap);
+	assert_non_null(json);
+	len += (size_t)snprintf(json + len, cap - len, "{\"messages\": [");
+	for (int i = 0; i < 50000; i++)
+		len += (size_t)snprintf(json + len, cap - len,
+					"%s{\"message\": \"m%d\", \"timestamp\": \"2026-03-02T00:00:00.%03dZ\"}",
+					i ? "," : "", i, i % 1000);
+	snprintf(json + len, cap - len, "]}");
+	struct status_message *m = NULL;
+	size_t n = 0, newer = 0;
+	assert_int_equal(messages_of(json, 0, 100, &m, &n, &newer), ERR_OK);
+	free(json);
+	assert_int_equal(newer, 50000);
+	assert_int_equal(n, 100);
+	for (size_t i = 1; i < n; i++)
+		assert_true(m[i].timestamp >= m[i - 1].timestamp);
+	decode_status_messages_free(m, n);
+}
+
+/* ---- associated resources ---------------------------------------------------- */
+
+static enum err resources_of(const char *json, struct associated_resources *r)
+{
+	size_t len;
+	char *body = exact(json, &len);
+	enum err rc = decode_associated_resources(body, len, r);
+	free(body);
+	return rc;
+}
+
+static void test_associated_resources_fixtures(void **state)
+{
+	(void)state;
+	static const char *const files[] = { "associated-resources.json",
+					     "associated-resources-godo.json" };
+	for (size_t i = 0; i < 2; i++) {
+		size_t len;
+		char *body = read_fixture(files[i], &len);
+		struct associated_resources r;
+		assert_int_equal(decode_associated_resources(body, len, &r), ERR_OK);
+		free(body);
+		assert_int_equal(r.counts[RESOURCE_LOAD_BALANCER], 1);
+		assert_int_equal(r.counts[RESOURCE_VOLUME], 1);
+		assert_int_equal(r.counts[RESOURCE_VOLUME_SNAPSHOT], 1);
+	}
+	struct associated_resources r;
+	assert_int_equal(resources_of("{\"load_balancers\": [{}, {}], \"volumes\": null,"
+				      " \"volume_snapshots\": [{\"id\": \"1\"}, {}, {}]}", &r),
+			 ERR_OK);
+	assert_int_equal(r.counts[RESOURCE_LOAD_BALANCER], 2);
+	assert_int_equal(r.counts[RESOURCE_VOLUME], 0);
+	assert_int_equal(r.counts[RESOURCE_VOLUME_SNAPSHOT], 3);
+	assert_int_equal(resources_of("{}", &r), ERR_OK);
+	for (int k = 0; k < RESOURCE_KIND_COUNT; k++)
+		assert_int_equal(r.counts[k], 0);
+}
+
+static void test_associated_resources_wrong_shapes(void **state)
+{
+	(void)state;
+	static const char *const bad[] = {
+		"[]",
+		"{\"load_balancers\": {}}",
+		"{\"volumes\": 3}",
+		"{\"volume_snapshots\": [\"snap\"]}",
+		"{\"volumes\": [[]]}",
+	};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		struct associated_resources r = { { 7, 7, 7 } };
+		if (resources_of(bad[i], &r) != ERR_SCHEMA)
+			fail_msg("not ERR_SCHEMA: %s", bad[i]);
+		assert_int_equal(r.counts[0], 7);
+	}
+	struct associated_resources r;
+	assert_int_equal(resources_of("{\"volumes\": [", &r), ERR_PARSE);
+	/* a huge list is counted */
+	size_t cap = 2 << 20, len = 0;
+	char *json = malloc(cap);
+	assert_non_null(json);
+	len += (size_t)snprintf(json + len, cap - len, "{\"volumes\": [");
+	for (int i = 0; i < 100000; i++)
+		len += (size_t)snprintf(json + len, cap - len, "%s{}", i ? "," : "");
+	snprintf(json + len, cap - len, "]}");
+	assert_int_equal(resources_of(json, &r), ERR_OK);
+	free(json);
+	assert_int_equal(r.counts[RESOURCE_VOLUME], 100000);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -878,6 +1332,20 @@ int main(void)
 		cmocka_unit_test(test_maintenance_policy),
 		cmocka_unit_test(test_credentials_certificates),
 		cmocka_unit_test(test_options),
+		cmocka_unit_test(test_clusterlint_spec_fixture),
+		cmocka_unit_test(test_clusterlint_severities_fixture),
+		cmocka_unit_test(test_clusterlint_empty_run),
+		cmocka_unit_test(test_clusterlint_no_run_and_not_completed),
+		cmocka_unit_test(test_clusterlint_wrong_shapes),
+		cmocka_unit_test(test_clusterlint_unknown_severity_is_dropped),
+		cmocka_unit_test(test_clusterlint_caps),
+		cmocka_unit_test(test_status_messages_fixtures),
+		cmocka_unit_test(test_status_messages_after_the_cursor),
+		cmocka_unit_test(test_status_messages_order),
+		cmocka_unit_test(test_status_messages_wrong_shapes),
+		cmocka_unit_test(test_status_messages_many),
+		cmocka_unit_test(test_associated_resources_fixtures),
+		cmocka_unit_test(test_associated_resources_wrong_shapes),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -529,6 +529,11 @@ static void test_every_family_once(void **state)
 		"doks_cluster_ca_certificate_expiry_timestamp_seconds",
 		"doks_cluster_client_certificate_expiry_timestamp_seconds",
 		"doks_cluster_credentials_info",
+		"doks_cluster_clusterlint_diagnostics",
+		"doks_cluster_clusterlint_last_run_timestamp_seconds",
+		"doks_cluster_status_messages_total",
+		"doks_cluster_last_status_message_timestamp_seconds",
+		"doks_cluster_associated_resources",
 		"doks_exporter_poll_success",
 		"doks_exporter_last_poll_success_timestamp_seconds",
 		"doks_exporter_discovery_success",
@@ -565,6 +570,55 @@ static void test_every_family_once(void **state)
 	assert_int_equal(count_prefix(t, "# TYPE "), n);
 	/* no process_* family here: the server adds those (process.h) */
 	assert_null(strstr(t, "process_"));
+	free(t);
+	free(f);
+}
+
+/* Clusterlint, status messages and associated resources: a run with
+ * findings, a clean run, a cluster never linted, one never asked. */
+static void test_readiness_families(void **state)
+{
+	(void)state;
+	struct fixture *f = make_fixture();
+	struct clusterlint_check checks[] = {
+		{ (char *)"dobs-pod-owner", CLUSTERLINT_ERROR, 0 },
+		{ (char *)"dobs-pod-owner", CLUSTERLINT_WARNING, 2 },
+		{ (char *)"dobs-pod-owner", CLUSTERLINT_SUGGESTION, 0 },
+	};
+	struct cluster_record *a = &f->rec[0], *b = &f->rec[1], *c = &f->rec[2];
+	a->clusterlint = (struct clusterlint){ .linted = true, .completed_at = 1772942411,
+					       .counts = { 0, 2, 0 }, .checks = checks,
+					       .check_count = 3 };
+	a->have_clusterlint = true;
+	a->status_messages = (struct status_messages){ .total = 4, .last_timestamp = 1772524800.5 };
+	a->have_status_messages = true;
+	a->resources = (struct associated_resources){ { 2, 1, 3 } };
+	a->have_resources = true;
+	a->poll[POLL_CLUSTERLINT] = (struct poll_status){ true, true, 1700000003 };
+	b->clusterlint = (struct clusterlint){ .linted = true }; /* clean, not completed */
+	b->have_clusterlint = true;
+	b->have_status_messages = true; /* none yet: the counter at 0, no time */
+	c->have_clusterlint = true; /* never linted */
+	char *t = render(&f->view);
+	assert_line(t, "doks_cluster_clusterlint_diagnostics{" A ",severity=\"error\",check_name=\"dobs-pod-owner\"} 0");
+	assert_line(t, "doks_cluster_clusterlint_diagnostics{" A ",severity=\"warning\",check_name=\"dobs-pod-owner\"} 2");
+	assert_line(t, "doks_cluster_clusterlint_diagnostics{" A ",severity=\"suggestion\",check_name=\"dobs-pod-owner\"} 0");
+	assert_int_equal(count_prefix(t, "doks_cluster_clusterlint_diagnostics{cluster_id=\"bbb-2\""), 3);
+	assert_line(t, "doks_cluster_clusterlint_diagnostics{" B ",severity=\"error\",check_name=\"\"} 0");
+	assert_int_equal(count_prefix(t, "doks_cluster_clusterlint_diagnostics{cluster_id=\"ccc-3\""), 0);
+	assert_int_equal(count_prefix(t, "doks_cluster_clusterlint_last_run_timestamp_seconds{"), 1);
+	assert_line(t, "doks_cluster_clusterlint_last_run_timestamp_seconds{" A "} 1772942411");
+	assert_line(t, "doks_cluster_status_messages_total{" A "} 4");
+	assert_line(t, "doks_cluster_status_messages_total{" B "} 0");
+	assert_int_equal(count_prefix(t, "doks_cluster_status_messages_total{"), 2);
+	assert_line(t, "doks_cluster_last_status_message_timestamp_seconds{" A "} 1772524800.5");
+	assert_int_equal(count_prefix(t, "doks_cluster_last_status_message_timestamp_seconds{"), 1);
+	assert_line(t, "doks_cluster_associated_resources{" A ",kind=\"load_balancer\"} 2");
+	assert_line(t, "doks_cluster_associated_resources{" A ",kind=\"volume\"} 1");
+	assert_line(t, "doks_cluster_associated_resources{" A ",kind=\"volume_snapshot\"} 3");
+	assert_int_equal(count_prefix(t, "doks_cluster_associated_resources{"), 3);
+	assert_line(t, "doks_exporter_poll_success{" A ",endpoint=\"clusterlint\"} 1");
+	assert_line(t, "# TYPE doks_cluster_status_messages_total counter");
 	free(t);
 	free(f);
 }
@@ -773,6 +827,7 @@ int main(void)
 		cmocka_unit_test(test_api_families),
 		cmocka_unit_test(test_histogram_cumulative),
 		cmocka_unit_test(test_every_family_once),
+		cmocka_unit_test(test_readiness_families),
 		cmocka_unit_test(test_empty_view),
 		cmocka_unit_test(test_plan_families),
 		cmocka_unit_test(test_issue_four_families),

@@ -950,6 +950,97 @@ static void test_history_format(void **state)
 	dir_remove(&d);
 }
 
+/* ---- the status messages' cursors ------------------------------------------ */
+
+static void test_status_cursor_round_trip(void **state)
+{
+	(void)state;
+	struct dir d;
+	dir_make(&d);
+	struct state *s = NULL;
+	assert_int_equal(state_new(&s), ERR_OK);
+	assert_true(state_status_cursor(s, "prod/abc-1") == 0);
+	state_set_status_cursor(s, "prod/abc-1", 1772449541.532);
+	state_set_status_cursor(s, "/def-2", 1772524800);
+	state_set_status_cursor(s, "/ghi-3", 0);   /* no cursor: nothing kept */
+	state_set_status_cursor(s, "/ghi-3", -5);
+	/* a cluster's cursor stays when its upgrade entry goes */
+	pending_of(s, "prod/abc-1", A, 1795000000);
+	struct upgrades u;
+	see(s, "prod/abc-1", NULL, 0, 1795000100, &u);
+	upgrades_cleanup(&u);
+	assert_int_equal(state_save(s, d.file), ERR_OK);
+	state_free(s);
+	char *text = read_all(d.file);
+	assert_contains(text, "\"status_messages_since\":{");
+	assert_contains(text, "\"prod/abc-1\":1772449541.532");
+	assert_null(strstr(text, "ghi-3"));
+	free(text);
+
+	char *log;
+	s = NULL;
+	assert_int_equal(load_logged(d.file, &s, &log), ERR_OK);
+	assert_null(strstr(log, "level=warn"));
+	free(log);
+	assert_true(state_status_cursor(s, "prod/abc-1") == 1772449541.532);
+	assert_true(state_status_cursor(s, "/def-2") == 1772524800);
+	assert_true(state_status_cursor(s, "/ghi-3") == 0);
+	/* the same cursor again: no write */
+	state_set_status_cursor(s, "/def-2", 1772524800);
+	assert_int_equal(unlink(d.file), 0);
+	assert_int_equal(state_save(s, d.file), ERR_OK);
+	assert_false(exists(d.file));
+	/* a cursor that moved: written */
+	state_set_status_cursor(s, "/def-2", 1772600000);
+	assert_int_equal(state_save(s, d.file), ERR_OK);
+	assert_true(exists(d.file));
+	state_free(s);
+	dir_remove(&d);
+}
+
+static void test_status_cursor_retained_and_loaded(void **state)
+{
+	(void)state;
+	struct state *s = NULL;
+	assert_int_equal(state_new(&s), ERR_OK);
+	state_set_status_cursor(s, "a/1", 1772449541);
+	state_set_status_cursor(s, "b/1", 1772449542);
+	int calls = 0;
+	state_retain(s, keep_prefix_a, &calls);
+	assert_true(state_status_cursor(s, "a/1") == 1772449541);
+	assert_true(state_status_cursor(s, "b/1") == 0);
+	state_free(s);
+
+	/* a file of an older exporter, without the key: no cursor, no warning */
+	struct dir d;
+	dir_make(&d);
+	write_file(d.file, "{ \"version\": 1, \"clusters\": { } }");
+	char *log;
+	s = NULL;
+	assert_int_equal(load_logged(d.file, &s, &log), ERR_OK);
+	assert_null(strstr(log, "level=warn"));
+	free(log);
+	assert_true(state_status_cursor(s, "/x") == 0);
+	state_free(s);
+	/* a cursor out of range is dropped with a line; the others stay */
+	write_file(d.file, "{ \"version\": 1, \"clusters\": { },"
+			   " \"status_messages_since\": { \"/x\": 1e300, \"/y\": 1772449541 } }");
+	s = NULL;
+	assert_int_equal(load_logged(d.file, &s, &log), ERR_OK);
+	assert_contains(log, "outside the years 2000 to 2200");
+	free(log);
+	assert_true(state_status_cursor(s, "/x") == 0);
+	assert_true(state_status_cursor(s, "/y") == 1772449541);
+	state_free(s);
+	dir_remove(&d);
+	/* the wrong shape is a corrupt file */
+	expect_corrupt("{ \"version\": 1, \"clusters\": { " GOOD_ENTRY " }, \"status_messages_since\": [] }");
+	expect_corrupt("{ \"version\": 1, \"clusters\": { " GOOD_ENTRY " },"
+		       " \"status_messages_since\": { \"/x\": \"1772449541\" } }");
+	expect_corrupt("{ \"version\": 1, \"clusters\": { " GOOD_ENTRY " },"
+		       " \"status_messages_since\": { \"/x\": 1772449541, \"/x\": 1772449542 } }");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -969,6 +1060,8 @@ int main(void)
 		cmocka_unit_test(test_load_refuses_what_is_not_a_regular_file),
 		cmocka_unit_test(test_load_unreadable_path),
 		cmocka_unit_test(test_save_into_missing_folder),
+		cmocka_unit_test(test_status_cursor_round_trip),
+		cmocka_unit_test(test_status_cursor_retained_and_loaded),
 		cmocka_unit_test(test_unsupported_since),
 		cmocka_unit_test(test_history_across_a_restart),
 		cmocka_unit_test(test_history_format),
