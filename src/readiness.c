@@ -30,13 +30,19 @@ static bool forced_upgrade_soon(const struct cluster_record *r, double now)
 	       r->support.forced_upgrade_earliest - now <= READINESS_FORCED_UPGRADE_SOON;
 }
 
+/* A forced upgrade within DigitalOcean's notice period, or overdue. */
+static bool forced_upgrade_coming(const struct cluster_record *r, double now)
+{
+	return r->support.have_forced_upgrade &&
+	       r->support.forced_upgrade_earliest - now <= READINESS_FORCED_UPGRADE_NOTICE;
+}
+
 /* Errors are what make an upgrade fail or get refused: they matter most
  * when an upgrade is about to happen, by choice or by force. */
 static bool lint_errors_before_upgrade(const struct cluster_record *r, double now)
 {
-	(void)now;
 	return lint_count(r, CLUSTERLINT_ERROR) > 0 &&
-	       (upgrade_pending(r) || r->support.have_forced_upgrade);
+	       (upgrade_pending(r) || forced_upgrade_coming(r, now));
 }
 
 static bool pending(const struct cluster_record *r, double now)

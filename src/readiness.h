@@ -15,6 +15,10 @@
 /* How far ahead a date makes a verdict: the 30 and 14 days. */
 #define READINESS_END_OF_SUPPORT_SOON (30.0 * 86400)
 #define READINESS_FORCED_UPGRADE_SOON (14.0 * 86400)
+/* A forced upgrade counts as coming once DigitalOcean's first notice is
+ * due, 30 days before it (support-policy.md); the same horizon as the
+ * DOKSClusterlintErrorsBeforeUpgrade alert. */
+#define READINESS_FORCED_UPGRADE_NOTICE (30.0 * 86400)
 
 /* One row per reason: its name (as --check and the status page write it)
  * and the verdict it leads to. Action reasons first: the order is the

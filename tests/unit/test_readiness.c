@@ -87,6 +87,7 @@ static void c_suggestions(struct cluster_record *r) { lint(r, 0, 0, 5); }
 static void c_errors_idle(struct cluster_record *r) { lint(r, 1, 0, 0); }
 static void c_errors_pending(struct cluster_record *r) { lint(r, 1, 0, 0); pending(r); }
 static void c_errors_forced_later(struct cluster_record *r) { lint(r, 1, 0, 0); forced(r, NOW + 60 * DAY); }
+static void c_errors_forced_in_30_days(struct cluster_record *r) { lint(r, 1, 0, 0); forced(r, NOW + 30 * DAY); }
 static void c_never_linted(struct cluster_record *r) { r->have_clusterlint = true; pending(r); }
 static void c_lint_unknown(struct cluster_record *r)
 {
@@ -135,7 +136,9 @@ static const struct rcase cases[] = {
 	{ "clusterlint errors, no upgrade", c_errors_idle, READINESS_ATTENTION, BIT(CLUSTERLINT_ERRORS) },
 	{ "clusterlint errors, upgrade pending", c_errors_pending, READINESS_ACTION,
 	  BIT(CLUSTERLINT_ERRORS_BEFORE_UPGRADE) | BIT(UPGRADE_PENDING) },
-	{ "clusterlint errors, upgrade forced later", c_errors_forced_later, READINESS_ACTION,
+	{ "clusterlint errors, upgrade forced in 60 days", c_errors_forced_later, READINESS_ATTENTION,
+	  BIT(CLUSTERLINT_ERRORS) },
+	{ "clusterlint errors, upgrade forced in 30 days", c_errors_forced_in_30_days, READINESS_ACTION,
 	  BIT(CLUSTERLINT_ERRORS_BEFORE_UPGRADE) },
 	{ "never linted", c_never_linted, READINESS_ATTENTION, BIT(UPGRADE_PENDING) },
 	{ "clusterlint not answered", c_lint_unknown, READINESS_ATTENTION, BIT(UPGRADE_PENDING) },
