@@ -24,6 +24,7 @@
 #include "buildinfo.h"
 #include "log.h"
 #include "ratelimit.h"
+#include "scheduler.h"
 #include "secret.h"
 #include "settings.h"
 #include "url.h"
@@ -290,6 +291,14 @@ size_t api_room(const struct api *a, double now_mono)
 	return ratelimit_room(&a->rl, now_mono);
 }
 
+int api_hold_from(const struct api *a, double now_mono)
+{
+	if (ratelimit_minute_nearly_spent(&a->rl, now_mono, SCHED_RESERVE))
+		return SCHED_PRIO_AGED;
+	if (ratelimit_hour_nearly_spent(&a->rl, now_mono, SCHED_RESERVE))
+		return SCHED_PRIO_CREDENTIALS;
+	return 0;
+}
 double api_next_start(const struct api *a, double now_mono)
 {
 	return ratelimit_next_start(&a->rl, now_mono);

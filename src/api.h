@@ -78,6 +78,11 @@ bool api_path_of(const struct api *a, const char *url, const char **path);
 /* The budget's view, for the scheduler and the metrics. */
 double api_hourly_rate(const struct api *a); /* requests an hour; 0: unlimited */
 size_t api_room(const struct api *a, double now_mono); /* may start now */
+/* The priority from which planned reads wait (sched_view.hold_from): the
+ * last SCHED_RESERVE of the minute's window is kept for the list and the
+ * change-driven reads, and of the hour's for them and the aged /upgrades;
+ * 0 while neither window is nearly spent. */
+int api_hold_from(const struct api *a, double now_mono);
 double api_next_start(const struct api *a, double now_mono);
 double api_rate_limit_limit(const struct api *a); /* latest ratelimit-limit; 0: none yet */
 double api_throttled_until(const struct api *a); /* Unix seconds; 0 if never */

@@ -37,6 +37,8 @@
 #include "support.h"
 #include "timeline.h"
 
+/* How often tasks held back by a nearly spent hourly window look again. */
+#define HOLD_RECHECK 1.0
 /* Room for "<account>/<cluster id>", the state's key. */
 #define KEY_MAX 160
 /* Clusters a page of the list holds. */
@@ -1120,6 +1122,12 @@ static bool account_step(struct poller *p, struct poller_account *acc, double *w
 		refresh_tasks(p, acc, now);
 	replan(p, acc);
 	struct sched_view v = view_of(p, acc, now);
+	/* the last SCHED_RESERVE of each window is kept for the list and the
+	 * change-driven reads: without it a backlog of planned reads (every
+	 * new cluster's first round) would fill a window and make the list
+	 * wait it out */
+	v.hold_from = api_hold_from(acc->api, now);
+	bool held = v.hold_from > 0;
 	size_t room = api_room(acc->api, now);
 	size_t max = (size_t)settings_max_parallel(p->settings) * BATCH_PER_SLOT;
 	if (room < max)
@@ -1129,7 +1137,9 @@ static bool account_step(struct poller *p, struct poller_account *acc, double *w
 		max = sizeof picks / sizeof picks[0];
 	double next;
 	size_t n = sched_pick(&v, picks, max, &next);
-	*backlog = next <= now;
+	*backlog = next <= now || held;
+	if (held && next > now + HOLD_RECHECK)
+		next = now + HOLD_RECHECK; /* the held tasks: look again as the window slides */
 	if (n == 0) {
 		/* something due but no room: the budget says when */
 		*wake = next <= now ? api_next_start(acc->api, now) : next;

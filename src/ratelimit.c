@@ -195,6 +195,26 @@ size_t ratelimit_room(const struct ratelimit *r, double now)
 	return room;
 }
 
+bool ratelimit_minute_nearly_spent(const struct ratelimit *r, double now, double keep)
+{
+	if (r->per_minute <= 0)
+		return false;
+	size_t in_minute = count_since(r->minute, RATELIMIT_PER_MINUTE_MAX, r->minute_n,
+				       r->minute_head, now - MINUTE - EDGE);
+	return (double)in_minute >= (double)minute_limit(r) * (1 - keep);
+}
+
+bool ratelimit_hour_nearly_spent(const struct ratelimit *r, double now, double keep)
+{
+	if (r->per_minute <= 0)
+		return false;
+	size_t k = hour_limit(r);
+	if (k > r->hour_cap)
+		return false;
+	size_t in_hour = count_since(r->hour, r->hour_cap, r->hour_n, r->hour_head, now - HOUR - EDGE);
+	return (double)in_hour >= (double)k * (1 - keep);
+}
+
 void ratelimit_on_start(struct ratelimit *r, double now)
 {
 	r->last_start_mono = now;

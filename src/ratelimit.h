@@ -75,6 +75,14 @@ double ratelimit_next_start(const struct ratelimit *r, double now_mono);
 /* How many requests may start at now_mono, one right after the other. */
 size_t ratelimit_room(const struct ratelimit *r, double now_mono);
 
+/* Whether the requests started in the last minute (the last hour) leave
+ * no more than keep (0 to 1) of that window's limit free: the part kept
+ * for the list and the change-driven reads (SCHED_RESERVE), so that a
+ * backlog of planned reads never fills a window the list then has to wait
+ * out. False while pacing is off. */
+bool ratelimit_minute_nearly_spent(const struct ratelimit *r, double now_mono, double keep);
+bool ratelimit_hour_nearly_spent(const struct ratelimit *r, double now_mono, double keep);
+
 /* A request starts now. */
 void ratelimit_on_start(struct ratelimit *r, double now_mono);
 

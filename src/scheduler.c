@@ -57,6 +57,8 @@ size_t sched_pick(const struct sched_view *v, struct sched_pick *out, size_t max
 		}
 		struct sched_pick c = { SCHED_ACCOUNT, a, sched_task_priority(t, &v->account_kind[a]),
 					t->due };
+		if (v->hold_from > 0 && c.priority >= v->hold_from)
+			continue;
 		consider(out, &n, max, c, next);
 	}
 	for (size_t i = 0; i < v->clusters; i++) {
@@ -69,6 +71,8 @@ size_t sched_pick(const struct sched_view *v, struct sched_pick *out, size_t max
 				continue;
 			}
 			struct sched_pick c = { i, k, sched_task_priority(t, &v->kind[k]), t->due };
+			if (v->hold_from > 0 && c.priority >= v->hold_from)
+				continue;
 			consider(out, &n, max, c, next);
 		}
 	}

@@ -69,6 +69,11 @@ struct sched_view {
 	size_t clusters;
 	sched_cluster_fn cluster;
 	const void *ctx;
+	/* Tasks whose priority is this or lower (a larger number) wait and
+	 * are not counted in *next: the hourly window is nearly spent and
+	 * its rest is kept for the list and change-driven reads. 0: none
+	 * wait (the list's priority is never held). */
+	int hold_from;
 };
 
 #define SCHED_ACCOUNT ((size_t)-1)

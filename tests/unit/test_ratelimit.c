@@ -104,6 +104,40 @@ static void test_never_over_either_limit(void **state)
 	ratelimit_cleanup(&r);
 }
 
+/* The last tenth of each window is kept: nearly spent at 54 of 60 in a
+ * minute, and at 2,250 of the 2,500 share in an hour; never without
+ * pacing. */
+static void test_nearly_spent(void **state)
+{
+	(void)state;
+	struct ratelimit r;
+	assert_true(ratelimit_init(&r, 60, 0.5, 300));
+	for (int i = 0; i < 53; i++)
+		ratelimit_on_start(&r, 100);
+	assert_false(ratelimit_minute_nearly_spent(&r, 100, 0.10));
+	ratelimit_on_start(&r, 100);
+	assert_true(ratelimit_minute_nearly_spent(&r, 100, 0.10));
+	/* a minute later the minute window is empty again */
+	assert_false(ratelimit_minute_nearly_spent(&r, 161, 0.10));
+	ratelimit_cleanup(&r);
+
+	/* the hour: 2,250 starts spread so that no minute holds more than 40 */
+	assert_true(ratelimit_init(&r, 60, 0.5, 300));
+	double t = 0;
+	for (int i = 0; i < 2249; i++, t += 1.5)
+		ratelimit_on_start(&r, t);
+	assert_false(ratelimit_hour_nearly_spent(&r, t, 0.10));
+	ratelimit_on_start(&r, t);
+	assert_true(ratelimit_hour_nearly_spent(&r, t, 0.10));
+	ratelimit_cleanup(&r);
+
+	assert_true(ratelimit_init(&r, 0, 0.5, 300));
+	for (int i = 0; i < 100; i++)
+		ratelimit_on_start(&r, 5);
+	assert_false(ratelimit_minute_nearly_spent(&r, 5, 0.10));
+	ratelimit_cleanup(&r);
+}
+
 static void test_rationing_when_little_is_left(void **state)
 {
 	(void)state;
@@ -231,6 +265,7 @@ int main(void)
 		cmocka_unit_test(test_429_reset_and_fallbacks),
 		cmocka_unit_test(test_smaller_limit_shrinks_the_rate),
 		cmocka_unit_test(test_reload_keeps_the_budget),
+		cmocka_unit_test(test_nearly_spent),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

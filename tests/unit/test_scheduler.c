@@ -65,6 +65,27 @@ static void test_priority_order(void **state)
 	assert_true(isinf(next));
 }
 
+/* A nearly spent window holds the low priorities back: they are neither
+ * picked nor counted as due, while the list and /upgrades still go. */
+static void test_hold_from(void **state)
+{
+	(void)state;
+	struct sched_task acct[2] = { task(5, false), task(INFINITY, false) };
+	struct sched_cluster c[1] = { { { task(INFINITY, false), task(1, false), task(0, false) } } };
+	struct sched_view v = view(acct, c, 1, 10);
+	v.hold_from = SCHED_PRIO_CREDENTIALS;
+	struct sched_pick out[8];
+	double next;
+	size_t n = sched_pick(&v, out, 8, &next);
+	assert_int_equal(n, 2);
+	assert_true(out[0].cluster == SCHED_ACCOUNT && out[0].task == 0);
+	assert_true(out[1].cluster == 0 && out[1].task == 1);
+	assert_true(isinf(next));
+	/* 0: nothing held */
+	v.hold_from = 0;
+	assert_int_equal(sched_pick(&v, out, 8, &next), 3);
+}
+
 static void test_due_time_and_limit(void **state)
 {
 	(void)state;
@@ -208,6 +229,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_priority_order),
 		cmocka_unit_test(test_due_time_and_limit),
+		cmocka_unit_test(test_hold_from),
 		cmocka_unit_test(test_next_due_has_slack),
 		cmocka_unit_test(test_plan_fits),
 		cmocka_unit_test(test_plan_orders_by_priority),
