@@ -161,8 +161,17 @@ static double first_seen_of(const struct entry *e, const char *slug)
 	return 0;
 }
 
+/* Times kept to the millisecond: the file's numbers (cJSON prints 15
+ * significant digits when they read back within its epsilon) then give
+ * back exactly what was kept in memory, so a restart changes no value. */
+static double to_ms(double t)
+{
+	return floor(t * 1000) / 1000;
+}
+
 void state_observe(struct state *s, const char *key, struct upgrades *u, double now)
 {
+	now = to_ms(now);
 	size_t at = 0;
 	struct entry *e = find(s, key, &at);
 	if (u->count == 0) {
@@ -555,6 +564,7 @@ static bool release_add(struct state *s, const char *release, double since)
 
 void state_note_release(struct state *s, const char *release, bool offered, double now)
 {
+	now = to_ms(now);
 	struct release_seen *r = release_find(s, release);
 	if (offered && r) {
 		/* offered again: the next absence starts a new count */
@@ -619,6 +629,7 @@ static bool histories_equal(const struct upgrade_history *a, const struct upgrad
 void state_note_cluster(struct state *s, const char *key, const char *version,
 			enum cluster_state st, double now, struct upgrade_history *out)
 {
+	now = to_ms(now);
 	size_t at = 0;
 	struct history_entry *e = history_find(s, key, &at);
 	if (!e && !(e = history_insert(s, key, at))) {

@@ -123,13 +123,7 @@ prom_demo() {
 		demo_with_prod_web "$T/demo-upgrading.json" upgrading 1.31.0-do.0 &&
 		demo_timeline "$T/support-timeline.json" || fail "demo files" || return 1
 	start_fake "$T/demo-before.json" || return 1
-	# support.timeline_file comes with the support timeline's module: until
-	# the binary lists it in --help the exporter would refuse it, so it is
-	# left out then (and the checks name what is missing)
-	local support=
-	"$EXPORTER" --help 2>/dev/null | grep -q '^  support\.timeline_file ' &&
-		support="support = { timeline_file = \"$T/support-timeline.json\"; };"
-	POLL_INTERVAL=1 OPTIONS_INTERVAL=60 write_config "$support
+	POLL_INTERVAL=1 OPTIONS_INTERVAL=60 write_config "support = { timeline_file = \"$T/support-timeline.json\"; };
 state = { file = \"$T/state.json\"; };"
 	start_exporter || return 1
 	wait_cycles 1 || fail "no poll cycle" || return 1

@@ -3,7 +3,7 @@
 # are written by the tests relative to now, into a timeline file named by
 # support.timeline_file or into the fake's scenario; nothing sleeps.
 
-STAGING="cluster_id=\"$CLUSTER_PATCH\",cluster_name=\"staging-api\""
+STAGING_LABELS="cluster_id=\"$CLUSTER_PATCH\",cluster_name=\"staging-api\""
 PRODWEB="cluster_id=\"$CLUSTER_CURRENT\",cluster_name=\"prod-web\""
 
 # day_at OFFSET_DAYS: 00:00 UTC of today + OFFSET_DAYS, as YYYY-MM-DD.
@@ -70,8 +70,8 @@ t_support_timeline_file_dates() {
 	[ "$(metric_value "doks_cluster_forced_upgrade_earliest_timestamp_seconds{$PRODWEB}")" = $((begin + 3 * 3600)) ] ||
 		fail "forced upgrade: $(metric_value "doks_cluster_forced_upgrade_earliest_timestamp_seconds{$PRODWEB}"), want $((begin + 10800))" || return 1
 	# staging-api (1.29) is not in this table, and /options is off: nothing known
-	assert_lacks "$out" "doks_cluster_end_of_support_timestamp_seconds{$STAGING}" || return 1
-	assert_lacks "$out" "doks_cluster_forced_upgrade_earliest_timestamp_seconds{$STAGING}" || return 1
+	assert_lacks "$out" "doks_cluster_end_of_support_timestamp_seconds{$STAGING_LABELS}" || return 1
+	assert_lacks "$out" "doks_cluster_forced_upgrade_earliest_timestamp_seconds{$STAGING_LABELS}" || return 1
 	grep -q 'level=warn msg="the support timeline does not list the cluster.s release.*release=1.29' "$T/err" ||
 		fail "no warning for the unlisted release" || return 1
 	[ "$(printf '%s\n' "$out" | grep -c '^doks_kubernetes_release_end_of_support_timestamp_seconds{')" = 2 ] ||
@@ -83,8 +83,8 @@ t_support_timeline_file_dates() {
 	python3 -c "import sys; a=float(sys.argv[1]); sys.exit(0 if 10*86400 <= a < 11*86400 else 1)" "$age" ||
 		fail "age $age is not 10 days" || return 1
 	# the upgrade history: every kind from 0, nothing ended yet
-	[ "$(metric_value "doks_cluster_upgrades_total{$STAGING,kind=\"patch\"}")" = 0 ] || fail "upgrades_total" || return 1
-	[ "$(metric_value "doks_cluster_upgrades_total{$STAGING,kind=\"unknown\"}")" = 0 ] || fail "upgrades_total" || return 1
+	[ "$(metric_value "doks_cluster_upgrades_total{$STAGING_LABELS,kind=\"patch\"}")" = 0 ] || fail "upgrades_total" || return 1
+	[ "$(metric_value "doks_cluster_upgrades_total{$STAGING_LABELS,kind=\"unknown\"}")" = 0 ] || fail "upgrades_total" || return 1
 	assert_lacks "$out" "doks_cluster_last_upgrade_success{" || return 1
 	$PROMTOOL check metrics <<<"$out" >"$T/lint" 2>&1 || fail "promtool: $(cat "$T/lint")"
 }
@@ -135,7 +135,7 @@ t_support_reload_bad_timeline() {
 	timeline_file "$T/timeline.json"
 	sed -i 's/"release": "1.30"/"release": "1.29"/' "$T/timeline.json"
 	kill -HUP "$EXP_PID"
-	wait_until 10 sh -c "curl -fs '$EXP_URL/metrics' | grep -q 'doks_cluster_end_of_support_timestamp_seconds{$STAGING}'" ||
+	wait_until 10 sh -c "curl -fs '$EXP_URL/metrics' | grep -q 'doks_cluster_end_of_support_timestamp_seconds{$STAGING_LABELS}'" ||
 		fail "the reloaded table did not apply"
 }
 
@@ -205,19 +205,19 @@ t_support_upgrade_history() {
 	wait_cycles 1 || return 1
 	# each step waits until a scrape shows the list's new state
 	reload_fake "$T/s-b.json" || return 1
-	wait_until 10 sh -c "curl -fs '$EXP_URL/metrics' | grep -qF 'doks_cluster_status{$STAGING,state=\"upgrading\"} 1'" ||
+	wait_until 10 sh -c "curl -fs '$EXP_URL/metrics' | grep -qF 'doks_cluster_status{$STAGING_LABELS,state=\"upgrading\"} 1'" ||
 		fail "the list never showed upgrading" || return 1
 	local t_start
 	t_start=$(date +%s)
 	reload_fake "$T/s-c.json" || return 1
-	wait_until 10 sh -c "curl -fs '$EXP_URL/metrics' | grep -qF 'doks_cluster_last_upgrade_success{$STAGING} 1'" ||
+	wait_until 10 sh -c "curl -fs '$EXP_URL/metrics' | grep -qF 'doks_cluster_last_upgrade_success{$STAGING_LABELS} 1'" ||
 		fail "no successful upgrade recorded" || return 1
 	SCRAPE=$(scrape)
-	[ "$(metric_value "doks_cluster_upgrades_total{$STAGING,kind=\"patch\"}")" = 1 ] || fail "patch total" || return 1
-	[ "$(metric_value "doks_cluster_upgrades_total{$STAGING,kind=\"minor\"}")" = 0 ] || fail "minor total" || return 1
+	[ "$(metric_value "doks_cluster_upgrades_total{$STAGING_LABELS,kind=\"patch\"}")" = 1 ] || fail "patch total" || return 1
+	[ "$(metric_value "doks_cluster_upgrades_total{$STAGING_LABELS,kind=\"minor\"}")" = 0 ] || fail "minor total" || return 1
 	local end dur
-	end=$(metric_value "doks_cluster_last_upgrade_end_timestamp_seconds{$STAGING}")
-	dur=$(metric_value "doks_cluster_last_upgrade_duration_seconds{$STAGING}")
+	end=$(metric_value "doks_cluster_last_upgrade_end_timestamp_seconds{$STAGING_LABELS}")
+	dur=$(metric_value "doks_cluster_last_upgrade_duration_seconds{$STAGING_LABELS}")
 	python3 -c "import sys; e,d,t=map(float,sys.argv[1:]); sys.exit(0 if t-5 <= e <= t+30 and 0 < d < 60 else 1)" "$end" "$dur" "$t_start" ||
 		fail "end $end, duration $dur (the upgrade began near $t_start)" || return 1
 	python3 - "$T/state.json" <<'PY' || fail "the state file lacks the event: $(cat "$T/state.json")" || return 1
@@ -231,15 +231,15 @@ PY
 	kill "$EXP_PID" && wait "$EXP_PID"
 	EXP_PID=
 	start_exporter || return 1
-	wait_until 10 sh -c "curl -fs '$EXP_URL/metrics' | grep -qF 'doks_cluster_last_upgrade_end_timestamp_seconds{$STAGING} $end'" ||
+	wait_until 10 sh -c "curl -fs '$EXP_URL/metrics' | grep -qF 'doks_cluster_last_upgrade_end_timestamp_seconds{$STAGING_LABELS} $end'" ||
 		fail "the history did not survive a restart" || return 1
 	# an upgrade that ends degraded
 	reload_fake "$T/s-d.json" || return 1
-	wait_until 10 sh -c "curl -fs '$EXP_URL/metrics' | grep -qF 'doks_cluster_status{$STAGING,state=\"upgrading\"} 1'" ||
+	wait_until 10 sh -c "curl -fs '$EXP_URL/metrics' | grep -qF 'doks_cluster_status{$STAGING_LABELS,state=\"upgrading\"} 1'" ||
 		fail "the list never showed the second upgrade" || return 1
 	reload_fake "$T/s-e.json" || return 1
-	wait_until 10 sh -c "curl -fs '$EXP_URL/metrics' | grep -qF 'doks_cluster_last_upgrade_success{$STAGING} 0'" ||
+	wait_until 10 sh -c "curl -fs '$EXP_URL/metrics' | grep -qF 'doks_cluster_last_upgrade_success{$STAGING_LABELS} 0'" ||
 		fail "the failed upgrade was not recorded" || return 1
 	SCRAPE=$(scrape)
-	[ "$(metric_value "doks_cluster_upgrades_total{$STAGING,kind=\"patch\"}")" = 2 ] || fail "patch total after two"
+	[ "$(metric_value "doks_cluster_upgrades_total{$STAGING_LABELS,kind=\"patch\"}")" = 2 ] || fail "patch total after two"
 }
