@@ -24,6 +24,7 @@
 
 #include "civil.h"
 #include "log.h"
+#include "yamlfile.h"
 
 /* The copy of config/support-timeline.json built into the binary, for a
  * build run from the source tree: the Makefile writes the file's text as
@@ -364,50 +365,30 @@ static bool walk_root(struct loader *ld, const yaml_node_t *root)
 	return ok && ld->rc != ERR_NOMEM;
 }
 
+static bool walk_document(yaml_document_t *doc, yaml_node_t *root, void *ctx)
+{
+	struct loader *ld = ctx;
+	ld->doc = doc;
+	bool ok = walk_root(ld, root);
+	ld->doc = NULL;
+	return ok;
+}
+
 /* Parses the text: one JSON value, no second document after it. */
 static bool parse(struct loader *ld, const char *text, size_t len)
 {
-	yaml_parser_t parser;
-	yaml_document_t doc;
-	if (!yaml_parser_initialize(&parser)) {
+	struct yamlfile_error e;
+	enum err rc = yamlfile_parse(text, len, walk_document, ld, &e);
+	if (rc == ERR_NOMEM) {
 		ld->rc = ERR_NOMEM;
-		return false;
+	} else if (rc == ERR_PARSE && e.second_document) {
+		bad_at(ld, e.line, "(top)", "not JSON: more after the object");
+	} else if (rc == ERR_PARSE) {
+		char why[sizeof e.why + 16];
+		snprintf(why, sizeof why, "not JSON: %s", e.why);
+		bad_at(ld, e.line, "(top)", why);
 	}
-	yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
-	bool ok = false;
-	bool loaded = yaml_parser_load(&parser, &doc) != 0;
-	if (loaded) {
-		ld->doc = &doc;
-		ok = walk_root(ld, yaml_document_get_root_node(&doc));
-		ld->doc = NULL;
-		yaml_document_delete(&doc);
-	}
-	if (ok) {
-		loaded = yaml_parser_load(&parser, &doc) != 0;
-		if (loaded) {
-			const yaml_node_t *extra = yaml_document_get_root_node(&doc);
-			if (extra) {
-				bad(ld, extra, "(top)", "not JSON: more after the object");
-				ok = false;
-			}
-			yaml_document_delete(&doc);
-		} else {
-			ok = false;
-		}
-	}
-	if (!loaded) {
-		if (parser.error == YAML_MEMORY_ERROR) {
-			ld->rc = ERR_NOMEM;
-		} else {
-			char why[512];
-			snprintf(why, sizeof why, "not JSON: %s%s%s",
-				 parser.context ? parser.context : "", parser.context ? ": " : "",
-				 parser.problem ? parser.problem : "malformed");
-			bad_at(ld, (unsigned long)parser.problem_mark.line + 1, "(top)", why);
-		}
-	}
-	yaml_parser_delete(&parser);
-	return ok;
+	return rc == ERR_OK;
 }
 
 /* ---- the file ---------------------------------------------------------- */

@@ -29,6 +29,7 @@
 
 #include "log.h"
 #include "secret.h"
+#include "yamlfile.h"
 
 #define YAML_FILE_MAX ((size_t)1 << 20) /* the web configuration file */
 #define PEM_FILE_MAX ((size_t)1 << 20)  /* a certificate, key or CA file */
@@ -1000,53 +1001,28 @@ static char *dir_of(const char *path)
 	return strndup(path, (size_t)(slash - path));
 }
 
+static bool walk_document(yaml_document_t *doc, yaml_node_t *root, void *ctx)
+{
+	struct loader *ld = ctx;
+	ld->doc = doc;
+	bool ok = walk_root(ld, root);
+	ld->doc = NULL;
+	return ok;
+}
+
 /* Parses the text: one YAML document at most. */
 static bool parse(struct loader *ld, const char *text, size_t len)
 {
-	yaml_parser_t parser;
-	yaml_document_t doc;
-	if (!yaml_parser_initialize(&parser)) {
+	struct yamlfile_error e;
+	enum err rc = yamlfile_parse(text, len, walk_document, ld, &e);
+	if (rc == ERR_NOMEM)
 		ld->rc = ERR_NOMEM;
-		return false;
-	}
-	yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
-	bool ok = false;
-	bool loaded = yaml_parser_load(&parser, &doc) != 0;
-	if (loaded) {
-		ld->doc = &doc;
-		ok = walk_root(ld, yaml_document_get_root_node(&doc));
-		ld->doc = NULL;
-		yaml_document_delete(&doc);
-	}
-	if (ok) {
-		/* a second document would be ignored by exporter-toolkit: refuse it */
-		loaded = yaml_parser_load(&parser, &doc) != 0;
-		if (loaded) {
-			const yaml_node_t *extra = yaml_document_get_root_node(&doc);
-			if (extra) {
-				bad(ld, extra, "(top)", "more than one YAML document");
-				ok = false;
-			}
-			yaml_document_delete(&doc);
-		} else {
-			ok = false;
-		}
-	}
-	if (!loaded) {
-		if (parser.error == YAML_MEMORY_ERROR) {
-			ld->rc = ERR_NOMEM;
-		} else {
-			char why[512];
-			snprintf(why, sizeof why, "%s%s%s", parser.context ? parser.context : "",
-				 parser.context ? ": " : "",
-				 parser.problem ? parser.problem : "malformed YAML");
-			log_error("web configuration syntax error", "file", ld->path, "line",
-				  LOG_UINT(parser.problem_mark.line + 1),
-				  "err", why);
-		}
-	}
-	yaml_parser_delete(&parser);
-	return ok;
+	else if (rc == ERR_PARSE && e.second_document)
+		bad_at(ld, e.line, "(top)", "more than one YAML document");
+	else if (rc == ERR_PARSE)
+		log_error("web configuration syntax error", "file", ld->path, "line",
+			  LOG_UINT(e.line), "err", e.why);
+	return rc == ERR_OK;
 }
 
 enum err webconfig_load(const char *path, struct webconfig **out)
