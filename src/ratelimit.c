@@ -199,9 +199,12 @@ bool ratelimit_minute_nearly_spent(const struct ratelimit *r, double now, double
 {
 	if (r->per_minute <= 0)
 		return false;
+	size_t k = minute_limit(r);
+	if ((double)k * keep < 1)
+		return false; /* a reserve under one request keeps nothing */
 	size_t in_minute = count_since(r->minute, RATELIMIT_PER_MINUTE_MAX, r->minute_n,
 				       r->minute_head, now - MINUTE - EDGE);
-	return (double)in_minute >= (double)minute_limit(r) * (1 - keep);
+	return (double)in_minute >= (double)k * (1 - keep);
 }
 
 bool ratelimit_hour_nearly_spent(const struct ratelimit *r, double now, double keep)
@@ -209,8 +212,8 @@ bool ratelimit_hour_nearly_spent(const struct ratelimit *r, double now, double k
 	if (r->per_minute <= 0)
 		return false;
 	size_t k = hour_limit(r);
-	if (k > r->hour_cap)
-		return false;
+	if (k > r->hour_cap || (double)k * keep < 1)
+		return false; /* no window kept, or a reserve under one request */
 	size_t in_hour = count_since(r->hour, r->hour_cap, r->hour_n, r->hour_head, now - HOUR - EDGE);
 	return (double)in_hour >= (double)k * (1 - keep);
 }

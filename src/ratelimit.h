@@ -79,7 +79,8 @@ size_t ratelimit_room(const struct ratelimit *r, double now_mono);
  * no more than keep (0 to 1) of that window's limit free: the part kept
  * for the list and the change-driven reads (SCHED_RESERVE), so that a
  * backlog of planned reads never fills a window the list then has to wait
- * out. False while pacing is off. */
+ * out. False while pacing is off, and where that share is under one
+ * request (a token that allows 1 an hour keeps nothing back). */
 bool ratelimit_minute_nearly_spent(const struct ratelimit *r, double now_mono, double keep);
 bool ratelimit_hour_nearly_spent(const struct ratelimit *r, double now_mono, double keep);
 

@@ -131,6 +131,19 @@ static void test_nearly_spent(void **state)
 	assert_true(ratelimit_hour_nearly_spent(&r, t, 0.10));
 	ratelimit_cleanup(&r);
 
+	/* a reserve under one request keeps nothing: 5 a minute, or a token
+	 * that allows one an hour */
+	assert_true(ratelimit_init(&r, 5, 0.5, 300));
+	for (int i = 0; i < 5; i++)
+		ratelimit_on_start(&r, 100);
+	assert_false(ratelimit_minute_nearly_spent(&r, 100, 0.10));
+	ratelimit_cleanup(&r);
+	assert_true(ratelimit_init(&r, 60, 0.5, 300));
+	ratelimit_on_headers(&r, 100, 1000, 1, 0, 4600);
+	ratelimit_on_start(&r, 100);
+	assert_false(ratelimit_hour_nearly_spent(&r, 100, 0.10));
+	ratelimit_cleanup(&r);
+
 	assert_true(ratelimit_init(&r, 0, 0.5, 300));
 	for (int i = 0; i < 100; i++)
 		ratelimit_on_start(&r, 5);
