@@ -81,8 +81,11 @@ struct server {
  * sends the headers of such a response on their own) but copies nothing.
  * Under it, the copy (made at most once a second and once a publication)
  * is what lets headers and body leave in one sendmsg, as a fixed buffer's
- * do; 256 KiB keeps the copies' share of the resident memory small. */
-#define SERVER_COPY_MAX ((size_t)256 * 1024)
+ * do. 128 KiB takes in the answers where that system call is a large
+ * share of a scrape (a few hundred series, or gzip up to a few hundred
+ * clusters) and keeps the copies out of the resident memory of large
+ * fleets, whose body's own sends dwarf one more call. */
+#define SERVER_COPY_MAX ((size_t)128 * 1024)
 
 /* What one view serves: one response per encoding, built once for a
  * (snapshot, process block) pair and queued on every scrape until the
