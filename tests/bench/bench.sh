@@ -911,14 +911,15 @@ EOF
 		cat <<EOF
 - **1,000 clusters against the fixed buffer**: gzip req/s × $K1_RPS_G and p99 × $K1_P99_G,
   plain req/s × $K1_RPS_P and p99 × $K1_P99_P, where within 10 % was asked. Why: the
-  bodies ($(commas "${K1_BYTES_PLAIN:-nan}") bytes plain, $(commas "${K1_BYTES_GZ:-nan}") gzip) are over the 128 KiB under which a
-  response is one buffer (\`SERVER_COPY_MAX\`, \`src/server.c\`), so it goes
-  as an I/O vector (the body, then the process block) and libmicrohttpd
-  sends its headers in a system call of their own; at this size the
-  body's own sends dominate. What would close it: a libmicrohttpd that
-  sends headers with an I/O vector's first element, or a copy of the
-  body per process block (38 MB a second at 10,000 clusters: not worth
-  it).
+  gzip answer ($(commas "${K1_BYTES_GZ:-nan}") bytes) is one buffer, as the fixed server's; the
+  plain one ($(commas "${K1_BYTES_PLAIN:-nan}") bytes, over the 512 KiB of \`SERVER_COPY_MAX\`,
+  \`src/server.c\`) is an I/O vector over the snapshot's bytes, whose headers
+  libmicrohttpd sends in a system call of their own, one among the
+  body's dozens of sends. At these sizes a run moves by more than 10 %
+  with the machine's load (every run is listed above). What would close
+  it: more and longer runs on a quiet machine; for plain, a libmicrohttpd
+  that sends headers with an I/O vector's first element (a copy of the
+  body per process block would cost 6 MB a second here).
 EOF
 	fi
 	if [ "$ST_PUB" = "**missed**" ]; then
