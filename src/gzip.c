@@ -1,6 +1,7 @@
 /* gzip.c - see gzip.h. Called by the poller thread (gzip_open_member, at
- * publish) and by server threads (gzip_tail, a few hundred bytes, and
- * gzip_accepted, on a header a client sent). */
+ * publish; gzip_tail, building a snapshot's responses), by the server's
+ * ticker (gzip_tail, a few hundred bytes, once a second) and by server
+ * threads (gzip_accepted, on a header a client sent). */
 #include "gzip.h"
 
 #include <stdlib.h>

@@ -1,8 +1,9 @@
 /* gzip.h - the gzip form of the exposition, made so that a scrape never
  * compresses the body again: the body is deflated once at publish into an
  * open gzip member (header and data, flushed to a byte boundary, no end),
- * and each scrape ends that member with a few bytes of its own (the
- * process_* lines, stored as they are) and the trailer. One valid member,
+ * and each response built for it ends that member with a few bytes of its
+ * own (the process block, stored as it is) and the trailer: once per
+ * snapshot and process block, never per scrape. One valid member,
  * so every gzip reader takes it, curl included. Pure.
  */
 #ifndef DOKS_GZIP_H

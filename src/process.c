@@ -1,7 +1,7 @@
 /* process.c - the process_* figures from /proc/self, and their text.
  *
- * Called on libmicrohttpd's threads; process_read makes about ten system
- * calls, which is why the server caches its result for a second.
+ * Called on the server's ticker thread, once a second; process_read makes
+ * about ten system calls, which no scrape pays.
  */
 #include "process.h"
 

@@ -1,11 +1,11 @@
 /* process.h - the process_* families: this process's CPU time, resident
  * memory, open descriptors and start time, as client libraries export them.
  *
- * Owned by the server: it reads the figures on a scrape thread (at most
- * once a second, under its own lock) and appends their few lines after
- * the snapshot's body. process_read does the I/O (/proc/self);
- * process_render is pure and allocates nothing, so a scrape never waits
- * on the allocator for it.
+ * Owned by the server: its ticker thread reads the figures and renders
+ * their few lines once a second into the process block (snapshot.h),
+ * served after every snapshot's body; no scrape calls either.
+ * process_read does the I/O (/proc/self); process_render is pure and
+ * allocates nothing.
  */
 #ifndef DOKS_PROCESS_H
 #define DOKS_PROCESS_H
