@@ -6,26 +6,14 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "lines.h"
+
 #include <float.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "process.h"
 
-static bool has_line(const char *text, const char *line)
-{
-	size_t n = strlen(line);
-	for (const char *p = text; (p = strstr(p, line)) != NULL; p++)
-		if ((p == text || p[-1] == '\n') && p[n] == '\n')
-			return true;
-	return false;
-}
-
-static void assert_line(const char *text, const char *line)
-{
-	if (!has_line(text, line))
-		fail_msg("missing line: %s", line);
-}
 
 /* The text scrapes end with, byte for byte: the order and wording are
  * those of the Prometheus client libraries. */
